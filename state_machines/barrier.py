@@ -1,0 +1,81 @@
+"""The barrier conversation: name what got in the way, one script, then a tiny plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from transitions import EventData
+
+from state_machines.engine import Flow, model_of
+
+
+class BarrierState(Enum):
+    CHOOSE = "choose"
+    SCRIPT = "script"
+    PLAN_WHAT = "plan_what"
+    PLAN_WHEN = "plan_when"
+    PLANNED = "planned"
+
+
+@dataclass
+class BarrierModel:
+    state: BarrierState
+    steps: int = 0
+    step: int = 0
+    barrier: str | None = None
+    what: str | None = None
+    when: str | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "steps": self.steps,
+            "step": self.step,
+            "barrier": self.barrier,
+            "what": self.what,
+            "when": self.when,
+        }
+
+
+def more_steps(event: EventData) -> bool:
+    model = model_of(event, BarrierModel)
+    return model.step + 1 < model.steps
+
+
+def keep_barrier(event: EventData) -> None:
+    model_of(event, BarrierModel).barrier = event.kwargs["barrier"]
+    model_of(event, BarrierModel).steps = int(event.kwargs["steps"])
+    model_of(event, BarrierModel).step = 0
+
+
+def next_step(event: EventData) -> None:
+    model_of(event, BarrierModel).step += 1
+
+
+def keep_what(event: EventData) -> None:
+    model_of(event, BarrierModel).what = event.kwargs["value"]
+
+
+def keep_when(event: EventData) -> None:
+    model_of(event, BarrierModel).when = event.kwargs["value"]
+
+
+S = BarrierState
+
+TRANSITIONS: list[dict[str, Any]] = [
+    {"trigger": "choose", "source": S.CHOOSE, "dest": S.SCRIPT, "before": [keep_barrier]},
+    {
+        "trigger": "continue_script",
+        "source": S.SCRIPT,
+        "dest": S.SCRIPT,
+        "conditions": [more_steps],
+        "after": [next_step],
+    },
+    {"trigger": "continue_script", "source": S.SCRIPT, "dest": S.PLAN_WHAT},
+    {"trigger": "try_short", "source": S.SCRIPT, "dest": S.PLAN_WHEN, "before": [keep_what]},
+    {"trigger": "pick_what", "source": S.PLAN_WHAT, "dest": S.PLAN_WHEN, "before": [keep_what]},
+    {"trigger": "pick_when", "source": S.PLAN_WHEN, "dest": S.PLANNED, "before": [keep_when]},
+]
+
+BARRIER = Flow("barrier", BarrierState, TRANSITIONS, S.CHOOSE)

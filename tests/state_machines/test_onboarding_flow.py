@@ -1,0 +1,47 @@
+"""Onboarding: every step in the declared order, one `next` at a time, nothing skipped."""
+
+from __future__ import annotations
+
+import pytest
+
+from state_machines.engine import InvalidTransition
+from state_machines.onboarding import ONBOARDING, STEPS, OnboardingModel, OnboardingStep
+
+
+def test_next_visits_every_step_in_order() -> None:
+    model = OnboardingModel(OnboardingStep.BASELINE)
+    visited = [model.state]
+    while model.state is not OnboardingStep.DONE:
+        ONBOARDING.fire(model, "next")
+        visited.append(model.state)
+    assert visited == list(OnboardingStep)
+    assert visited == STEPS
+    assert len(visited) - 1 == len(ONBOARDING.transitions)
+
+
+def test_starts_at_the_first_step_and_ends_at_done() -> None:
+    assert ONBOARDING.initial is STEPS[0]
+    assert STEPS[-1] is OnboardingStep.DONE
+
+
+@pytest.mark.parametrize("step", STEPS[:-1])
+def test_each_step_accepts_only_next_and_moves_one_step(step: OnboardingStep) -> None:
+    assert ONBOARDING.triggers_from(step) == ["next"]
+    model = OnboardingModel(step)
+    ONBOARDING.fire(model, "next")
+    assert model.state is STEPS[STEPS.index(step) + 1]
+
+
+def test_each_step_has_exactly_one_way_out() -> None:
+    """A second row from one step would let a guard or a bug branch past a question."""
+    for step in STEPS[:-1]:
+        rows = [row for row in ONBOARDING.transitions if row["source"] is step]
+        assert len(rows) == 1, step
+
+
+def test_done_is_final() -> None:
+    assert ONBOARDING.triggers_from(OnboardingStep.DONE) == []
+    model = OnboardingModel(OnboardingStep.DONE)
+    with pytest.raises(InvalidTransition):
+        ONBOARDING.fire(model, "next")
+    assert model.state is OnboardingStep.DONE
