@@ -1,0 +1,1 @@
+"""Stride's Telegram side: configuration, command line, storage and the running bot."""

@@ -1,0 +1,1 @@
+"""Escalations to human supervisors: routing, durable delivery, acknowledgement."""

@@ -1,0 +1,111 @@
+"""The composition root: builds the python-telegram-bot Application and runs it.
+
+Polling and webhook modes share everything but the transport. `post_init` registers the
+command menus and starts the escalation relay; `post_shutdown` closes the database.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram.ext import Application, ApplicationBuilder
+
+from bot import handlers
+from bot.alerts.relay import EscalationRelay
+from bot.clock import Clock, clock_from_environment
+from bot.config import Settings
+from bot.rate_limit import StrideRateLimiter
+from bot.services import Services
+from bot.update_processor import PerUserUpdateProcessor
+from dialogs.commands import MENU_COMMANDS
+
+log = logging.getLogger(__name__)
+RELAY = "relay"
+
+
+def file_url_for(api_url: str) -> str:
+    """Telegram serves files under /file/bot<token>; follow a custom Bot API server."""
+    base = api_url.rstrip("/")
+    return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file/bot"
+
+
+def build_application(
+    settings: Settings, clock: Clock | None = None, services: Services | None = None
+) -> Application:
+    services = services or Services.build(settings, clock or clock_from_environment())
+    application = (
+        ApplicationBuilder()
+        .token(settings.require_token())
+        .base_url(settings.telegram_api_url)
+        .base_file_url(file_url_for(settings.telegram_api_url))
+        .rate_limiter(StrideRateLimiter())
+        .concurrent_updates(PerUserUpdateProcessor())
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data[handlers.SERVICES] = services
+    handlers.install(application)
+    return application
+
+
+async def _post_init(application: Application) -> None:
+    services: Services = application.bot_data[handlers.SERVICES]
+    await register_commands(application, services)
+    relay = EscalationRelay(application.bot, services)
+    application.bot_data[RELAY] = relay
+    application.bot_data["wake_relay"] = relay.wake
+    application.create_task(relay.run(), name="escalation-relay")
+    scheduler_start = _optional_scheduler()
+    if scheduler_start is not None:
+        await scheduler_start(application, services)
+
+
+def _optional_scheduler() -> Any:
+    try:
+        module = importlib.import_module("bot.nudges.runner")
+    except ImportError:
+        return None
+    return module.start
+
+
+async def _post_shutdown(application: Application) -> None:
+    relay: EscalationRelay | None = application.bot_data.get(RELAY)
+    if relay is not None:
+        relay.stop()
+    services: Services = application.bot_data[handlers.SERVICES]
+    await services.store.close()
+
+
+async def register_commands(application: Application, services: Services) -> None:
+    """The command menu in every shipped language (setMyCommands with language_code)."""
+    texts = services.content.texts
+    for language in texts.languages:
+        commands = [
+            BotCommand(name, texts.get(language, f"menu.{name}")[:256]) for name in MENU_COMMANDS
+        ]
+        code = None if language == services.settings.default_language else language
+        await application.bot.set_my_commands(
+            commands, scope=BotCommandScopeAllPrivateChats(), language_code=code
+        )
+
+
+def run_polling(settings: Settings) -> None:
+    application = build_application(settings)
+    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+
+
+def run_webhook(settings: Settings, url: str, host: str, port: int) -> None:
+    application = build_application(settings)
+    path = "telegram"
+    application.run_webhook(
+        listen=host,
+        port=port,
+        url_path=path,
+        webhook_url=f"{url.rstrip('/')}/{path}",
+        secret_token=settings.require_webhook_secret(),
+        allowed_updates=Update.ALL_TYPES,
+    )

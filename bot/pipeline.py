@@ -1,0 +1,112 @@
+"""One patient update, end to end, minus Telegram: load, decide, store — in one transaction.
+
+The update id is claimed, the dialog runs, and the new state, records, escalations and their
+first alert deliveries are committed together *before* any reply is sent. A crash after the
+commit loses at most a reply (the patient's place and every alert survive); a crash before it
+loses nothing, because Telegram delivers the unconfirmed update again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.alerts import routing
+from bot.clock import Clock
+from bot.config import Settings
+from bot.storage.repository import Store, Transaction
+from content.texts import negotiate_language
+from dialogs import router
+from dialogs.context import DialogDeps
+from dialogs.events import Event
+from dialogs.screens import Screen
+from dialogs.state import Outcome, PatientState
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent an update, as Telegram told us."""
+
+    user_id: int
+    chat_id: int
+    language_code: str | None = None
+    first_name: str | None = None
+
+
+@dataclass
+class Handled:
+    replies: list[Screen] = field(default_factory=list)
+    language: str = "en"
+    escalation_ids: list[int] = field(default_factory=list)
+    patient_code: str | None = None
+    duplicate: bool = False
+
+
+class PatientPipeline:
+    def __init__(self, store: Store, deps: DialogDeps, settings: Settings, clock: Clock) -> None:
+        self.store = store
+        self.deps = deps
+        self.settings = settings
+        self.clock = clock
+
+    async def handle(self, sender: Sender, event: Event, update_id: int | None) -> Handled:
+        return await self._run(
+            sender, update_id, lambda state: router.handle(state, event, self.deps)
+        )
+
+    async def handle_group_risk(self, sender: Sender, text: str, update_id: int | None) -> Handled:
+        """Risk language in a group: the crisis reply goes to the person's private chat."""
+        return await self._run(
+            sender, update_id, lambda state: router.handle_group_risk(state, text, self.deps)
+        )
+
+    async def _run(
+        self, sender: Sender, update_id: int | None, decide: Callable[[PatientState], Outcome]
+    ) -> Handled:
+        now = self.clock.now()
+        async with self.store.transaction() as tx:
+            if update_id is not None and not await tx.claim_update(update_id, now):
+                return Handled(duplicate=True)
+            state = await self._load_or_create(tx, sender, now)
+            outcome = decide(state)
+            escalation_ids = await tx.save(state, outcome, now)
+            await routing.open_escalations(tx, escalation_ids, self.settings, now)
+            if outcome.responses:
+                await self._record_responses(tx, state, outcome.responses)
+        return Handled(
+            replies=outcome.replies,
+            language=state.patient.language,
+            escalation_ids=escalation_ids,
+            patient_code=state.patient.code,
+        )
+
+    async def _load_or_create(
+        self, tx: Transaction, sender: Sender, now: dt.datetime
+    ) -> PatientState:
+        state = await tx.load_patient(sender.user_id, now)
+        if state is not None:
+            if state.patient.chat_id != sender.chat_id:
+                state.patient.chat_id = sender.chat_id
+            return state
+        language = negotiate_language(
+            sender.language_code or self.settings.default_language,
+            self.deps.content.texts.languages,
+        )
+        return await tx.create_patient(
+            telegram_id=sender.user_id,
+            chat_id=sender.chat_id,
+            language=language,
+            country=self.settings.default_country,
+            timezone=self.settings.default_timezone,
+            now=now,
+        )
+
+    async def _record_responses(
+        self, tx: Transaction, state: PatientState, responses: list[str]
+    ) -> None:
+        """The patient's answer to a crisis reply is kept for the supervisor; it never closes."""
+        for escalation in await tx.escalations_for_patient(state.patient.id):
+            if escalation.state != "resolved":
+                escalation.patient_response = responses[-1]
+                await tx.update_escalation(escalation)

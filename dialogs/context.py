@@ -1,0 +1,85 @@
+"""The per-update context a dialog works in: state, outcome, content and button helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from content.clinical.risk import RiskScreen
+from content.loader import Content
+from content.texts import Texts
+from dialogs.screens import Choice, Line, Screen
+from dialogs.state import Outcome, PatientState
+
+# Callback data namespaces. Conversation buttons carry the question's sequence number so a
+# press on an old message is recognised; menu buttons act whatever the current question.
+CONVERSATION = "c"
+MENU = "m"
+
+
+@dataclass(frozen=True)
+class DialogDeps:
+    content: Content
+    risk: RiskScreen
+    default_country: str = "US"
+
+
+@dataclass
+class DialogContext:
+    state: PatientState
+    outcome: Outcome
+    deps: DialogDeps
+
+    @property
+    def content(self) -> Content:
+        return self.deps.content
+
+    @property
+    def texts(self) -> Texts:
+        return self.deps.content.texts
+
+    @property
+    def language(self) -> str:
+        return self.state.patient.language
+
+    @property
+    def conversation_data(self) -> dict[str, Any]:
+        return self.state.conversation.data
+
+    def new_question(self) -> int:
+        """Every new question gets a new number: older buttons become stale."""
+        self.state.conversation.seq += 1
+        return self.state.conversation.seq
+
+    def button(
+        self, value: str, key: str | None = None, *, literal: str | None = None, **params: object
+    ) -> Choice:
+        data = f"{CONVERSATION}:{self.state.conversation.seq}:{value}"
+        return Choice(data=data, key=key, literal=literal, params=params)
+
+    def show(
+        self,
+        *lines: Line,
+        rows: Iterable[Iterable[Choice]] = (),
+        edit: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        choices = tuple(tuple(row) for row in rows)
+        self.outcome.show(Screen(lines=tuple(lines), choices=choices, edit=edit, **kwargs))
+
+    def audit(self, action: str, **details: object) -> None:
+        self.outcome.audit(
+            action,
+            actor=f"patient:{self.state.patient.code}",
+            subject=self.state.patient.code,
+            **details,
+        )
+
+
+def menu(value: str, key: str, **params: object) -> Choice:
+    return Choice(data=f"{MENU}:{value}", key=key, params=params)
+
+
+def rows_of(choices: list[Choice], width: int) -> list[list[Choice]]:
+    return [choices[i : i + width] for i in range(0, len(choices), width)]

@@ -1,0 +1,288 @@
+"""Glue from a patient's state to the pure clinical core: prescription, week plan, progression.
+
+Nothing clinical is decided here: the numbers and rules live in `content/` and the pure
+functions of `content.clinical`; this module only reads the profile and records a dialog has,
+and keeps the two phase fields of the profile up to date.
+
+Weeks: a *programme week* counts from `profile.programme_start` (it picks the phase); a *plan
+week* is the calendar week, Monday to Sunday, that patients think in ("this week"), and is the
+week `/plan`, `/progress` and the session replies talk about.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from babel.dates import format_date
+
+from content.clinical import progression
+from content.clinical.prescription import (
+    Prescription,
+    PrescriptionInput,
+    phase_by_id,
+    prescribe,
+)
+from content.clinical.progression import ProgressionDecision, SessionOutcome
+from content.clinical.weekly_plan import PlannedSession, WeeklyPlan, session_for, weekly_plan
+from content.loader import Content
+from content.schemas.base import IntRange
+from content.schemas.modalities import ProfileCondition
+from dialogs.records import SessionRecord, SessionStatus
+from dialogs.state import PatientState
+
+# `Profile.phase_id` is a non-null integer and protocol phase ids start at 1, so 0 stands for
+# maintenance (the core's `phase_id=None`).
+MAINTENANCE_PHASE_ID = 0
+# Onboarding's barrier id for "nowhere to go, or no equipment": home activities come first.
+ACCESS_BARRIER = "access"
+# Journeys in which a programme exists (onboarding complete).
+PROGRAMME_JOURNEYS = frozenset({"active", "paused"})
+
+DAYS_IN_WEEK = 7
+_COMPLETED = (SessionStatus.DONE, SessionStatus.PARTIAL)
+# Best first: when a day has several records, the most credited one stands for the day.
+_BEST_FIRST = (
+    SessionStatus.DONE,
+    SessionStatus.PARTIAL,
+    SessionStatus.SKIPPED,
+    SessionStatus.MISSED,
+)
+
+
+def has_programme(state: PatientState) -> bool:
+    """Onboarding is complete and the profile holds what a prescription needs."""
+    return state.patient.journey in PROGRAMME_JOURNEYS and state.profile.age is not None
+
+
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of the calendar week holding `day`."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def programme_week(state: PatientState, day: dt.date) -> int:
+    """1 for the first seven days from the programme start (and any day before it)."""
+    start = state.profile.programme_start or day
+    return max(1, (day - start).days // DAYS_IN_WEEK + 1)
+
+
+def _phase_week(state: PatientState, day: dt.date) -> int | None:
+    started = state.profile.phase_started
+    if started is None:
+        return None
+    return max(1, (day - started).days // DAYS_IN_WEEK + 1)
+
+
+def _conditions(names: Iterable[str]) -> frozenset[ProfileCondition]:
+    known = {c.value for c in ProfileCondition}
+    return frozenset(ProfileCondition(n) for n in names if n in known)
+
+
+def prescription_input(
+    state: PatientState, content: Content, day: dt.date | None = None
+) -> PrescriptionInput:
+    """What the prescription engine needs to know, read from the profile and latest check-in.
+
+    Beta-blockers not known (None) are read as yes: RPE targets only, the safer choice. A
+    resting heart rate the patient does not know gives RPE targets too.
+    """
+    profile = state.profile
+    if profile.age is None:
+        raise ValueError("the profile has no age yet: onboarding is not complete")
+    day = day or state.today
+    week = programme_week(state, day)
+    maintenance = profile.phase_id == MAINTENANCE_PHASE_ID
+    if maintenance:
+        week = max(week, content.protocol.maintenance.from_week)
+    latest = state.latest_checkin
+    known_modalities = {m.id for m in content.modalities.modalities}
+    return PrescriptionInput(
+        age=profile.age,
+        resting_hr=None if profile.resting_hr_unknown else profile.resting_hr,
+        beta_blockers=profile.beta_blockers is not False,
+        week=week,
+        phase_id=None if maintenance else profile.phase_id,
+        phase_week=None if maintenance else _phase_week(state, day),
+        hrmax_formula=profile.hrmax_formula,
+        conditions=_conditions(profile.conditions),
+        preferred_modalities=tuple(
+            m for m in profile.preferred_modalities if m in known_modalities
+        ),
+        low_energy=profile.low_energy,
+        phq9_band=latest.band if latest else None,
+        safety_flag=bool(latest and latest.safety_positive),
+        readiness_positive=profile.readiness_positive,
+        access_barrier=ACCESS_BARRIER in profile.barriers,
+    )
+
+
+def prescription_on(state: PatientState, content: Content, day: dt.date) -> Prescription:
+    return prescribe(content, prescription_input(state, content, day))
+
+
+def current_prescription(state: PatientState, content: Content) -> Prescription:
+    return prescription_on(state, content, state.today)
+
+
+def training_days(state: PatientState, content: Content) -> list[int]:
+    return list(state.profile.training_days or content.protocol.default_training_days)
+
+
+def session_time(state: PatientState, content: Content) -> dt.time:
+    text = state.profile.preferred_time or content.protocol.default_session_time
+    try:
+        return dt.time.fromisoformat(text)
+    except ValueError:
+        return dt.time.fromisoformat(content.protocol.default_session_time)
+
+
+def week_plan(state: PatientState, content: Content, day: dt.date) -> WeeklyPlan:
+    """The plan of the calendar week holding `day`, written with the prescription of `day`."""
+    return weekly_plan(
+        prescription_on(state, content, day),
+        training_days(state, content),
+        week_start(day),
+        session_time(state, content),
+    )
+
+
+def planned_session(state: PatientState, content: Content, day: dt.date) -> PlannedSession | None:
+    """The session planned for `day`; none before the programme started."""
+    start = state.profile.programme_start
+    if start is not None and day < start:
+        return None
+    return session_for(week_plan(state, content, day), day)
+
+
+def planned_sessions(
+    state: PatientState, content: Content, day: dt.date
+) -> tuple[PlannedSession, ...]:
+    """The week's planned sessions, without those before the programme started."""
+    start = state.profile.programme_start
+    plan = week_plan(state, content, day)
+    return tuple(s for s in plan.sessions if start is None or s.date >= start)
+
+
+def next_session(state: PatientState, content: Content, after: dt.date) -> PlannedSession | None:
+    """The first planned session after `after` (this week or the next)."""
+    for day in (after, after + dt.timedelta(days=DAYS_IN_WEEK)):
+        upcoming = [s for s in planned_sessions(state, content, day) if s.date > after]
+        if upcoming:
+            return upcoming[0]
+    return None
+
+
+def target_band(prescription: Prescription) -> IntRange:
+    """The weekly minutes a prescription asks for: sessions × minutes, or maintenance's range."""
+    if prescription.weekly_minutes is not None:
+        return prescription.weekly_minutes
+    return IntRange(
+        low=prescription.sessions_per_week.low * prescription.minutes.low,
+        high=prescription.sessions_per_week.high * prescription.minutes.high,
+    )
+
+
+def completed(records: Iterable[SessionRecord]) -> list[SessionRecord]:
+    """Sessions that happened, whole or in part, planned or not."""
+    return [r for r in records if r.status in _COMPLETED]
+
+
+def minutes_between(records: Iterable[SessionRecord], first: dt.date, last: dt.date) -> int:
+    return sum(r.minutes or 0 for r in completed(records) if first <= r.day <= last)
+
+
+def best_of_day(records: Sequence[SessionRecord], day: dt.date) -> SessionRecord | None:
+    """The record that stands for a day: done before partial before skipped before missed."""
+    of_day = [r for r in records if r.day == day]
+    if not of_day:
+        return None
+    return min(of_day, key=lambda r: _BEST_FIRST.index(r.status))
+
+
+def session_outcomes(state: PatientState, content: Content) -> list[SessionOutcome]:
+    """One outcome per day that counts for progression.
+
+    A day counts when a session was planned for it or a planned session was recorded on it.
+    A session logged with /log on a planned day fulfils that day. Planned days before today
+    with no record at all are missed: nothing else records them. Missing days are inferred only
+    inside the progression window (all the rule reads for completion), so records older than
+    what storage loads can never be mistaken for misses.
+    """
+    today = state.today
+    window = content.protocol.progression.window_days
+    start = state.profile.programme_start or today
+    first = max(start, today - dt.timedelta(days=window - 1))
+    planned_days: set[dt.date] = set()
+    day = week_start(first)
+    while day <= today:
+        planned_days.update(
+            s.date for s in planned_sessions(state, content, day) if first <= s.date < today
+        )
+        day += dt.timedelta(days=DAYS_IN_WEEK)
+    days = planned_days | {r.day for r in state.sessions if r.planned and r.day <= today}
+    outcomes: list[SessionOutcome] = []
+    for each in sorted(days):
+        record = best_of_day([r for r in state.sessions if r.day <= today], each)
+        if record is None:
+            outcomes.append(SessionOutcome(each, progression.SessionStatus.MISSED))
+        elif record.planned or each in planned_days:
+            outcomes.append(
+                SessionOutcome(
+                    each, progression.SessionStatus(record.status.value), record.minutes or 0
+                )
+            )
+    return outcomes
+
+
+def apply_progression(state: PatientState, content: Content) -> ProgressionDecision | None:
+    """Advance, hold, step back or continue; the profile's phase follows the decision.
+
+    Returns None when there is no programme yet. When the decision starts a new period (an
+    advance, a step back or a repeated phase) the phase clock restarts today.
+    """
+    profile = state.profile
+    if not has_programme(state):
+        return None
+    current: int | None = None if profile.phase_id == MAINTENANCE_PHASE_ID else profile.phase_id
+    if current is not None:
+        phase_by_id(content.protocol, current)  # an unknown phase is a bug: fail loudly
+    started = profile.phase_started or profile.programme_start or state.today
+    decision = progression.decide(
+        content.protocol, current, started, state.today, session_outcomes(state, content)
+    )
+    if decision.starts_new_period:
+        profile.phase_id = MAINTENANCE_PHASE_ID if decision.phase_id is None else decision.phase_id
+        profile.phase_started = state.today
+    return decision
+
+
+def phase_changed(before: int, decision: ProgressionDecision | None) -> bool:
+    """Worth one sentence to the patient: a new phase, or the same phase repeated."""
+    if decision is None or not decision.starts_new_period:
+        return False
+    after = MAINTENANCE_PHASE_ID if decision.phase_id is None else decision.phase_id
+    return after != before or decision.action == "hold"
+
+
+# --- names in the patient's language (for the session card, the plan and the barrier talk) --
+
+# How many example activities a session names.
+EXAMPLES = 3
+
+
+def modality_name(content: Content, language: str, modality: str) -> str:
+    return content.texts.get(language, content.modalities.modality(modality).name_key)
+
+
+def example_names(
+    content: Content, language: str, modality: str, activities: Sequence[str]
+) -> str:
+    """The first few activities (already in preference order) of a modality, named."""
+    names = {a.id: a.name_key for a in content.modalities.activities_for(modality)}
+    picked = [names[a] for a in activities if a in names][:EXAMPLES]
+    return ", ".join(content.texts.get(language, key) for key in picked)
+
+
+def day_name(language: str, day: dt.date) -> str:
+    """ "Wednesday", "miércoles": the weekday in the patient's language (Babel, CLDR)."""
+    return str(format_date(day, "EEEE", locale=language))

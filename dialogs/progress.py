@@ -1,0 +1,202 @@
+"""/progress (how the weeks are going, with a chart) and /plan (this week, one line a session).
+
+The streak forgives: a week is kept when the sessions done reach the sessions planned minus
+one (at least one session), so one miss a week never breaks it. Only planned sessions are
+counted as due — rest days never are — and a week with nothing planned (the days before the
+programme started) neither keeps nor breaks it. Counting starts from last week; the current
+week counts only once it is already kept, so an unfinished week never breaks a streak.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from content.clinical import phq9
+from dialogs import programme
+from dialogs.context import DialogContext
+from dialogs.screens import Line, say
+from dialogs.state import PatientState
+
+# The chart covers the current week and the seven before it (storage loads 56 days of
+# sessions). A presentation choice, not a clinical number.
+CHART_WEEKS = 8
+WEEK = dt.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class WeekMinutes:
+    """One bar: minutes moved in the calendar week starting `week_start` (a Monday)."""
+
+    week_start: dt.date
+    minutes: int
+    target_low: int
+    target_high: int
+
+
+@dataclass(frozen=True)
+class Phq9Point:
+    day: dt.date
+    total: int
+
+
+@dataclass(frozen=True)
+class ProgressChart:
+    """What the progress chart shows; `bot/` draws it, labels come from the text keys.
+
+    `weeks` runs oldest first, the current week last; its target band is the weekly minutes
+    the prescription asks for (0–0 before the programme started). `phq9` are the completed
+    check-ins, oldest first; `phq9_max` fixes the axis and `weekly_minimum` is the minimum
+    effective weekly dose, drawn as a line.
+    """
+
+    weeks: tuple[WeekMinutes, ...]
+    phq9: tuple[Phq9Point, ...]
+    phq9_max: int
+    weekly_minimum: int
+    title_key: str = "progress.chart.title"
+    minutes_key: str = "progress.chart.minutes"
+    target_key: str = "progress.chart.target"
+    phq9_key: str = "progress.chart.phq9"
+
+
+def _done_in_week(state: PatientState, monday: dt.date) -> list[int]:
+    """Minutes of each session done (whole or in part, planned or not) in the week."""
+    return [
+        r.minutes or 0
+        for r in programme.completed(state.sessions)
+        if monday <= r.day < monday + WEEK
+    ]
+
+
+def week_kept(state: PatientState, content: programme.Content, monday: dt.date) -> bool | None:
+    """True kept, False broken, None when nothing was planned that week."""
+    planned = len(programme.planned_sessions(state, content, monday))
+    if planned == 0:
+        return None
+    return len(_done_in_week(state, monday)) >= max(planned - 1, 1)
+
+
+def streak(state: PatientState, content: programme.Content) -> int:
+    """Weeks kept in a row, counting back from last week (this week too, once kept)."""
+    start = state.profile.programme_start
+    if start is None:
+        return 0
+    this_week = programme.week_start(state.today)
+    weeks = 1 if week_kept(state, content, this_week) else 0
+    monday = this_week - WEEK
+    while monday >= programme.week_start(start):
+        kept = week_kept(state, content, monday)
+        if kept is False:
+            break
+        weeks += 1 if kept else 0
+        monday -= WEEK
+    return weeks
+
+
+def chart(state: PatientState, content: programme.Content) -> ProgressChart:
+    this_week = programme.week_start(state.today)
+    start = state.profile.programme_start or state.today
+    weeks = []
+    for back in range(CHART_WEEKS - 1, -1, -1):
+        monday = this_week - back * WEEK
+        if monday + WEEK <= start:
+            low = high = 0
+        else:
+            band = programme.target_band(
+                programme.prescription_on(state, content, max(monday, start))
+            )
+            low, high = band.low, band.high
+        weeks.append(WeekMinutes(monday, sum(_done_in_week(state, monday)), low, high))
+    checkins = sorted(
+        (c for c in state.checkins if c.total is not None), key=lambda c: c.started_at
+    )
+    points = tuple(
+        Phq9Point((c.completed_at or c.started_at).date(), c.total)
+        for c in checkins
+        if c.total is not None
+    )
+    return ProgressChart(
+        weeks=tuple(weeks),
+        phq9=points,
+        phq9_max=content.phq9.max_total,
+        weekly_minimum=content.protocol.weekly_dose.minimum_minutes,
+    )
+
+
+def phq9_line(state: PatientState, content: programme.Content) -> Line:
+    """The check-in trend in kind words: never a diagnosis, never a verdict."""
+    latest, baseline = state.latest_checkin, state.baseline
+    if latest is None or latest.total is None:
+        return say("progress.phq9_none")
+    if baseline is None or baseline is latest or baseline.total is None:
+        return say("progress.phq9_first", total=latest.total, maximum=content.phq9.max_total)
+    change = phq9.compare(content.phq9, baseline.total, latest.total)
+    params = {
+        "total": latest.total,
+        "baseline": baseline.total,
+        "maximum": content.phq9.max_total,
+        "points": abs(change.delta),
+    }
+    if change.remission:
+        return say("progress.phq9_remission", **params)
+    if change.response:
+        return say("progress.phq9_response", **params)
+    if change.meaningful_improvement:
+        return say("progress.phq9_better", **params)
+    if change.deterioration:
+        return say("progress.phq9_higher", **params)
+    return say("progress.phq9_steady", **params)
+
+
+def progress(ctx: DialogContext, args: str = "") -> None:
+    """/progress: this week against its target, the streak, the check-in trend, a chart."""
+    state, content = ctx.state, ctx.content
+    if not programme.has_programme(state):
+        ctx.show(say("today.not_ready"))
+        return
+    monday = programme.week_start(state.today)
+    planned = programme.planned_sessions(state, content, state.today)
+    done = _done_in_week(state, monday)
+    weeks = streak(state, content)
+    lines = [
+        say("progress.heading"),
+        say(
+            "progress.week",
+            sessions=len(done),
+            planned=len(planned),
+            minutes=sum(done),
+            target=sum(s.minutes for s in planned),
+        ),
+        say("progress.streak", weeks=weeks) if weeks else say("progress.streak_start"),
+        phq9_line(state, content),
+    ]
+    ctx.show(*lines, chart=chart(state, content))
+
+
+def plan(ctx: DialogContext, args: str = "") -> None:
+    """/plan: the week's sessions, one line each, in the patient's language."""
+    state, content = ctx.state, ctx.content
+    if not programme.has_programme(state):
+        ctx.show(say("today.not_ready"))
+        return
+    week_plan = programme.week_plan(state, content, state.today)
+    sessions = programme.planned_sessions(state, content, state.today)
+    done_days = {r.day for r in programme.completed(state.sessions)}
+    lines: list[Line] = [say("plan.heading", week=programme.programme_week(state, state.today))]
+    for session in sessions:
+        key = "plan.session_done" if session.date in done_days else "plan.session"
+        lines.append(
+            say(
+                key,
+                day=programme.day_name(ctx.language, session.date),
+                time=session.time.strftime("%H:%M"),
+                modality=programme.modality_name(content, ctx.language, session.modality),
+                minutes=session.minutes,
+            )
+        )
+    if not sessions:
+        lines.append(say("plan.none"))
+    lines.extend(say(note.key, **dict(note.params)) for note in week_plan.notes)
+    lines.append(say("plan.change"))
+    ctx.show(*lines)
