@@ -1,0 +1,1 @@
+"""Tests of the local Bot API emulator (bot/emulator)."""
