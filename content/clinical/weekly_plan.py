@@ -1,0 +1,154 @@
+"""A week of planned sessions from a prescription, the patient's days and preferred time.
+
+How modalities share the week: every session is aerobic (the backbone) unless another offered
+modality replaces it. The others, in the prescription's order (so a stated preference goes
+first), replace one session each, up to half of the week's sessions rounded down, so aerobic
+keeps the majority the dose-response evidence rests on. They add variety, not sessions: the
+week never exceeds the phase's upper sessions/week. They alternate with aerobic sessions from
+the second one, so the week opens with the backbone and no two non-aerobic sessions touch.
+Every session gets the same minutes: the catalogue has no per-modality dose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from content.clinical.prescription import Prescription
+from content.schemas.base import IntRange
+
+FEWER_DAYS_KEY = "plan.fewer_days"
+BELOW_WEEKLY_MINIMUM_KEY = "plan.below_weekly_minimum"
+TEXT_KEYS = (FEWER_DAYS_KEY, BELOW_WEEKLY_MINIMUM_KEY)
+
+# Session lengths are offered in steps of five minutes: easier to read and to keep to than
+# 52 or 37 minutes. A presentation step, not a clinical number.
+MINUTE_STEP = 5
+DAYS_IN_WEEK = 7
+
+
+@dataclass(frozen=True)
+class PlannedSession:
+    date: date
+    time: time
+    modality: str
+    minutes: int
+    activities: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlanNote:
+    """Something the patient (and the care team) should hear about this week's plan."""
+
+    key: str
+    params: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class WeeklyPlan:
+    week_start: date
+    sessions: tuple[PlannedSession, ...]
+    notes: tuple[PlanNote, ...]
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(session.minutes for session in self.sessions)
+
+
+def _nearest_step_ties_down(minutes: float) -> int:
+    """To the nearest step, a tie going down: never a longer session than the middle asks."""
+    steps, remainder = divmod(minutes, MINUTE_STEP)
+    return int(steps + (1 if remainder > MINUTE_STEP / 2 else 0)) * MINUTE_STEP
+
+
+def _clamp(value: int, bounds: IntRange) -> int:
+    return max(bounds.low, min(bounds.high, value))
+
+
+def session_minutes(prescription: Prescription) -> int:
+    """The low end in a phase's first week or when starting low, otherwise the middle."""
+    if prescription.start_low or prescription.first_week_of_phase:
+        return prescription.minutes.low
+    middle = (prescription.minutes.low + prescription.minutes.high) / 2
+    return _clamp(_nearest_step_ties_down(middle), prescription.minutes)
+
+
+def _maintenance_minutes(weekly: IntRange, per_session: IntRange, sessions: int) -> int:
+    """Equal sessions whose week lands inside the weekly range, aiming at its middle."""
+    aim = (weekly.low + weekly.high) / 2 / sessions
+    minutes = _clamp(_nearest_step_ties_down(aim), per_session)
+    while minutes * sessions < weekly.low and minutes + MINUTE_STEP <= per_session.high:
+        minutes += MINUTE_STEP
+    while minutes * sessions > weekly.high and minutes - MINUTE_STEP >= per_session.low:
+        minutes -= MINUTE_STEP
+    return minutes
+
+
+def _spread(days: list[int], count: int) -> list[int]:
+    """`count` of the chosen days, spread across them rather than bunched at the start."""
+    return [days[i * len(days) // count] for i in range(count)]
+
+
+def _date_of(week_start: date, weekday: int) -> date:
+    return week_start + timedelta(days=(weekday - week_start.weekday()) % DAYS_IN_WEEK)
+
+
+def weekly_plan(
+    prescription: Prescription,
+    training_days: Sequence[int],
+    week_start: date,
+    preferred_time: time,
+) -> WeeklyPlan:
+    """Plan the week starting `week_start` (any weekday) on the patient's training days.
+
+    At most the upper sessions/week are planned; fewer chosen days than the lower bound give a
+    note rather than extra days the patient did not choose.
+    """
+    days = sorted(set(training_days))
+    if not days or not all(0 <= day < DAYS_IN_WEEK for day in days):
+        raise ValueError(f"training days must be 0 (Monday) to 6 (Sunday), got {training_days}")
+    count = min(len(days), prescription.sessions_per_week.high)
+    chosen = sorted(_spread(days, count), key=lambda d: _date_of(week_start, d))
+    notes: list[PlanNote] = []
+    if len(days) < prescription.sessions_per_week.low:
+        notes.append(
+            PlanNote(
+                FEWER_DAYS_KEY,
+                (("chosen", len(days)), ("minimum", prescription.sessions_per_week.low)),
+            )
+        )
+    weekly = prescription.weekly_minutes
+    if weekly is not None:
+        minutes = _maintenance_minutes(weekly, prescription.minutes, count)
+        if minutes * count < weekly.low:
+            notes.append(
+                PlanNote(
+                    BELOW_WEEKLY_MINIMUM_KEY,
+                    (("planned", minutes * count), ("minimum", weekly.low)),
+                )
+            )
+    else:
+        minutes = session_minutes(prescription)
+
+    backbone = next(c for c in prescription.modalities if c.modality == prescription.backbone)
+    others = [c for c in prescription.modalities if c.modality != backbone.modality]
+    order = [backbone] * count
+    for slot, choice in enumerate(others[: count // 2]):
+        order[2 * slot + 1] = choice
+    sessions = tuple(
+        PlannedSession(
+            date=_date_of(week_start, day),
+            time=preferred_time,
+            modality=choice.modality,
+            minutes=minutes,
+            activities=choice.activities,
+        )
+        for day, choice in zip(chosen, order, strict=True)
+    )
+    return WeeklyPlan(week_start=week_start, sessions=sessions, notes=tuple(notes))
+
+
+def session_for(plan: WeeklyPlan, day: date) -> PlannedSession | None:
+    """Today's session, if one is planned for `day`."""
+    return next((s for s in plan.sessions if s.date == day), None)
