@@ -1,0 +1,177 @@
+"""Rows ↔ plain records, the only place that knows both shapes.
+
+Everything crossing the boundary is deep-copied: a dialog mutating `conversation.data` must
+not mutate a row the session is tracking (SQLAlchemy would miss an in-place change to a JSON
+value, and the change would silently not be saved).
+
+Where a record's field names match the columns (Patient, Profile), the copy is driven by
+`dataclasses.fields`, so a new record field without a column fails loudly here and in the
+model-versus-migration test instead of being dropped.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, fields
+from typing import Any
+
+from bot.storage.models import (
+    AuditRow,
+    CheckinRow,
+    ConversationRow,
+    EscalationRow,
+    PatientRow,
+    ProfileRow,
+    SafetyPlanRow,
+    SessionRow,
+)
+from dialogs.records import (
+    AuditEvent,
+    CheckinKind,
+    CheckinRecord,
+    Conversation,
+    Escalation,
+    EscalationTrigger,
+    Patient,
+    Priority,
+    Profile,
+    SafetyPlan,
+    SessionRecord,
+    SessionStatus,
+)
+
+# Set once at creation; `save` never rewrites them.
+_PATIENT_IMMUTABLE = frozenset({"id", "code", "telegram_id", "created_at"})
+
+
+def patient_from_row(row: PatientRow) -> Patient:
+    return Patient(**{f.name: getattr(row, f.name) for f in fields(Patient)})
+
+
+def apply_patient(row: PatientRow, patient: Patient) -> None:
+    for name, value in asdict(patient).items():
+        if name not in _PATIENT_IMMUTABLE:
+            setattr(row, name, value)
+
+
+def profile_from_row(row: ProfileRow) -> Profile:
+    return Profile(**{f.name: copy.deepcopy(getattr(row, f.name)) for f in fields(Profile)})
+
+
+def apply_profile(row: ProfileRow, profile: Profile) -> None:
+    for name, value in asdict(profile).items():  # asdict deep-copies lists and dicts
+        setattr(row, name, value)
+
+
+def conversation_from_row(row: ConversationRow) -> Conversation:
+    return Conversation(
+        flow=row.flow,
+        state=row.state,
+        data=copy.deepcopy(row.data),
+        seq=row.seq,
+        suspended=copy.deepcopy(row.suspended),
+    )
+
+
+def apply_conversation(row: ConversationRow, conversation: Conversation) -> None:
+    row.flow = conversation.flow
+    row.state = conversation.state
+    row.data = copy.deepcopy(conversation.data)
+    row.seq = conversation.seq
+    row.suspended = copy.deepcopy(conversation.suspended)
+
+
+def checkin_from_row(row: CheckinRow) -> CheckinRecord:
+    return CheckinRecord(
+        id=row.id,
+        instrument_id=row.instrument_id,
+        instrument_version=row.instrument_version,
+        kind=CheckinKind(row.kind),
+        started_at=row.started_at,
+        answers=dict(row.answers),
+        completed_at=row.completed_at,
+        difficulty=row.difficulty,
+        total=row.total,
+        band=row.band,
+        safety_positive=row.safety_positive,
+    )
+
+
+def checkin_values(record: CheckinRecord) -> dict[str, Any]:
+    values = asdict(record)
+    values.pop("id")
+    values["kind"] = record.kind.value
+    return values
+
+
+def session_from_row(row: SessionRow) -> SessionRecord:
+    return SessionRecord(
+        id=row.id,
+        day=row.day,
+        status=SessionStatus(row.status),
+        planned=row.planned,
+        modality=row.modality,
+        minutes=row.minutes,
+        exertion=row.exertion,
+        mood_before=row.mood_before,
+        mood_after=row.mood_after,
+        note=row.note,
+        logged_at=row.logged_at,
+    )
+
+
+def session_values(record: SessionRecord) -> dict[str, Any]:
+    values = asdict(record)
+    values.pop("id")
+    values["status"] = record.status.value
+    return values
+
+
+def safety_plan_from_row(row: SafetyPlanRow | None) -> SafetyPlan:
+    if row is None:
+        return SafetyPlan()
+    return SafetyPlan(sections=copy.deepcopy(row.sections), updated_at=row.updated_at)
+
+
+def escalation_from_row(row: EscalationRow, patient_code: str) -> Escalation:
+    return Escalation(
+        id=row.id,
+        patient_id=row.patient_id,
+        patient_code=patient_code,
+        trigger=EscalationTrigger(row.trigger),
+        priority=Priority(row.priority),
+        state=row.state,
+        details=copy.deepcopy(row.details),
+        created_at=row.created_at,
+        level=row.level,
+        acknowledged_by=row.acknowledged_by,
+        acknowledged_at=row.acknowledged_at,
+        resolved_by=row.resolved_by,
+        resolved_at=row.resolved_at,
+        resolution_note=row.resolution_note,
+        patient_response=row.patient_response,
+        next_action_at=row.next_action_at,
+    )
+
+
+def apply_escalation(row: EscalationRow, escalation: Escalation) -> None:
+    """Copy the fields that change over an escalation's life; what raised it stays as is."""
+    row.state = escalation.state
+    row.level = escalation.level
+    row.acknowledged_by = escalation.acknowledged_by
+    row.acknowledged_at = escalation.acknowledged_at
+    row.resolved_by = escalation.resolved_by
+    row.resolved_at = escalation.resolved_at
+    row.resolution_note = escalation.resolution_note
+    row.patient_response = escalation.patient_response
+    row.next_action_at = escalation.next_action_at
+
+
+def audit_from_row(row: AuditRow) -> AuditEvent:
+    return AuditEvent(
+        action=row.action,
+        actor=row.actor,
+        subject=row.subject,
+        details=copy.deepcopy(row.details),
+        at=row.at,
+    )

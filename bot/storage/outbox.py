@@ -1,0 +1,137 @@
+"""The alert outbox: supervisor messages are recorded before they are sent.
+
+An escalation step decides *who* must be told and writes one pending delivery per chat in
+the same transaction; a sender then works through due deliveries, marking each sent or
+failed (with a retry time). A crash between deciding and sending therefore loses nothing,
+and the unique (escalation, step, chat) means a retried step is never sent twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select
+
+from bot.storage.models import DeliveryRow
+from bot.storage.scope import SessionScope
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # permanently: the sender gave up (blocked bot, chat gone, …)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    escalation_id: int
+    step: int
+    chat_id: int
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: dt.datetime | None
+    telegram_message_id: int | None
+    last_error: str | None
+
+
+def _delivery(row: DeliveryRow) -> Delivery:
+    return Delivery(
+        id=row.id,
+        escalation_id=row.escalation_id,
+        step=row.step,
+        chat_id=row.chat_id,
+        status=DeliveryStatus(row.status),
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        telegram_message_id=row.telegram_message_id,
+        last_error=row.last_error,
+    )
+
+
+class OutboxMixin(SessionScope):
+    async def add_deliveries(
+        self, escalation_id: int, step: int, chat_ids: Iterable[int], now: dt.datetime
+    ) -> None:
+        """Queue step `step` of an escalation for each chat; rows already queued are kept."""
+        rows = [
+            {
+                "escalation_id": escalation_id,
+                "step": step,
+                "chat_id": chat_id,
+                "status": DeliveryStatus.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for chat_id in dict.fromkeys(chat_ids)
+        ]
+        if rows:
+            await self._session.execute(
+                self._insert_ignoring_duplicates(
+                    DeliveryRow, rows, unique=("escalation_id", "step", "chat_id")
+                )
+            )
+
+    async def due_deliveries(self, now: dt.datetime, limit: int = 100) -> list[Delivery]:
+        """Pending deliveries whose time has come, oldest first.
+
+        On PostgreSQL the rows are locked (skipping rows another sender holds) until the
+        transaction ends, so two senders never pick the same message.
+        """
+        rows = await self._session.scalars(
+            select(DeliveryRow)
+            .where(
+                DeliveryRow.status == DeliveryStatus.PENDING.value,
+                DeliveryRow.next_attempt_at <= now,
+            )
+            .order_by(DeliveryRow.next_attempt_at, DeliveryRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [_delivery(row) for row in rows]
+
+    async def deliveries_for(self, escalation_id: int) -> list[Delivery]:
+        rows = await self._session.scalars(
+            select(DeliveryRow)
+            .where(DeliveryRow.escalation_id == escalation_id)
+            .order_by(DeliveryRow.step, DeliveryRow.id)
+        )
+        return [_delivery(row) for row in rows]
+
+    async def mark_delivered(self, delivery_id: int, message_id: int, now: dt.datetime) -> None:
+        row = await self._row(delivery_id)
+        row.status = DeliveryStatus.SENT.value
+        row.attempts += 1
+        row.telegram_message_id = message_id
+        row.sent_at = now
+        row.last_attempt_at = now
+        row.next_attempt_at = None
+
+    async def mark_failed(
+        self,
+        delivery_id: int,
+        error: str,
+        next_attempt_at: dt.datetime | None,
+        permanent: bool,
+        now: dt.datetime,
+    ) -> None:
+        """Record a failed attempt; retry at `next_attempt_at` unless `permanent`."""
+        row = await self._row(delivery_id)
+        row.attempts += 1
+        row.last_error = error
+        row.last_attempt_at = now
+        if permanent or next_attempt_at is None:
+            row.status = DeliveryStatus.FAILED.value
+            row.next_attempt_at = None
+        else:
+            row.next_attempt_at = next_attempt_at
+
+    async def _row(self, delivery_id: int) -> DeliveryRow:
+        row = await self._session.get(DeliveryRow, delivery_id)
+        if row is None:
+            raise LookupError(f"no delivery {delivery_id}")
+        return row

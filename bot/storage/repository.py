@@ -1,0 +1,55 @@
+"""The storage entry point: a `Store` hands out `Transaction`s.
+
+One transaction per handled update (or scheduled job) is the rule: everything it writes is
+committed together when the `async with` block ends normally, and nothing is written if it
+raises. Nothing in storage reads the clock; callers pass `now`, so tests and the sandbox
+control time.
+
+    async with store.transaction() as tx:
+        if not await tx.claim_update(update.update_id, now):
+            return
+        state = await tx.load_patient(user_id, now)
+        ...
+        escalation_ids = await tx.save(state, outcome, now)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from bot.storage.audit import AuditMixin
+from bot.storage.database import make_engine
+from bot.storage.escalations import EscalationsMixin
+from bot.storage.outbox import OutboxMixin
+from bot.storage.patients import PatientsMixin
+from bot.storage.summaries import SummariesMixin
+from bot.storage.updates import UpdatesMixin
+
+
+class Transaction(
+    PatientsMixin, EscalationsMixin, OutboxMixin, AuditMixin, UpdatesMixin, SummariesMixin
+):
+    """All storage operations, sharing one database transaction."""
+
+
+class Store:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        # Records handed out are plain copies, so rows never need reloading after commit.
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+    @classmethod
+    def from_url(cls, url: str) -> Store:
+        return cls(make_engine(url))
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """Commit on normal exit, roll back if the block raises."""
+        async with self._sessions() as session, session.begin():
+            yield Transaction(session)
+
+    async def close(self) -> None:
+        await self.engine.dispose()

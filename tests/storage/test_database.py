@@ -1,0 +1,79 @@
+"""Engine set-up: URL normalisation and the SQLite settings concurrency depends on."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from bot.storage import Store, make_engine, normalise_url
+from bot.storage.migrate import upgrade_to_head
+
+from .conftest import NOW
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("sqlite:///data/stride.db", "sqlite+aiosqlite:///data/stride.db"),
+        ("sqlite+aiosqlite:///x.db", "sqlite+aiosqlite:///x.db"),
+        ("postgresql://u:p@h/db", "postgresql+asyncpg://u:p@h/db"),
+        ("postgres://u:p@h:5433/db", "postgresql+asyncpg://u:p@h:5433/db"),
+        ("postgresql+asyncpg://u@h/db", "postgresql+asyncpg://u@h/db"),
+    ],
+)
+def test_normalise_url(given: str, expected: str) -> None:
+    assert normalise_url(given) == expected
+
+
+async def test_sqlite_engine_creates_folder_and_sets_pragmas(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "folder" / "stride.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        async with engine.connect() as connection:
+            pragmas = {
+                name: (await connection.execute(text(f"PRAGMA {name}"))).scalar()
+                for name in ("journal_mode", "foreign_keys", "busy_timeout")
+            }
+    finally:
+        await engine.dispose()
+    assert path.exists()
+    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000}
+
+
+async def test_concurrent_read_then_write_transactions_wait_instead_of_failing(
+    tmp_path: Path,
+) -> None:
+    """Two updates read, pause, then write: on SQLite the second must wait, not error."""
+    url = f"sqlite:///{tmp_path / 'stride.db'}"
+    await upgrade_to_head(url)
+    store = Store.from_url(url)
+    try:
+
+        async def register(telegram_id: int) -> None:
+            async with store.transaction() as tx:
+                await tx.all_patient_ids()
+                await asyncio.sleep(0.05)
+                await tx.create_patient(
+                    telegram_id=telegram_id,
+                    chat_id=telegram_id,
+                    language="en",
+                    country="GB",
+                    timezone="Europe/London",
+                    now=NOW,
+                )
+
+        await asyncio.gather(*(register(i) for i in range(1, 6)))
+        async with store.transaction() as tx:
+            assert len(await tx.all_patient_ids()) == 5
+    finally:
+        await store.close()
+
+
+async def test_foreign_keys_are_enforced(store: Store) -> None:
+    with pytest.raises(IntegrityError):
+        async with store.transaction() as tx:
+            await tx.add_deliveries(999, 0, [1], NOW)  # there is no escalation 999
