@@ -55,7 +55,7 @@ class Question:
     bounds: Callable[[Content], tuple[int, int]] | None = None
     skip_key: str | None = None
     columns: int = 1
-    current: Callable[[PatientState], list[str]] | None = None
+    current: Callable[[PatientState, Content], list[str]] | None = None
     required: bool = True
 
 
@@ -91,6 +91,12 @@ def _store_timezone(state: PatientState, value: object) -> None:
     country = country_of(zone)
     if country:
         state.patient.country = country
+
+
+def _current_days(state: PatientState, content: Content) -> list[str]:
+    """The patient's days, or the protocol's default days as a starting suggestion."""
+    days = state.profile.training_days or content.protocol.default_training_days
+    return [str(day) for day in days]
 
 
 def _modalities(content: Content, language: str) -> list[Option]:
@@ -172,7 +178,7 @@ QUESTIONS: dict[str, Question] = {
             Kind.MULTI,
             _set_profile("preferred_modalities"),
             options=_modalities,
-            current=lambda s: list(s.profile.preferred_modalities),
+            current=lambda s, c: list(s.profile.preferred_modalities),
             required=False,
         ),
         Question(
@@ -181,7 +187,7 @@ QUESTIONS: dict[str, Question] = {
             Kind.MULTI,
             _set_profile("conditions"),
             options=_conditions,
-            current=lambda s: list(s.profile.conditions),
+            current=lambda s, c: list(s.profile.conditions),
             required=False,
         ),
         Question(
@@ -197,7 +203,7 @@ QUESTIONS: dict[str, Question] = {
             Kind.MULTI,
             _set_profile("barriers"),
             options=_barriers,
-            current=lambda s: list(s.profile.barriers),
+            current=lambda s, c: list(s.profile.barriers),
             required=False,
         ),
         Question(
@@ -207,7 +213,7 @@ QUESTIONS: dict[str, Question] = {
             _store_days,
             options=_days,
             columns=4,
-            current=lambda s: [str(d) for d in s.profile.training_days],
+            current=_current_days,
         ),
         Question(
             "time",
@@ -234,7 +240,7 @@ def ask(ctx: DialogContext, question: Question, *, fresh: bool = True, edit: boo
         ctx.new_question()
         if question.kind is Kind.MULTI:
             ctx.conversation_data["selected"] = (
-                question.current(ctx.state) if question.current else []
+                question.current(ctx.state, ctx.content) if question.current else []
             )
     options = question.options(ctx.content, ctx.language)
     selected = set(ctx.conversation_data.get("selected", []))
