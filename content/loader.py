@@ -20,6 +20,7 @@ from content.schemas.barriers import BarrierCatalogue
 from content.schemas.crisis import CrisisDirectory
 from content.schemas.instrument import Instrument
 from content.schemas.modalities import ModalityCatalogue
+from content.schemas.nudges import NudgePolicy
 from content.schemas.protocol import Protocol
 from content.schemas.readiness import ReadinessScreen
 from content.schemas.risk import RiskLexicon
@@ -37,6 +38,7 @@ SINGLE_FILES: dict[str, type[BaseModel]] = {
     "modalities.yaml": ModalityCatalogue,
     "barriers.yaml": BarrierCatalogue,
     "crisis.yaml": CrisisDirectory,
+    "nudges.yaml": NudgePolicy,
 }
 _KEY_FIELD = re.compile(r"(^|_)key$")
 
@@ -68,6 +70,7 @@ class Content:
     modalities: ModalityCatalogue
     barriers: BarrierCatalogue
     crisis: CrisisDirectory
+    nudges: NudgePolicy
     risk: Mapping[str, RiskLexicon]
     texts: Texts
     directory: Path
@@ -207,7 +210,9 @@ def check_content(directory: Path | None = None) -> tuple[Content | None, list[C
         problems.append(ContentProblem("crisis.yaml", "fallback_key", "text key is not defined"))
     missing_risk = set(texts.languages) - set(risk)
     for language in sorted(missing_risk):
-        problems.append(ContentProblem(f"risk/{language}.yaml", "", "no risk lexicon for a language"))
+        problems.append(
+            ContentProblem(f"risk/{language}.yaml", "", "no risk lexicon for a language")
+        )
     if problems:
         return None, problems
     content = Content(
@@ -217,6 +222,7 @@ def check_content(directory: Path | None = None) -> tuple[Content | None, list[C
         modalities=_as(ModalityCatalogue, loaded["modalities.yaml"]),
         barriers=_as(BarrierCatalogue, loaded["barriers.yaml"]),
         crisis=_as(CrisisDirectory, loaded["crisis.yaml"]),
+        nudges=_as(NudgePolicy, loaded["nudges.yaml"]),
         risk=risk,
         texts=texts,
         directory=directory,

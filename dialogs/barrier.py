@@ -151,7 +151,12 @@ class BarrierDialog(BaseFlow):
             BARRIER.fire(model, "choose", barrier=rest, steps=len(script.steps))
             ctx.conversation_data["script"] = script.id
             return False
-        if model.state is S.SCRIPT and value[:1] == "b" and value[1:].isdigit():
+        if (
+            model.state is S.SCRIPT
+            and value[:1] == "b"
+            and value[1:].isascii()
+            and value[1:].isdigit()
+        ):
             step = self._step(ctx, model)
             index = int(value[1:])
             if index >= len(step.buttons):

@@ -14,7 +14,6 @@ rating to it so later ratings in the same update see it too.
 from __future__ import annotations
 
 from collections.abc import MutableSequence
-from typing import cast
 
 from dialogs import barrier, flows
 from dialogs.context import DialogContext, rows_of
@@ -22,7 +21,7 @@ from dialogs.flows import BaseFlow
 from dialogs.records import MoodRecord
 from dialogs.screens import say
 from dialogs.state import PatientState
-from dialogs.today import MOOD_RANGE, MOOD_ROW
+from dialogs.today import MOOD_RANGE, MOOD_ROW, whole_number
 
 FLOW = "mood"
 ASK = "ask"
@@ -34,10 +33,9 @@ PLAN_BARRIER = "low_mood"
 PLAN_SCRIPT = "behavioural_activation"
 
 
-def moods_today(state: PatientState) -> MutableSequence[MoodRecord] | None:
-    """Today's ratings, when the state carries them (`PatientState.moods`)."""
-    moods = getattr(state, "moods", None)
-    return cast(MutableSequence[MoodRecord], moods) if moods is not None else None
+def moods_today(state: PatientState) -> MutableSequence[MoodRecord]:
+    """Today's ratings (storage loads the patient's local day into `PatientState.moods`)."""
+    return state.moods
 
 
 def offer_due(state: PatientState, score: int) -> bool:
@@ -56,11 +54,11 @@ class MoodDialog(BaseFlow):
     name = FLOW
 
     def start(self, ctx: DialogContext, args: str) -> None:
-        typed = args.strip()
+        typed = whole_number(args)
         low, high = MOOD_RANGE
-        if typed.isdigit() and low <= int(typed) <= high:
+        if typed is not None and low <= typed <= high:
             flows.enter(ctx, FLOW, ASK, {})
-            self._rate(ctx, int(typed))
+            self._rate(ctx, typed)
             return
         flows.enter(ctx, FLOW, ASK, {})
         self.ask(ctx)
@@ -70,10 +68,13 @@ class MoodDialog(BaseFlow):
             ctx.new_question()
         if ctx.state.conversation.state == OFFER:
             minutes = ctx.content.barriers.short_session_minutes
-            ctx.show(say("mood.offer", minutes=minutes), rows=[
-                [ctx.button("do", "mood.button.do")],
-                [ctx.button("not_now", "mood.button.not_now")],
-            ])
+            ctx.show(
+                say("mood.offer", minutes=minutes),
+                rows=[
+                    [ctx.button("do", "mood.button.do")],
+                    [ctx.button("not_now", "mood.button.not_now")],
+                ],
+            )
             return
         low, high = MOOD_RANGE
         buttons = [ctx.button(f"mood{n}", literal=str(n)) for n in range(low, high + 1)]
@@ -82,9 +83,9 @@ class MoodDialog(BaseFlow):
     def on_press(self, ctx: DialogContext, value: str) -> None:
         state = ctx.state.conversation.state
         low, high = MOOD_RANGE
-        if state == ASK and value.startswith("mood") and value[4:].isdigit() \
-                and low <= int(value[4:]) <= high:
-            self._rate(ctx, int(value[4:]))
+        score = whole_number(value[4:]) if value.startswith("mood") else None
+        if state == ASK and score is not None and low <= score <= high:
+            self._rate(ctx, score)
         elif state == OFFER and value == "do":
             ctx.audit("mood.offer_accepted")
             barrier.start_plan(ctx, PLAN_BARRIER, PLAN_SCRIPT)
@@ -100,9 +101,9 @@ class MoodDialog(BaseFlow):
             super().on_text(ctx, text)
             return
         low, high = MOOD_RANGE
-        cleaned = text.strip()
-        if cleaned.isdigit() and len(cleaned) <= 2 and low <= int(cleaned) <= high:
-            self._rate(ctx, int(cleaned))
+        score = whole_number(text)
+        if score is not None and low <= score <= high:
+            self._rate(ctx, score)
             return
         ctx.show(say("today.mood_range", low=low, high=high))
         self.ask(ctx, fresh=False)

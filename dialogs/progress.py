@@ -12,7 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from babel.dates import format_date
+
 from content.clinical import phq9
+from content.loader import Content
 from dialogs import programme
 from dialogs.context import DialogContext
 from dialogs.screens import Line, say
@@ -26,18 +29,25 @@ WEEK = dt.timedelta(days=7)
 
 @dataclass(frozen=True)
 class WeekMinutes:
-    """One bar: minutes moved in the calendar week starting `week_start` (a Monday)."""
+    """One bar: minutes moved in the calendar week starting `week_start` (a Monday).
+
+    `label` is that Monday as a short date in the patient's language ("23 Nov", "23 nov").
+    """
 
     week_start: dt.date
     minutes: int
     target_low: int
     target_high: int
+    label: str
 
 
 @dataclass(frozen=True)
 class Phq9Point:
+    """A completed check-in; `label` is its date, short, in the patient's language."""
+
     day: dt.date
     total: int
+    label: str
 
 
 @dataclass(frozen=True)
@@ -69,7 +79,7 @@ def _done_in_week(state: PatientState, monday: dt.date) -> list[int]:
     ]
 
 
-def week_kept(state: PatientState, content: programme.Content, monday: dt.date) -> bool | None:
+def week_kept(state: PatientState, content: Content, monday: dt.date) -> bool | None:
     """True kept, False broken, None when nothing was planned that week."""
     planned = len(programme.planned_sessions(state, content, monday))
     if planned == 0:
@@ -77,7 +87,7 @@ def week_kept(state: PatientState, content: programme.Content, monday: dt.date) 
     return len(_done_in_week(state, monday)) >= max(planned - 1, 1)
 
 
-def streak(state: PatientState, content: programme.Content) -> int:
+def streak(state: PatientState, content: Content) -> int:
     """Weeks kept in a row, counting back from last week (this week too, once kept)."""
     start = state.profile.programme_start
     if start is None:
@@ -94,7 +104,16 @@ def streak(state: PatientState, content: programme.Content) -> int:
     return weeks
 
 
-def chart(state: PatientState, content: programme.Content) -> ProgressChart:
+def short_date(day: dt.date, language: str) -> str:
+    return str(format_date(day, "d MMM", locale=language))
+
+
+def chart(state: PatientState, content: Content, language: str) -> ProgressChart:
+    """Weekly minutes of the last `CHART_WEEKS` weeks against their targets, and PHQ-9 totals.
+
+    Targets are the prescription's for each week. Only the current phase is stored, so a past
+    week's target uses it too (after a step back, earlier weeks show the lower target).
+    """
     this_week = programme.week_start(state.today)
     start = state.profile.programme_start or state.today
     weeks = []
@@ -107,14 +126,17 @@ def chart(state: PatientState, content: programme.Content) -> ProgressChart:
                 programme.prescription_on(state, content, max(monday, start))
             )
             low, high = band.low, band.high
-        weeks.append(WeekMinutes(monday, sum(_done_in_week(state, monday)), low, high))
+        minutes = sum(_done_in_week(state, monday))
+        weeks.append(WeekMinutes(monday, minutes, low, high, short_date(monday, language)))
     checkins = sorted(
         (c for c in state.checkins if c.total is not None), key=lambda c: c.started_at
     )
+    zone = state.local_now.tzinfo
     points = tuple(
-        Phq9Point((c.completed_at or c.started_at).date(), c.total)
+        Phq9Point(day, c.total, short_date(day, language))
         for c in checkins
         if c.total is not None
+        for day in [(c.completed_at or c.started_at).astimezone(zone).date()]
     )
     return ProgressChart(
         weeks=tuple(weeks),
@@ -124,7 +146,7 @@ def chart(state: PatientState, content: programme.Content) -> ProgressChart:
     )
 
 
-def phq9_line(state: PatientState, content: programme.Content) -> Line:
+def phq9_line(state: PatientState, content: Content) -> Line:
     """The check-in trend in kind words: never a diagnosis, never a verdict."""
     latest, baseline = state.latest_checkin, state.baseline
     if latest is None or latest.total is None:
@@ -171,7 +193,7 @@ def progress(ctx: DialogContext, args: str = "") -> None:
         say("progress.streak", weeks=weeks) if weeks else say("progress.streak_start"),
         phq9_line(state, content),
     ]
-    ctx.show(*lines, chart=chart(state, content))
+    ctx.show(*lines, chart=chart(state, content, ctx.language))
 
 
 def plan(ctx: DialogContext, args: str = "") -> None:

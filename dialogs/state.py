@@ -15,6 +15,7 @@ from dialogs.records import (
     CheckinRecord,
     Conversation,
     EscalationRequest,
+    MoodRecord,
     NewRecord,
     Patient,
     Profile,
@@ -33,6 +34,8 @@ class PatientState:
     checkins: list[CheckinRecord] = field(default_factory=list)
     sessions: list[SessionRecord] = field(default_factory=list)
     safety_plan: SafetyPlan = field(default_factory=SafetyPlan)
+    # Today's mood ratings (local day): the low-mood offer is made at most once a day.
+    moods: list[MoodRecord] = field(default_factory=list)
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property

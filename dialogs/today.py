@@ -45,6 +45,14 @@ MOOD_ROW = 6
 S = SessionState
 
 
+def whole_number(text: str, digits: int = 4) -> int | None:
+    """A short run of ASCII digits as a number; anything else (including "²" or "½") is None."""
+    cleaned = text.strip()
+    if cleaned.isascii() and cleaned.isdigit() and len(cleaned) <= digits:
+        return int(cleaned)
+    return None
+
+
 def modality_name(ctx: DialogContext, modality: str) -> str:
     return programme.modality_name(ctx.content, ctx.language, modality)
 
@@ -56,8 +64,10 @@ def day_name(ctx: DialogContext, day: dt.date) -> str:
 def intensity_lines(ctx: DialogContext, prescription: Prescription, modality: str) -> list[Line]:
     """Heart-rate range for steady heart-rate work; otherwise the effort and talk test."""
     catalogue = ctx.content.modalities
+    rpe = prescription.rpe
     exertion = say(
-        prescription.exertion_key, rpe_low=prescription.rpe.low, rpe_high=prescription.rpe.high
+        prescription.exertion_key,
+        rpe=str(rpe.low) if rpe.low == rpe.high else f"{rpe.low}–{rpe.high}",
     )
     steady = catalogue.modality(modality).intensity == "heart_rate" and modality != catalogue.hiit
     bpm = prescription.target_bpm
@@ -307,12 +317,12 @@ class SessionDialog(BaseFlow):
             SESSION.fire(model, value)
         elif value.startswith("mod_") and value[4:] in known:
             SESSION.fire(model, "give_activity", value=value[4:])
-        elif value.startswith("min") and value[3:].isdigit() and int(value[3:]) in MINUTE_CHOICES:
+        elif value.startswith("min") and whole_number(value[3:]) in MINUTE_CHOICES:
             SESSION.fire(model, "give_minutes", value=int(value[3:]))
         elif value.startswith("eff_") and value[4:] in EFFORT_RPE:
             SESSION.fire(model, "give_exertion", value=EFFORT_RPE[value[4:]])
-        elif value.startswith("mood") and value[4:].isdigit():
-            self._fire_mood(model, int(value[4:]))
+        elif value.startswith("mood") and (score := whole_number(value[4:])) is not None:
+            self._fire_mood(model, score)
         else:
             raise InvalidTransition(value)
 
@@ -337,8 +347,7 @@ class SessionDialog(BaseFlow):
         self, ctx: DialogContext, text: str, bounds: tuple[int, int], trigger: str, range_key: str
     ) -> None:
         low, high = bounds
-        cleaned = text.strip()
-        number = int(cleaned) if cleaned.isdigit() and len(cleaned) <= 4 else None
+        number = whole_number(text)
         if number is None or not low <= number <= high:
             ctx.show(say(range_key, low=low, high=high))
             self.ask(ctx, fresh=False)

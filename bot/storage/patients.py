@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, select
 
@@ -42,6 +41,7 @@ from dialogs.records import (
     SessionRecord,
 )
 from dialogs.state import Outcome, PatientState
+from dialogs.timezones import tz_for
 
 SESSION_WINDOW = dt.timedelta(days=56)
 """How far back `PatientState.sessions` reaches: the length of the programme's phases."""
@@ -128,11 +128,20 @@ class PatientsMixin(SessionScope):
             .where(CheckinRow.patient_id == row.id, CheckinRow.completed_at.is_not(None))
             .order_by(CheckinRow.started_at, CheckinRow.id)
         )
-        since = now.astimezone(ZoneInfo(row.timezone)).date() - SESSION_WINDOW
+        since = now.astimezone(tz_for(row.timezone)).date() - SESSION_WINDOW
         sessions = await session.scalars(
             select(SessionRow)
             .where(SessionRow.patient_id == row.id, SessionRow.day >= since)
             .order_by(SessionRow.day, SessionRow.id)
+        )
+        # Today's mood ratings (local day), for the once-a-day low-mood offer.
+        local_midnight = dt.datetime.combine(
+            now.astimezone(tz_for(row.timezone)).date(), dt.time(), tz_for(row.timezone)
+        )
+        moods = await session.scalars(
+            select(MoodRow)
+            .where(MoodRow.patient_id == row.id, MoodRow.at >= local_midnight)
+            .order_by(MoodRow.at)
         )
         return PatientState(
             patient=convert.patient_from_row(row),
@@ -143,6 +152,7 @@ class PatientsMixin(SessionScope):
             checkins=[convert.checkin_from_row(c) for c in checkins],
             sessions=[convert.session_from_row(s) for s in sessions],
             safety_plan=convert.safety_plan_from_row(await session.get(SafetyPlanRow, row.id)),
+            moods=[MoodRecord(at=m.at, score=m.score) for m in moods],
             now=now,
         )
 

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from bot.storage.audit import AuditMixin
 from bot.storage.database import make_engine
 from bot.storage.escalations import EscalationsMixin
+from bot.storage.nudges import NudgesMixin
 from bot.storage.outbox import OutboxMixin
 from bot.storage.patients import PatientsMixin
 from bot.storage.summaries import SummariesMixin
@@ -30,7 +31,13 @@ from bot.storage.updates import UpdatesMixin
 
 
 class Transaction(
-    PatientsMixin, EscalationsMixin, OutboxMixin, AuditMixin, UpdatesMixin, SummariesMixin
+    PatientsMixin,
+    EscalationsMixin,
+    OutboxMixin,
+    AuditMixin,
+    UpdatesMixin,
+    SummariesMixin,
+    NudgesMixin,
 ):
     """All storage operations, sharing one database transaction."""
 

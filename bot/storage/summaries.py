@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from bot.storage.models import CheckinRow, PatientRow, SessionRow
 from bot.storage.scope import SessionScope
 from dialogs.records import SessionStatus
+from dialogs.timezones import tz_for
 
 PHQ9 = "phq9"
 WEEK = dt.timedelta(days=7)
@@ -66,7 +66,7 @@ def _summary(
     days: list[dt.date],
     now: dt.datetime,
 ) -> PatientSummary:
-    today = now.astimezone(ZoneInfo(patient.timezone)).date()
+    today = now.astimezone(tz_for(patient.timezone)).date()
     return PatientSummary(
         patient_id=patient.id,
         code=patient.code,

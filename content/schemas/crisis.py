@@ -15,7 +15,7 @@ class CrisisLine(StrictModel):
     call: str | None = None
     text: str | None = None
     hours: str
-    languages: list[str] = []
+    languages: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _reachable(self) -> Self:
@@ -47,5 +47,7 @@ class CrisisDirectory(StrictModel):
     def _codes(self) -> Self:
         for code in self.countries:
             if len(code) != 2 or not code.isupper():
-                raise ValueError(f"country code {code!r} must be two upper-case letters (ISO 3166)")
+                raise ValueError(
+                    f"country code {code!r} must be two upper-case letters (ISO 3166)"
+                )
         return self

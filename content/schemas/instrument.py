@@ -74,7 +74,7 @@ class Instrument(StrictModel):
     safety: SafetyRule | None = None
     change: ChangeThresholds
     readminister_days: int = Field(gt=0)
-    short_forms: list[ShortForm] = []
+    short_forms: list[ShortForm] = Field(default_factory=list)
 
     @property
     def max_total(self) -> int:
@@ -91,7 +91,9 @@ class Instrument(StrictModel):
         expected = 0
         for band in sorted(self.bands, key=lambda b: b.range.low):
             if band.range.low != expected:
-                raise ValueError(f"severity bands must cover every total; gap or overlap at {expected}")
+                raise ValueError(
+                    f"severity bands must cover every total; gap or overlap at {expected}"
+                )
             expected = band.range.high + 1
         if expected - 1 != self.max_total:
             raise ValueError(f"severity bands must end at the maximum total {self.max_total}")

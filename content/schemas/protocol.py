@@ -74,7 +74,9 @@ class Protocol(StrictModel):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.default_hrmax_formula not in self.hrmax_formulas:
-            raise ValueError(f"default_hrmax_formula {self.default_hrmax_formula!r} is not defined")
+            raise ValueError(
+                f"default_hrmax_formula {self.default_hrmax_formula!r} is not defined"
+            )
         expected_week = 1
         for phase in self.phases:
             if phase.weeks.low != expected_week:

@@ -1,0 +1,388 @@
+"""The nudge schedule in the database: slots, their lifecycle, and what planning reads.
+
+A slot moves `planned` → `sending` → `sent`, or ends `dropped`/`held`. The claim
+(`planned` → `sending`) is a conditional UPDATE committed before the message goes out, so two
+senders can never both send a slot; `sending` → `sent` is committed once Telegram answered.
+A crash in between leaves the slot `sending`: the runner retries it once at start if it is
+still within its grace period (the only window in which a patient can get a nudge twice).
+
+Planning reads patients in batches (`planning_states`): a few queries per batch rather than
+`load_patient`'s several per patient, because a deployment re-plans every patient once a day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select, update
+
+from bot.storage import convert
+from bot.storage.models import (
+    CheckinRow,
+    ConversationRow,
+    EscalationRow,
+    PatientRow,
+    ProfileRow,
+    SessionRow,
+)
+from bot.storage.nudge_models import NudgeHorizonRow, NudgeSlotRow
+from bot.storage.scope import SessionScope
+from dialogs import programme
+from dialogs.nudges import DayLoad, DigestFacts, NudgeKind, Slot, SlotStatus
+from dialogs.records import SessionStatus
+from dialogs.state import PatientState
+from dialogs.timezones import tz_for
+
+PHQ9 = "phq9"
+RESOLVED = "resolved"
+_ACTIVE_SESSIONS = (SessionStatus.DONE.value, SessionStatus.PARTIAL.value)
+_TAKEN = (SlotStatus.SENDING.value, SlotStatus.SENT.value)
+WEEK = dt.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class StoredSlot:
+    """A slot as stored: who gets it, and how far its delivery got."""
+
+    id: int
+    patient_id: int | None
+    chat_id: int
+    slot: Slot
+    attempts: int
+    telegram_message_id: int | None = None
+
+
+def _slot(row: NudgeSlotRow) -> Slot:
+    return Slot(
+        kind=NudgeKind(row.kind),
+        key=row.slot_key,
+        day=row.day,
+        due_at=row.due_at,
+        rank=row.rank,
+        variant=row.variant,
+        status=SlotStatus(row.status),
+        reason=row.reason,
+    )
+
+
+def _stored(row: NudgeSlotRow) -> StoredSlot:
+    return StoredSlot(
+        id=row.id,
+        patient_id=row.patient_id,
+        chat_id=row.chat_id,
+        slot=_slot(row),
+        attempts=row.attempts,
+        telegram_message_id=row.telegram_message_id,
+    )
+
+
+@dataclass(frozen=True)
+class NewSlot:
+    patient_id: int | None
+    chat_id: int
+    slot: Slot
+
+
+class NudgesMixin(SessionScope):
+    # ------------------------------------------------------------------ planning
+
+    async def add_slots(self, slots: Iterable[NewSlot], now: dt.datetime) -> None:
+        """Store planned slots; a (chat, key) already stored is kept as it is."""
+        rows = [
+            {
+                "patient_id": new.patient_id,
+                "chat_id": new.chat_id,
+                "kind": new.slot.kind.value,
+                "slot_key": new.slot.key,
+                "day": new.slot.day,
+                "due_at": new.slot.due_at,
+                "rank": new.slot.rank,
+                "status": new.slot.status.value,
+                "variant": new.slot.variant,
+                "attempts": 0,
+                "reason": new.slot.reason,
+                "created_at": now,
+            }
+            for new in slots
+        ]
+        for start in range(0, len(rows), 500):  # bounded statements (SQLite's variable limit)
+            await self._session.execute(
+                self._insert_ignoring_duplicates(
+                    NudgeSlotRow, rows[start : start + 500], unique=("chat_id", "slot_key")
+                )
+            )
+
+    async def slots_since(self, patient_ids: Sequence[int], day: dt.date) -> dict[int, list[Slot]]:
+        """Each patient's slots from `day` on (the planner's memory of keys and variants)."""
+        found: dict[int, list[Slot]] = {pid: [] for pid in patient_ids}
+        rows = await self._session.scalars(
+            select(NudgeSlotRow).where(
+                NudgeSlotRow.patient_id.in_(patient_ids), NudgeSlotRow.day >= day
+            )
+        )
+        for row in rows:
+            if row.patient_id is not None:
+                found[row.patient_id].append(_slot(row))
+        return found
+
+    async def set_horizons(self, until: dict[int, dt.datetime], now: dt.datetime) -> None:
+        ids = list(until)
+        if not ids:
+            return
+        await self._session.execute(
+            delete(NudgeHorizonRow).where(NudgeHorizonRow.patient_id.in_(ids))
+        )
+        self._session.add_all(
+            NudgeHorizonRow(patient_id=pid, planned_until=at, planned_at=now)
+            for pid, at in until.items()
+        )
+        await self._session.flush()
+
+    async def patients_due_for_planning(self, now: dt.datetime, limit: int) -> list[int]:
+        """Patients whose planned horizon has run out (their local day rolled over)."""
+        rows = await self._session.scalars(
+            select(NudgeHorizonRow.patient_id)
+            .where(NudgeHorizonRow.planned_until <= now)
+            .order_by(NudgeHorizonRow.planned_until)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def unplanned_patients(self, after_id: int, limit: int) -> list[int]:
+        """Patients never planned, by id from `after_id` (an index walk, not a scan)."""
+        planned = select(NudgeHorizonRow.patient_id).where(
+            NudgeHorizonRow.patient_id == PatientRow.id
+        )
+        rows = await self._session.scalars(
+            select(PatientRow.id)
+            .where(PatientRow.id > after_id, ~planned.exists())
+            .order_by(PatientRow.id)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def planning_states(
+        self, patient_ids: Sequence[int], now: dt.datetime
+    ) -> list[PatientState]:
+        """Patients as planning sees them: profile, check-ins, and sessions from yesterday on.
+
+        Not the whole state (no safety plan, no older sessions): planning needs no more.
+        """
+        if not patient_ids:
+            return []
+        session = self._session
+        patients = {
+            row.id: row
+            for row in await session.scalars(
+                select(PatientRow).where(PatientRow.id.in_(patient_ids))
+            )
+        }
+        profiles = {
+            row.patient_id: row
+            for row in await session.scalars(
+                select(ProfileRow).where(ProfileRow.patient_id.in_(patient_ids))
+            )
+        }
+        conversations = {
+            row.patient_id: row
+            for row in await session.scalars(
+                select(ConversationRow).where(ConversationRow.patient_id.in_(patient_ids))
+            )
+        }
+        checkins: dict[int, list[CheckinRow]] = {}
+        for checkin in await session.scalars(
+            select(CheckinRow)
+            .where(CheckinRow.patient_id.in_(patient_ids), CheckinRow.completed_at.is_not(None))
+            .order_by(CheckinRow.started_at, CheckinRow.id)
+        ):
+            checkins.setdefault(checkin.patient_id, []).append(checkin)
+        sessions: dict[int, list[SessionRow]] = {}
+        since = now.date() - dt.timedelta(days=2)  # a day of margin either side of UTC
+        for row in await session.scalars(
+            select(SessionRow).where(
+                SessionRow.patient_id.in_(patient_ids), SessionRow.day >= since
+            )
+        ):
+            sessions.setdefault(row.patient_id, []).append(row)
+        return [
+            PatientState(
+                patient=convert.patient_from_row(patients[pid]),
+                profile=convert.profile_from_row(profiles[pid]),
+                conversation=convert.conversation_from_row(conversations[pid]),
+                checkins=[convert.checkin_from_row(c) for c in checkins.get(pid, [])],
+                sessions=[convert.session_from_row(s) for s in sessions.get(pid, [])],
+                now=now,
+            )
+            for pid in patient_ids
+            if pid in patients and pid in profiles and pid in conversations
+        ]
+
+    # ---------------------------------------------------------------- delivery
+
+    async def due_slots(
+        self, now: dt.datetime, limit: int, exclude: Iterable[int] = ()
+    ) -> list[StoredSlot]:
+        """Planned slots due by `now`, earliest first and, at the same minute, by priority."""
+        query = (
+            select(NudgeSlotRow)
+            .where(NudgeSlotRow.status == SlotStatus.PLANNED.value, NudgeSlotRow.due_at <= now)
+            .order_by(NudgeSlotRow.due_at, NudgeSlotRow.rank, NudgeSlotRow.id)
+            .limit(limit)
+        )
+        skipped = list(exclude)
+        if skipped:
+            query = query.where(NudgeSlotRow.id.not_in(skipped))
+        return [_stored(row) for row in await self._session.scalars(query)]
+
+    async def drop_stale_slots(self, due_before: dt.datetime) -> list[StoredSlot]:
+        """Drop every planned slot due before `due_before`: after downtime, never a burst."""
+        rows = await self._session.scalars(
+            update(NudgeSlotRow)
+            .where(
+                NudgeSlotRow.status == SlotStatus.PLANNED.value,
+                NudgeSlotRow.due_at < due_before,
+            )
+            .values(status=SlotStatus.DROPPED.value, reason="stale")
+            .returning(NudgeSlotRow)
+        )
+        return [_stored(row) for row in rows]
+
+    async def nudge_slot(self, slot_id: int) -> StoredSlot | None:
+        row = await self._session.get(NudgeSlotRow, slot_id)
+        return None if row is None else _stored(row)
+
+    async def claim_slot(self, slot_id: int, now: dt.datetime) -> bool:
+        """`planned` → `sending`, counting an attempt; False if another sender has it."""
+        result = await self._session.execute(
+            update(NudgeSlotRow)
+            .where(NudgeSlotRow.id == slot_id, NudgeSlotRow.status == SlotStatus.PLANNED.value)
+            .values(
+                status=SlotStatus.SENDING.value,
+                attempts=NudgeSlotRow.attempts + 1,
+                claimed_at=now,
+            )
+            .returning(NudgeSlotRow.id)
+        )
+        return result.first() is not None
+
+    async def mark_slot_sent(self, slot_id: int, message_id: int, now: dt.datetime) -> None:
+        await self._set(
+            slot_id,
+            status=SlotStatus.SENT.value,
+            sent_at=now,
+            telegram_message_id=message_id,
+            reason=None,
+        )
+
+    async def end_slot(self, slot_id: int, status: SlotStatus, reason: str) -> None:
+        """Dropped or held for good, with the reason (for the log and the audit)."""
+        await self._set(slot_id, status=status.value, reason=reason)
+
+    async def reschedule_slot(self, slot_id: int, due_at: dt.datetime, reason: str) -> None:
+        await self._set(slot_id, due_at=due_at, reason=reason)
+
+    async def release_slot(self, slot_id: int, reason: str, *, count_attempt: bool) -> None:
+        """`sending` → `planned` after a send that certainly or possibly did not arrive."""
+        values: dict[str, object] = {"status": SlotStatus.PLANNED.value, "reason": reason}
+        if not count_attempt:
+            values["attempts"] = NudgeSlotRow.attempts - 1
+        await self._set(slot_id, **values)
+
+    async def sending_slots(self) -> list[StoredSlot]:
+        rows = await self._session.scalars(
+            select(NudgeSlotRow).where(NudgeSlotRow.status == SlotStatus.SENDING.value)
+        )
+        return [_stored(row) for row in rows]
+
+    async def day_load(self, patient_id: int, day: dt.date) -> DayLoad:
+        """How many nudges the patient got on a local day, and which are still to come."""
+        rows = list(
+            await self._session.scalars(
+                select(NudgeSlotRow).where(
+                    NudgeSlotRow.patient_id == patient_id, NudgeSlotRow.day == day
+                )
+            )
+        )
+        return DayLoad(
+            sent=sum(1 for row in rows if row.status in _TAKEN),
+            pending=tuple(_slot(r) for r in rows if r.status == SlotStatus.PLANNED.value),
+        )
+
+    async def slots_of(self, chat_id: int) -> list[StoredSlot]:
+        """A recipient's slots by due time (for tests and the sandbox)."""
+        rows = await self._session.scalars(
+            select(NudgeSlotRow)
+            .where(NudgeSlotRow.chat_id == chat_id)
+            .order_by(NudgeSlotRow.due_at, NudgeSlotRow.rank, NudgeSlotRow.id)
+        )
+        return [_stored(row) for row in rows]
+
+    async def count_slots(self, status: SlotStatus | None = None) -> int:
+        query = select(func.count()).select_from(NudgeSlotRow)
+        if status is not None:
+            query = query.where(NudgeSlotRow.status == status.value)
+        return int(await self._session.scalar(query) or 0)
+
+    async def _set(self, slot_id: int, **values: object) -> None:
+        await self._session.execute(
+            update(NudgeSlotRow).where(NudgeSlotRow.id == slot_id).values(**values)
+        )
+
+    # ----------------------------------------------------------- supervisors' digest
+
+    async def digest_facts(self, now: dt.datetime) -> list[DigestFacts]:
+        """One line of facts per patient, for the weekly digest (read once a week)."""
+        patients = await self._session.execute(
+            select(PatientRow, ProfileRow.age)
+            .join(ProfileRow, ProfileRow.patient_id == PatientRow.id)
+            .order_by(PatientRow.id)
+        )
+        scores: dict[int, list[tuple[dt.datetime, int]]] = {}
+        for pid, at, total in await self._session.execute(
+            select(CheckinRow.patient_id, CheckinRow.completed_at, CheckinRow.total)
+            .where(
+                CheckinRow.instrument_id == PHQ9,
+                CheckinRow.completed_at.is_not(None),
+                CheckinRow.total.is_not(None),
+            )
+            .order_by(CheckinRow.started_at, CheckinRow.id)
+        ):
+            if at is not None and total is not None:
+                scores.setdefault(pid, []).append((at, total))
+        days: dict[int, list[dt.date]] = {}
+        for pid, day in await self._session.execute(
+            select(SessionRow.patient_id, SessionRow.day).where(
+                SessionRow.status.in_(_ACTIVE_SESSIONS), SessionRow.day >= now.date() - WEEK
+            )
+        ):
+            days.setdefault(pid, []).append(day)
+        open_flags = await self._session.execute(
+            select(EscalationRow.patient_id, func.count())
+            .where(EscalationRow.state != RESOLVED)
+            .group_by(EscalationRow.patient_id)
+        )
+        flags: dict[int, int] = {pid: int(count) for pid, count in open_flags}
+        facts = []
+        for patient, age in patients:
+            today = now.astimezone(tz_for(patient.timezone)).date()
+            history = scores.get(patient.id, [])
+            facts.append(
+                DigestFacts(
+                    code=patient.code,
+                    journey=patient.journey,
+                    has_programme=patient.journey in programme.PROGRAMME_JOURNEYS
+                    and age is not None,
+                    timezone=patient.timezone,
+                    baseline_at=history[0][0] if history else None,
+                    baseline_total=history[0][1] if history else None,
+                    latest_at=history[-1][0] if history else None,
+                    latest_total=history[-1][1] if history else None,
+                    sessions_last_7_days=sum(
+                        1 for d in days.get(patient.id, []) if today - WEEK < d <= today
+                    ),
+                    open_flags=flags.get(patient.id, 0),
+                )
+            )
+        return facts

@@ -1,0 +1,520 @@
+"""Scheduled nudges, as pure rules: which slots exist, when they are due, what they say.
+
+Nothing here sends or stores. `bot/nudges/` loads a patient's state, asks `plan` which slots
+to add, keeps them in the database, and at the due time asks `decide` whether a slot is still
+wanted *now* — the state may have changed since it was planned — and what it says.
+
+Kinds, in priority order (content/data/nudges.yaml ranks them):
+- `session`: at the preferred session time on each day with a planned session;
+- `checkin`: PHQ-9 due every `readminister_days` from the baseline, and `checkin_again` the
+  next day if it is still not done;
+- `followup`: the evening of a planned session with nothing recorded; opens the barrier
+  conversation (menu button `m:cmd:barrier`);
+- `summary`: the weekly progress summary, with the chart.
+The supervisors' weekly `digest` is planned in `bot/` (it belongs to no patient); its text
+is built here by `digest_screen`.
+
+Rules, each one a function below:
+- quiet hours (the patient's, default 21:00–08:00, may span midnight) hold every nudge: it
+  moves to the end of the quiet hours if still within the grace period, else it is dropped;
+- a nudge later than the grace period (the bot was down) is dropped, never sent late;
+- a pause (`journey == "paused"`) holds nudges on days before `paused_until`;
+- at most `max_per_day` nudges per local day; a slot yields to higher-priority slots still
+  pending that day, and only those still needed count;
+- variants rotate: a slot takes the variant after the previous slot of its kind, so the same
+  wording never comes two days running.
+Safety messages and alerts are not nudges: none of these rules applies to them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from content.clinical import phq9
+from content.loader import Content
+from content.schemas.nudges import NudgePolicy, NudgeText, as_time
+from content.texts import Texts
+from dialogs import programme, progress
+from dialogs.context import menu
+from dialogs.records import SessionStatus
+from dialogs.screens import Audience, Choice, Line, Screen, say
+from dialogs.state import PatientState
+from dialogs.timezones import tz_for
+
+PAUSED_JOURNEY = "paused"
+# Sessions that settle a day: no follow-up, no reminder. Missed is what the follow-up is for.
+_SETTLED = frozenset({SessionStatus.DONE, SessionStatus.PARTIAL, SessionStatus.SKIPPED})
+_RESCHEDULE_TOLERANCE = dt.timedelta(minutes=1)
+
+
+class NudgeKind(StrEnum):
+    SESSION = "session"
+    CHECKIN = "checkin"
+    CHECKIN_AGAIN = "checkin_again"
+    FOLLOWUP = "followup"
+    SUMMARY = "summary"
+    DIGEST = "digest"
+
+
+class SlotStatus(StrEnum):
+    PLANNED = "planned"
+    SENDING = "sending"  # claimed before the HTTP call; `sent` once Telegram answered
+    SENT = "sent"
+    DROPPED = "dropped"  # will never be sent (too late, quiet hours, cap, not needed)
+    HELD = "held"  # not sent because the patient paused
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One message a recipient is meant to get, keyed `kind:local-day` (`session:2026-11-30`)."""
+
+    kind: NudgeKind
+    key: str
+    day: dt.date
+    due_at: dt.datetime
+    rank: int
+    variant: int
+    status: SlotStatus = SlotStatus.PLANNED
+    reason: str | None = None
+
+
+def slot_key(kind: NudgeKind, day: dt.date) -> str:
+    return f"{kind.value}:{day.isoformat()}"
+
+
+@dataclass(frozen=True)
+class VariantLine(Line):
+    """A line in one of its text's variants (the `variant`-th, wrapping around)."""
+
+    variant: int = 0
+
+    def render(self, texts: Texts, language: str) -> str:
+        assert self.key is not None
+        return texts.variant(language, self.key, self.variant, **self.params)
+
+
+# --------------------------------------------------------------------------- time rules
+
+
+def local_instant(day: dt.date, at: dt.time, zone: dt.tzinfo) -> dt.datetime:
+    """The UTC instant of a local wall-clock time; zoneinfo resolves DST gaps and folds."""
+    return dt.datetime.combine(day, at, tzinfo=zone).astimezone(dt.UTC)
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    start: dt.time
+    end: dt.time
+
+    def contains(self, local: dt.time) -> bool:
+        if self.start == self.end:
+            return False
+        if self.start < self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end  # spans midnight
+
+    def end_after(self, instant: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+        """When the quiet period holding `instant` ends (UTC)."""
+        local = instant.astimezone(zone)
+        day = local.date() if local.time() < self.end else local.date() + dt.timedelta(days=1)
+        return local_instant(day, self.end, zone)
+
+
+def quiet_hours(state: PatientState, policy: NudgePolicy) -> QuietHours:
+    """The patient's quiet hours; the policy's defaults for anything unreadable."""
+    profile = state.profile
+    try:
+        return QuietHours(as_time(profile.quiet_start), as_time(profile.quiet_end))
+    except ValueError:
+        return QuietHours(as_time(policy.quiet_hours.start), as_time(policy.quiet_hours.end))
+
+
+def deliverable_at(
+    due: dt.datetime,
+    now: dt.datetime,
+    zone: dt.tzinfo,
+    quiet: QuietHours,
+    grace: dt.timedelta,
+) -> dt.datetime | None:
+    """The earliest time from `now` a nudge due at `due` may go, or None: too late, drop it.
+
+    Inside quiet hours it waits for their end; either way it may not go later than `grace`
+    after it was due.
+    """
+    at = max(due, now)
+    if quiet.contains(at.astimezone(zone).time()):
+        at = quiet.end_after(at, zone)
+    return at if at - due <= grace else None
+
+
+def paused_on(state: PatientState, day: dt.date) -> bool:
+    """Paused patients get no nudges until `paused_until` (the day they resume)."""
+    if state.patient.journey != PAUSED_JOURNEY:
+        return False
+    until = state.patient.paused_until
+    return until is None or day < until
+
+
+# ----------------------------------------------------------------------------- planning
+
+
+def _zone(state: PatientState) -> dt.tzinfo:
+    return tz_for(state.patient.timezone)
+
+
+def checkin_due_days(state: PatientState, content: Content) -> tuple[dt.date, int] | None:
+    """(local day of the baseline, interval in days), or None before a baseline."""
+    baseline = state.baseline
+    if baseline is None:
+        return None
+    done = baseline.completed_at or baseline.started_at
+    return done.astimezone(_zone(state)).date(), content.phq9.readminister_days
+
+
+def checkin_due_on(state: PatientState, content: Content, day: dt.date) -> bool:
+    schedule = checkin_due_days(state, content)
+    if schedule is None:
+        return False
+    start, every = schedule
+    days = (day - start).days
+    return days > 0 and days % every == 0
+
+
+def checkin_done_for(state: PatientState, content: Content, due: dt.date) -> bool:
+    """A check-in completed from a few days before the due day on counts for it."""
+    since = due - dt.timedelta(days=content.nudges.checkin.counts_from_days_before)
+    zone = _zone(state)
+    return any(
+        (c.completed_at or c.started_at).astimezone(zone).date() >= since
+        for c in state.checkins
+        if c.total is not None and c is not state.baseline
+    )
+
+
+def _session_settled(state: PatientState, day: dt.date) -> bool:
+    return any(r.day == day and r.status in _SETTLED for r in state.sessions)
+
+
+def wanted_at(
+    kind: NudgeKind, state: PatientState, content: Content, day: dt.date
+) -> dt.time | None:
+    """The local time a nudge of `kind` is wanted on `day`, or None if it is not wanted.
+
+    Used at planning (is there such a slot?) and again at the due time (is it still wanted,
+    and at the same time? The patient may have logged, changed days or their time).
+    """
+    policy = content.nudges
+    if not programme.has_programme(state):
+        return None
+    if kind in (NudgeKind.SESSION, NudgeKind.FOLLOWUP):
+        if programme.planned_session(state, content, day) is None:
+            return None
+        if _session_settled(state, day):
+            return None
+        session_time = programme.session_time(state, content)
+        if kind is NudgeKind.SESSION:
+            return session_time
+        evening = as_time(policy.followup.time)
+        return evening if evening > session_time else None  # never before the session
+    if kind is NudgeKind.CHECKIN:
+        wanted = checkin_due_on(state, content, day) and not checkin_done_for(state, content, day)
+        return as_time(policy.checkin.time) if wanted else None
+    if kind is NudgeKind.CHECKIN_AGAIN:
+        due = day - dt.timedelta(days=policy.checkin.again_after_days)
+        wanted = checkin_due_on(state, content, due) and not checkin_done_for(state, content, due)
+        return as_time(policy.checkin.time) if wanted else None
+    if kind is NudgeKind.SUMMARY:
+        start = state.profile.programme_start
+        if day.weekday() != policy.summary.weekday or (start is not None and day < start):
+            return None
+        return as_time(policy.summary.time)
+    return None
+
+
+PATIENT_KINDS = (
+    NudgeKind.SESSION,
+    NudgeKind.CHECKIN,
+    NudgeKind.CHECKIN_AGAIN,
+    NudgeKind.FOLLOWUP,
+    NudgeKind.SUMMARY,
+)
+
+
+def text_of(kind: NudgeKind, policy: NudgePolicy) -> NudgeText:
+    texts: dict[NudgeKind, NudgeText] = {
+        NudgeKind.SESSION: policy.session,
+        NudgeKind.CHECKIN: policy.checkin,
+        NudgeKind.CHECKIN_AGAIN: policy.checkin,
+        NudgeKind.FOLLOWUP: policy.followup,
+        NudgeKind.SUMMARY: policy.summary,
+    }
+    return texts[kind]
+
+
+def text_key(kind: NudgeKind, policy: NudgePolicy) -> str:
+    if kind is NudgeKind.CHECKIN_AGAIN:
+        return policy.checkin.again_text_key
+    return text_of(kind, policy).text_key
+
+
+def next_variant(kind: NudgeKind, day: dt.date, known: Iterable[Slot], count: int) -> int:
+    """The variant after the one the previous slot of this kind used (rotation)."""
+    if count <= 1:
+        return 0
+    earlier = [s for s in known if s.kind is kind and s.day < day]
+    if not earlier:
+        return day.toordinal() % count
+    previous = max(earlier, key=lambda s: s.day)
+    return (previous.variant + 1) % count
+
+
+def plan(state: PatientState, content: Content, known: Sequence[Slot] = ()) -> list[Slot]:
+    """The slots to add for the patient's next `horizon_days` local days, from `state.now`.
+
+    `known` are the patient's stored slots (recent and upcoming): their keys are never planned
+    again, and they carry the variants the rotation continues from. A slot due inside quiet
+    hours and beyond the grace period comes back `dropped` (stored, so the drop is logged
+    once); slots already later than the grace period are not planned at all.
+    """
+    policy = content.nudges
+    if not programme.has_programme(state):
+        return []
+    zone, quiet, now = _zone(state), quiet_hours(state, policy), state.now
+    taken = {s.key for s in known}
+    history = list(known)
+    added: list[Slot] = []
+    for offset in range(policy.horizon_days):
+        day = state.today + dt.timedelta(days=offset)
+        for kind in PATIENT_KINDS:
+            key = slot_key(kind, day)
+            at = wanted_at(kind, state, content, day)
+            if at is None or key in taken:
+                continue
+            due = local_instant(day, at, zone)
+            if now - due > policy.grace:
+                continue
+            count = len(content.texts.variants(state.patient.language, text_key(kind, policy)))
+            variant = next_variant(kind, day, history, count)
+            when = deliverable_at(due, due, zone, quiet, policy.grace)
+            slot = Slot(
+                kind=kind,
+                key=key,
+                day=day,
+                due_at=when or due,
+                rank=policy.rank(kind.value),
+                variant=variant,
+                status=SlotStatus.PLANNED if when else SlotStatus.DROPPED,
+                reason=None if when else "quiet_hours",
+            )
+            added.append(slot)
+            history.append(slot)
+    return added
+
+
+def planned_until(state: PatientState, content: Content) -> dt.datetime:
+    """Re-plan at the next local midnight: a new day enters the horizon then."""
+    tomorrow = state.today + dt.timedelta(days=1)
+    return local_instant(tomorrow, dt.time(0, 0), _zone(state))
+
+
+# ------------------------------------------------------------------------ at the due time
+
+
+@dataclass(frozen=True)
+class Send:
+    screen: Screen
+
+
+@dataclass(frozen=True)
+class Defer:
+    due_at: dt.datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Skip:
+    status: SlotStatus
+    reason: str
+
+
+Decision = Send | Defer | Skip
+
+
+@dataclass(frozen=True)
+class DayLoad:
+    """The rest of the patient's local day, for the daily cap."""
+
+    sent: int = 0
+    pending: Sequence[Slot] = field(default_factory=tuple)
+
+
+def still_wanted(slot: Slot, state: PatientState, content: Content) -> bool:
+    return wanted_at(slot.kind, state, content, slot.day) is not None
+
+
+def decide(slot: Slot, state: PatientState, content: Content, day: DayLoad) -> Decision:
+    """Send now, wait until later, or never: read against the state as it is now.
+
+    The grace period runs from the slot's due time: a slot the bot could not send in time
+    (downtime) is dropped, never sent late. Quiet hours now hold it until they end, if that
+    is still within the grace period.
+    """
+    policy, now = content.nudges, state.now
+    zone, quiet = _zone(state), quiet_hours(state, policy)
+    if paused_on(state, slot.day):
+        return Skip(SlotStatus.HELD, "paused")
+    if now - slot.due_at > policy.grace:
+        return Skip(SlotStatus.DROPPED, "stale")
+    at = wanted_at(slot.kind, state, content, slot.day)
+    if at is None:
+        return Skip(SlotStatus.DROPPED, "not_needed")
+    wanted = local_instant(slot.day, at, zone)
+    due = deliverable_at(wanted, wanted, zone, quiet, policy.grace)  # as planning would say
+    if due is None:
+        return Skip(SlotStatus.DROPPED, "quiet_hours")
+    if due - now > _RESCHEDULE_TOLERANCE:
+        return Defer(due, "moved")  # the patient moved their time (or quiet hours) later
+    when = deliverable_at(due, now, zone, quiet, policy.grace)
+    if when is None:
+        quiet_now = quiet.contains(now.astimezone(zone).time())
+        return Skip(SlotStatus.DROPPED, "quiet_hours" if quiet_now else "stale")
+    if when - now > _RESCHEDULE_TOLERANCE:
+        return Defer(when, "quiet_hours")
+    ahead = [
+        p
+        for p in day.pending
+        if p.key != slot.key and p.rank < slot.rank and still_wanted(p, state, content)
+    ]
+    if day.sent + len(ahead) >= policy.max_per_day:
+        return Skip(SlotStatus.DROPPED, "daily_cap")
+    return Send(screen_for(slot, state, content))
+
+
+# ------------------------------------------------------------------------------ screens
+
+
+def _button(value: str, key: str) -> tuple[tuple[Choice, ...], ...]:
+    return ((menu(value, key),),)
+
+
+def screen_for(slot: Slot, state: PatientState, content: Content) -> Screen:
+    policy, language = content.nudges, state.patient.language
+    key = text_key(slot.kind, policy)
+    button = text_of(slot.kind, policy).button_key
+    if slot.kind is NudgeKind.SESSION:
+        planned = programme.planned_session(state, content, slot.day)
+        assert planned is not None  # decide() checked it is still wanted
+        name = programme.modality_name(content, language, planned.modality)
+        line = VariantLine(key=key, params={"modality": name, "minutes": planned.minutes})
+        return Screen(lines=(_with(line, slot),), choices=_button("cmd:today", button))
+    if slot.kind in (NudgeKind.CHECKIN, NudgeKind.CHECKIN_AGAIN):
+        line = VariantLine(key=key, params={"count": len(content.phq9.items)})
+        return Screen(lines=(_with(line, slot),), choices=_button("cmd:checkin", button))
+    if slot.kind is NudgeKind.FOLLOWUP:
+        line = VariantLine(key=key)
+        return Screen(lines=(_with(line, slot),), choices=_button("cmd:barrier", button))
+    return _summary(slot, state, content, key, button)
+
+
+def _with(line: VariantLine, slot: Slot) -> VariantLine:
+    return VariantLine(key=line.key, params=line.params, variant=slot.variant)
+
+
+def _summary(slot: Slot, state: PatientState, content: Content, key: str, button: str) -> Screen:
+    """The /progress lines for the week ending on the summary day, with the chart."""
+    monday = programme.week_start(slot.day)
+    planned = programme.planned_sessions(state, content, slot.day)
+    done = [
+        r.minutes or 0 for r in programme.completed(state.sessions) if monday <= r.day <= slot.day
+    ]
+    weeks = progress.streak(state, content)
+    lines = (
+        VariantLine(key=key, variant=slot.variant),
+        say(
+            "progress.week",
+            sessions=len(done),
+            planned=len(planned),
+            minutes=sum(done),
+            target=sum(s.minutes for s in planned),
+        ),
+        say("progress.streak", weeks=weeks) if weeks else say("progress.streak_start"),
+        progress.phq9_line(state, content),
+    )
+    return Screen(
+        lines=lines,
+        choices=_button("cmd:plan", button),
+        chart=progress.chart(state, content, state.patient.language),
+    )
+
+
+# ------------------------------------------------------------------- supervisors' digest
+
+
+@dataclass(frozen=True)
+class DigestFacts:
+    """What the digest needs to know about one patient; `code` is the only identity shown."""
+
+    code: str
+    journey: str
+    has_programme: bool
+    timezone: str
+    baseline_at: dt.datetime | None
+    baseline_total: int | None
+    latest_at: dt.datetime | None
+    latest_total: int | None
+    sessions_last_7_days: int
+    open_flags: int
+
+
+def checkin_overdue(facts: DigestFacts, content: Content, now: dt.datetime) -> bool:
+    """The last due check-in is not done `overdue_after_days` after its due day."""
+    if facts.baseline_at is None or not facts.has_programme:
+        return False
+    zone = tz_for(facts.timezone)
+    today = now.astimezone(zone).date()
+    start = facts.baseline_at.astimezone(zone).date()
+    every = content.phq9.readminister_days
+    elapsed = (today - start).days
+    if elapsed < every:
+        return False
+    due = start + dt.timedelta(days=elapsed - elapsed % every)
+    since = due - dt.timedelta(days=content.nudges.checkin.counts_from_days_before)
+    latest = facts.latest_at.astimezone(zone).date() if facts.latest_at else None
+    done = latest is not None and latest >= since and facts.latest_at != facts.baseline_at
+    return not done and (today - due).days >= content.nudges.checkin.overdue_after_days
+
+
+def deteriorated(facts: DigestFacts, content: Content) -> bool:
+    if facts.baseline_total is None or facts.latest_total is None:
+        return False
+    return phq9.compare(content.phq9, facts.baseline_total, facts.latest_total).deterioration
+
+
+def _active(facts: DigestFacts) -> bool:
+    return facts.has_programme and facts.journey != PAUSED_JOURNEY
+
+
+def digest_screen(
+    facts: Sequence[DigestFacts], content: Content, now: dt.datetime, day: dt.date
+) -> Screen:
+    """The weekly digest for supervisors: four lists of pseudonymous codes, nothing else.
+
+    Paused patients are not listed for missing check-ins or sessions (they asked for a
+    break); deterioration and open flags are listed whatever the journey.
+    """
+    groups = (
+        ("digest.overdue", [f for f in facts if _active(f) and checkin_overdue(f, content, now)]),
+        ("digest.no_sessions", [f for f in facts if _active(f) and f.sessions_last_7_days == 0]),
+        ("digest.deterioration", [f for f in facts if deteriorated(f, content)]),
+        ("digest.open_flags", [f for f in facts if f.open_flags > 0]),
+    )
+    lines: list[Line] = [say("digest.heading", date=day.isoformat())]
+    for key, listed in groups:
+        if listed:
+            lines.append(say(key, codes=", ".join(sorted(f.code for f in listed))))
+    if len(lines) == 1:
+        lines.append(say("digest.nothing"))
+    return Screen(lines=tuple(lines), audience=Audience.SUPERVISOR)

@@ -1,0 +1,127 @@
+"""/progress (summary, forgiving streak, chart) and /plan (the week, one line a session)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from factories import (
+    PROGRAMME_START,
+    at_local,
+    checkin,
+    command,
+    content,
+    keys,
+    last,
+    make_state,
+    params,
+    session,
+)
+
+from dialogs.progress import ProgressChart, streak
+from dialogs.records import SessionStatus
+
+WEEK = dt.timedelta(days=7)
+# Wednesday 16 December 2026: the fourth calendar week of a programme started on 23 November.
+WEDNESDAY = PROGRAMME_START + 3 * WEEK + dt.timedelta(days=2)
+
+
+def week(monday: dt.date, *offsets: int) -> list:  # type: ignore[type-arg]
+    return [session(monday + dt.timedelta(days=d)) for d in offsets]
+
+
+def days(week_number: int) -> dt.date:
+    return PROGRAMME_START + (week_number - 1) * WEEK
+
+
+def test_one_miss_a_week_does_not_break_the_streak() -> None:
+    sessions = [
+        *week(days(1), 0, 2, 4),
+        *week(days(2), 0, 4),
+        *week(days(3), 0, 2, 4),
+        *week(days(4), 0),
+    ]
+    state = make_state(now=at_local(WEDNESDAY), sessions=sessions)
+    # Weeks 1–3 kept (week 2 with one miss); this week is not kept yet and does not break it.
+    assert streak(state, content()) == 3
+
+
+def test_two_misses_break_it_and_rest_days_never_count() -> None:
+    sessions = [*week(days(1), 0, 2, 4), *week(days(2), 0), *week(days(3), 0, 2, 4)]
+    state = make_state(now=at_local(WEDNESDAY), sessions=sessions)
+    assert streak(state, content()) == 1  # week 3 only: week 2 had two misses
+
+
+def test_the_current_week_counts_once_kept() -> None:
+    sessions = [*week(days(3), 0, 2, 4), *week(days(4), 0, 2)]
+    state = make_state(now=at_local(WEDNESDAY), sessions=sessions)
+    assert streak(state, content()) == 2
+
+
+def test_a_session_logged_on_a_rest_day_makes_up_for_a_miss() -> None:
+    extra = session(days(2) + dt.timedelta(days=5), planned=False)  # a Saturday
+    sessions = [*week(days(1), 0, 2, 4), *week(days(2), 0), extra, *week(days(3), 0, 2, 4)]
+    state = make_state(now=at_local(WEDNESDAY), sessions=sessions)
+    assert streak(state, content()) == 3
+
+
+def test_skipped_sessions_are_not_done() -> None:
+    sessions = [*week(days(3), 0), session(days(3) + dt.timedelta(days=2), SessionStatus.SKIPPED)]
+    state = make_state(now=at_local(WEDNESDAY), sessions=sessions)
+    assert streak(state, content()) == 0
+
+
+def test_progress_summary_and_chart() -> None:
+    sessions = [*week(days(1), 0, 2, 4), *week(days(4), 0)]
+    checkins = [checkin(days(1), 15, "moderately_severe"), checkin(days(3), 9, "mild")]
+    state = make_state(now=at_local(WEDNESDAY), sessions=sessions, checkins=checkins)
+    outcome = command(state, "progress")
+    assert params(outcome, "progress.week") == {
+        "sessions": 1,
+        "planned": 3,
+        "minutes": 20,
+        "target": 75,
+    }
+    assert params(outcome, "progress.phq9_better")["points"] == 6
+    chart = last(outcome).chart
+    assert isinstance(chart, ProgressChart)
+    assert len(chart.weeks) == 8
+    assert chart.weeks[-1].week_start == days(4)
+    assert chart.weeks[-1].label == "14 Dec"
+    assert [w.minutes for w in chart.weeks[-4:]] == [60, 0, 0, 20]
+    assert (chart.weeks[-4].target_low, chart.weeks[-4].target_high) == (60, 90)
+    assert (chart.weeks[0].target_low, chart.weeks[0].target_high) == (0, 0)  # before start
+    assert [(p.day, p.total) for p in chart.phq9] == [(days(1), 15), (days(3), 9)]
+    assert chart.phq9_max == 27
+    assert chart.weekly_minimum == content().protocol.weekly_dose.minimum_minutes
+
+
+def test_a_rise_is_told_kindly() -> None:
+    checkins = [checkin(days(1), 8, "mild"), checkin(days(3), 14, "moderate")]
+    state = make_state(now=at_local(WEDNESDAY), checkins=checkins)
+    assert "progress.phq9_higher" in keys(command(state, "progress"))
+
+
+def test_plan_lists_the_week_with_day_names() -> None:
+    state = make_state(sessions=week(days(1), 0))
+    outcome = command(state, "plan")
+    lines = [(line.key, dict(line.params)) for line in last(outcome).lines]
+    assert lines[0] == ("plan.heading", {"week": 1})
+    sessions = [p for key, p in lines if key in ("plan.session", "plan.session_done")]
+    assert [p["day"] for p in sessions] == ["Monday", "Wednesday", "Friday"]
+    assert lines[1][0] == "plan.session_done"  # Monday is done
+    assert {p["time"] for p in sessions} == {"08:00"}
+    assert {p["minutes"] for p in sessions} == {20}
+    assert {p["modality"] for p in sessions} == {"Aerobic exercise"}
+
+
+def test_plan_in_spanish_uses_spanish_day_names() -> None:
+    state = make_state(language="es")
+    outcome = command(state, "plan")
+    sessions = [dict(line.params) for line in last(outcome).lines if line.key == "plan.session"]
+    assert [p["day"] for p in sessions] == ["lunes", "miércoles", "viernes"]
+
+
+def test_one_training_day_gets_a_note() -> None:
+    state = make_state(training_days=[2])
+    outcome = command(state, "plan")
+    assert params(outcome, "plan.fewer_days") == {"chosen": 1, "minimum": 3}

@@ -1,0 +1,167 @@
+"""Runs the real bot (`python -m bot run`) as a subprocess against the local emulator.
+
+The bot process speaks the Bot API over HTTP through python-telegram-bot's real stack; the
+test plays users through the emulator's control API. `Person` waits for what the bot says
+and presses buttons by their label, as a patient would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.emulator import EmulatorClient
+from bot.emulator.core import DEFAULT_TOKEN
+
+SUPERVISOR = 900001
+SECOND_SUPERVISOR = 900002
+BACKUP_SUPERVISOR = 900003
+
+
+@dataclass
+class BotProcess:
+    env: dict[str, str]
+    workdir: Path
+    process: asyncio.subprocess.Process | None = None
+    starts: int = 0
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / f"bot-{self.starts}.log"
+
+    async def start(self, users: EmulatorClient, timeout: float = 30) -> None:
+        self.starts += 1
+        log = self.log_path.open("wb")
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=self.workdir,
+            env=self.env,
+            stdout=log,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        await self._ready(users, timeout)
+
+    async def _ready(self, users: EmulatorClient, timeout: float) -> None:
+        """Ready once the bot has registered its commands and started polling."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.returncode is not None:
+                raise AssertionError(f"bot exited early:\n{self.log()}")
+            stats = await users.stats()
+            calls = stats.get("requests", stats.get("methods", {}))
+            if isinstance(calls, dict) and calls.get("getUpdates", 0) > self.polls_before:
+                return
+            await asyncio.sleep(0.2)
+        raise AssertionError(f"bot not ready in {timeout}s:\n{self.log()}")
+
+    polls_before: int = 0
+
+    def log(self) -> str:
+        return "\n".join(
+            p.read_text(errors="replace")[-4000:] for p in sorted(self.workdir.glob("bot-*.log"))
+        )
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as in a crash or a power cut."""
+        if self.process is not None and self.process.returncode is None:
+            self.process.send_signal(signal.SIGKILL)
+
+    async def stop(self) -> None:
+        if self.process is None or self.process.returncode is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(self.process.wait(), 15)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+
+    async def restart_after_kill(self, users: EmulatorClient) -> None:
+        self.kill()
+        assert self.process is not None
+        await self.process.wait()
+        stats = await users.stats()
+        calls = stats.get("requests", stats.get("methods", {}))
+        self.polls_before = calls.get("getUpdates", 0) if isinstance(calls, dict) else 0
+        await self.start(users)
+
+
+def bot_environment(
+    api_base: str, database_url: str, clock_file: Path, **overrides: str
+) -> dict[str, str]:
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "PYTHONPATH")}
+    return {
+        **keep,
+        "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN,
+        "TELEGRAM_API_URL": api_base,
+        "DATABASE_URL": database_url,
+        "SUPERVISOR_IDS": f"{SUPERVISOR},{SECOND_SUPERVISOR}",
+        "BACKUP_SUPERVISOR_IDS": str(BACKUP_SUPERVISOR),
+        "DEFAULT_COUNTRY": "US",
+        "STRIDE_CLOCK_FILE": str(clock_file),
+        "LOG_LEVEL": "INFO",
+        **overrides,
+    }
+
+
+def buttons_of(message: dict[str, Any]) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [b.get("text", "") for row in markup.get("inline_keyboard", []) for b in row]
+
+
+@dataclass
+class Person:
+    """A Telegram user in a private chat with the bot."""
+
+    users: EmulatorClient
+    user_id: int
+    seen: int = 0
+    # Buttons are pressed only on messages newer (or edited later) than the last action, so a
+    # press never lands on the previous question while the bot is still answering.
+    floor: int = 0
+    transcript: list[dict[str, Any]] = field(default_factory=list)
+
+    async def send(self, text: str) -> None:
+        message_id = await self.users.send_text(self.user_id, text)
+        for message in await self.users.messages(self.user_id, include_user=True):
+            if message["message_id"] == message_id and not message.get("by_bot"):
+                self.floor = max(self.floor, int(message["seq"]))
+
+    async def wait_for(self, fragment: str, timeout: float = 15) -> dict[str, Any]:
+        """The next bot message (after those already seen) containing `fragment`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in await self.users.messages(self.user_id, after_id=self.seen):
+                if not message.get("by_bot"):
+                    continue
+                self.transcript.append(message)
+                self.seen = max(self.seen, int(message["message_id"]))
+                if fragment in (message.get("text") or message.get("caption") or ""):
+                    return message
+            await asyncio.sleep(0.1)
+        texts = [m.get("text", "")[:80] for m in self.transcript[-5:]]
+        raise AssertionError(f"user {self.user_id}: no message with {fragment!r}; last: {texts}")
+
+    async def press(self, label: str, timeout: float = 15) -> None:
+        """Press the button `label` on the latest bot message that offers it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            messages = await self.users.messages(self.user_id)
+            for message in reversed(messages):
+                fresh = int(message.get("seq", 0)) > self.floor
+                if message.get("by_bot") and fresh and label in buttons_of(message):
+                    self.floor = int(message["seq"])
+                    await self.users.press(self.user_id, int(message["message_id"]), text=label)
+                    return
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"user {self.user_id}: no button {label!r}")
