@@ -4,7 +4,7 @@ Each step is one update: it is handled in its own database transaction and the p
 reloaded from the database for the next step, exactly as the bot does, so a story also
 proves that every place in every flow survives a restart.
 
-Step actions: `send` (text or /command), `press` (a button label from the latest message
+Step actions: `send` (text or /command; `times: N` repeats it), `press` (a button label from the latest message
 that has it; `press_stale` presses it on an older message), `press_data` (raw, possibly
 forged, callback data), `unsupported` (sticker, photo, edited…), `advance` (hours on the
 clock). Expectations: `says` / `not_says` (text keys among the replies), `shows` (substring
@@ -87,7 +87,7 @@ class StoryRun:
             self.clock.current += dt.timedelta(hours=float(step["advance"]))
             return None
         if "send" in step:
-            text = str(step["send"])
+            text = str(step["send"]) * int(step.get("times", 1))
             if text.startswith("/"):
                 name, _, args = text[1:].partition(" ")
                 return Command(name, args)
