@@ -6,6 +6,7 @@ command menus and starts the escalation relay; `post_shutdown` closes the databa
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 from typing import Any
@@ -24,6 +25,7 @@ from dialogs.commands import MENU_COMMANDS
 
 log = logging.getLogger(__name__)
 RELAY = "relay"
+RELAY_TASK = "relay_task"
 
 
 def file_url_for(api_url: str) -> str:
@@ -58,7 +60,11 @@ async def _post_init(application: Application) -> None:
     relay = EscalationRelay(application.bot, services)
     application.bot_data[RELAY] = relay
     application.bot_data["wake_relay"] = relay.wake
-    application.create_task(relay.run(), name="escalation-relay")
+    # A plain task (not Application.create_task, which warns before the app is running);
+    # `_post_shutdown` stops it.
+    application.bot_data[RELAY_TASK] = asyncio.get_running_loop().create_task(
+        relay.run(), name="escalation-relay"
+    )
     scheduler_start = _optional_scheduler()
     if scheduler_start is not None:
         await scheduler_start(application, services)
@@ -76,6 +82,9 @@ async def _post_shutdown(application: Application) -> None:
     relay: EscalationRelay | None = application.bot_data.get(RELAY)
     if relay is not None:
         relay.stop()
+        task: asyncio.Task[None] | None = application.bot_data.get(RELAY_TASK)
+        if task is not None:
+            await asyncio.wait([task], timeout=5)
     services: Services = application.bot_data[handlers.SERVICES]
     await services.store.close()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from typing import Any
 
 import matplotlib
 
@@ -12,37 +11,47 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from content.texts import Texts
+from dialogs.progress import ProgressChart
 
 
-def render_chart(chart: Any, texts: Texts, language: str) -> bytes:
-    """Weekly minutes against the target band, and PHQ-9 totals over time."""
-    weeks = list(getattr(chart, "weeks", []))
-    phq = list(getattr(chart, "phq9", []))
-    figure, axes = plt.subplots(
-        2 if phq else 1, 1, figsize=(6, 5 if phq else 3), dpi=100, squeeze=False
+def render_chart(chart: object, texts: Texts, language: str) -> bytes:
+    """Weekly minutes against the target band and the minimum dose; PHQ-9 totals over time."""
+    if not isinstance(chart, ProgressChart):
+        raise TypeError(f"cannot draw {type(chart).__name__}")
+    rows = 2 if chart.phq9 else 1
+    figure, axes = plt.subplots(rows, 1, figsize=(6, 2.8 * rows), dpi=100, squeeze=False)
+    minutes = axes[0][0]
+    positions = range(len(chart.weeks))
+    minutes.bar(
+        positions,
+        [w.minutes for w in chart.weeks],
+        color="#2f6fbf",
+        label=texts.get(language, chart.minutes_key),
     )
-    minutes_axis = axes[0][0]
-    labels = [str(w.label) for w in weeks]
-    minutes_axis.bar(labels, [w.minutes for w in weeks], color="#3b7dd8")
-    if weeks:
-        minutes_axis.fill_between(
-            range(len(weeks)),
-            [w.target_low for w in weeks],
-            [w.target_high for w in weeks],
-            color="#4caf50",
-            alpha=0.2,
-            step="mid",
+    minutes.fill_between(
+        positions,
+        [w.target_low for w in chart.weeks],
+        [w.target_high for w in chart.weeks],
+        step="mid",
+        color="#2e8b57",
+        alpha=0.25,
+        label=texts.get(language, chart.target_key),
+    )
+    minutes.axhline(chart.weekly_minimum, color="#2e8b57", linewidth=1, linestyle="--")
+    minutes.set_xticks(list(positions), [w.label for w in chart.weeks], fontsize=7)
+    minutes.set_title(texts.get(language, chart.title_key))
+    minutes.legend(fontsize=7, loc="upper left")
+    if chart.phq9:
+        phq = axes[1][0]
+        phq.plot(
+            [p.label for p in chart.phq9],
+            [p.total for p in chart.phq9],
+            marker="o",
+            color="#6a3d9a",
         )
-    minutes_axis.set_title(texts.get(language, "progress.chart.minutes"))
-    minutes_axis.tick_params(axis="x", labelrotation=45, labelsize=7)
-    if phq:
-        phq_axis = axes[1][0]
-        phq_axis.plot(
-            [str(p.label) for p in phq], [p.total for p in phq], marker="o", color="#8e44ad"
-        )
-        phq_axis.set_ylim(0, 27)
-        phq_axis.set_title(texts.get(language, "progress.chart.phq9"))
-        phq_axis.tick_params(axis="x", labelrotation=45, labelsize=7)
+        phq.set_ylim(0, chart.phq9_max)
+        phq.set_title(texts.get(language, chart.phq9_key))
+        phq.tick_params(axis="x", labelsize=7)
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")

@@ -98,6 +98,11 @@ def _configure_logging(settings: Settings) -> None:
     )
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Per-transition and per-job chatter would drown what an operator needs to see.
+    for noisy in ("transitions", "alembic", "apscheduler"):
+        logging.getLogger(noisy).setLevel(
+            max(logging.WARNING, logging.getLevelName(settings.log_level))
+        )
 
 
 @content_app.command("check")

@@ -35,7 +35,9 @@ class BotProcess:
     def log_path(self) -> Path:
         return self.workdir / f"bot-{self.starts}.log"
 
-    async def start(self, users: EmulatorClient, timeout: float = 30) -> None:
+    async def start(
+        self, users: EmulatorClient, timeout: float = 30, args: tuple[str, ...] = ()
+    ) -> None:
         self.starts += 1
         log = self.log_path.open("wb")
         self.process = await asyncio.create_subprocess_exec(
@@ -43,23 +45,25 @@ class BotProcess:
             "-m",
             "bot",
             "run",
+            *args,
             cwd=self.workdir,
             env=self.env,
             stdout=log,
             stderr=asyncio.subprocess.STDOUT,
         )
-        await self._ready(users, timeout)
+        await self._ready(users, timeout, webhook="--webhook-url" in args)
 
-    async def _ready(self, users: EmulatorClient, timeout: float) -> None:
-        """Ready once the bot has registered its commands and started polling."""
+    async def _ready(self, users: EmulatorClient, timeout: float, webhook: bool) -> None:
+        """Ready once the bot polls for updates (or has registered its webhook)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process is not None
             if self.process.returncode is not None:
                 raise AssertionError(f"bot exited early:\n{self.log()}")
-            stats = await users.stats()
-            calls = stats.get("requests", stats.get("methods", {}))
-            if isinstance(calls, dict) and calls.get("getUpdates", 0) > self.polls_before:
+            if webhook and (await users.webhook())["webhook"].get("url"):
+                return
+            calls = (await users.stats()).get("methods", {})
+            if not webhook and calls.get("getUpdates", 0) > self.polls_before:
                 return
             await asyncio.sleep(0.2)
         raise AssertionError(f"bot not ready in {timeout}s:\n{self.log()}")
@@ -91,7 +95,7 @@ class BotProcess:
         assert self.process is not None
         await self.process.wait()
         stats = await users.stats()
-        calls = stats.get("requests", stats.get("methods", {}))
+        calls = stats.get("methods", {})
         self.polls_before = calls.get("getUpdates", 0) if isinstance(calls, dict) else 0
         await self.start(users)
 
