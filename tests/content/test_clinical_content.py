@@ -179,8 +179,9 @@ def test_plan_choices(content: Content) -> None:
 def test_exertion_texts_render_rpe(content: Content) -> None:
     for language in content.texts.languages:
         for key in ("exertion.light_moderate", "exertion.moderate", "exertion.moderate_vigorous"):
-            assert placeholders(content.texts.get("en", key)) == {"rpe_low", "rpe_high"}
-            text = content.texts.get(language, key, rpe_low=12, rpe_high=14)
+            # One {rpe} field: "12–14", or "12" when a start-low dose collapses the range.
+            assert placeholders(content.texts.get("en", key)) == {"rpe"}
+            text = content.texts.get(language, key, rpe="12–14")
             assert "12–14" in text and "6" in text and "20" in text, text
     assert "sing" in content.texts.get("en", "exertion.moderate")
 

@@ -68,7 +68,7 @@ def test_beta_blockers_give_effort_targets_only() -> None:
         shown = keys(outcome)
         assert "today.target_hr" not in shown
         assert "today.by_feel" in shown
-        assert params(outcome, "exertion.light_moderate") == {"rpe_low": 12, "rpe_high": 13}
+        assert params(outcome, "exertion.light_moderate") == {"rpe": "12–13"}
 
 
 def test_before_onboarding_is_complete_a_kind_note() -> None:
