@@ -53,7 +53,15 @@ def crisis(ctx: DialogContext, trigger: CrisisTrigger) -> None:
         )
     )
     ctx.audit("safety.triggered", trigger=trigger.trigger.value)
-    lines = [say(f"safety.ack.{trigger.trigger.value}"), *resource_lines(ctx)]
+    crisis_reply(ctx, trigger.trigger)
+
+
+def crisis_reply(ctx: DialogContext, trigger: EscalationTrigger) -> None:
+    """The reply itself (CLINICAL_SPEC 6.1), in order: a calm acknowledgement; the country's
+    emergency number and crisis lines; the patient's safety plan, if any; that a person from
+    the care team has been told; that Stride is not an emergency service; then the three
+    buttons. Also used to re-send a reply Telegram did not deliver the first time."""
+    lines = [say(f"safety.ack.{trigger.value}"), *resource_lines(ctx)]
     lines.extend(plan_lines(ctx))
     lines += [say("safety.team_told"), say("safety.not_emergency"), say("safety.are_you_safe")]
     ctx.show(*lines, rows=crisis_buttons(), urgent=True)

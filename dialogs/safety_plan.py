@@ -17,6 +17,9 @@ MAX_ENTRY_LENGTH = 200
 
 class SafetyPlanDialog(BaseFlow):
     name = FLOW
+    # Warning signs are often written in risk language ("when I think everyone would be
+    # better off without me"): the router still escalates, and the entry is kept too.
+    keeps_risk_text = True
 
     def _model(self, ctx: DialogContext) -> SafetyPlanModel:
         return SafetyPlanModel(
@@ -96,12 +99,21 @@ class SafetyPlanDialog(BaseFlow):
 
 
 def _prefilled_services(ctx: DialogContext) -> list[str]:
-    """The professionals section starts with the country's crisis line (patients may edit)."""
-    resources = ctx.content.crisis.for_country(ctx.state.patient.country)
+    """The professionals section starts with the country's crisis lines and emergency number,
+    worded as in the crisis reply (patients may edit). No known country: nothing guessed."""
+    country = ctx.state.patient.country or ctx.deps.default_country
+    resources = ctx.content.crisis.for_country(country)
     if resources is None:
         return []
-    entries = [f"{line.name}: {line.call or line.text}" for line in resources.lines]
-    return [*entries, f"{resources.emergency}"]
+    entries = [
+        f"{line.name}: {line.call or line.text}"
+        for line in resources.lines
+        if line.call or line.text
+    ]
+    emergency = ctx.texts.get(
+        ctx.language, "crisis.emergency", number=resources.emergency, country=resources.name
+    )
+    return [*entries, emergency]
 
 
 def command(ctx: DialogContext, _args: str = "") -> None:

@@ -37,12 +37,10 @@ S = EscalationState
 TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "notify", "source": S.OPEN, "dest": S.NOTIFIED},
     {"trigger": "notify", "source": [S.NOTIFIED, S.ACKNOWLEDGED], "dest": None},
-    {
-        "trigger": "re_escalate",
-        "source": [S.OPEN, S.NOTIFIED],
-        "dest": S.NOTIFIED,
-        "after": [raise_level],
-    },
+    # Re-escalating raises the level but keeps the state: NOTIFIED means a supervisor has
+    # actually received the alert (the relay's `notify`), never merely that one was asked.
+    {"trigger": "re_escalate", "source": S.OPEN, "dest": S.OPEN, "after": [raise_level]},
+    {"trigger": "re_escalate", "source": S.NOTIFIED, "dest": S.NOTIFIED, "after": [raise_level]},
     {"trigger": "acknowledge", "source": [S.OPEN, S.NOTIFIED], "dest": S.ACKNOWLEDGED},
     {"trigger": "remind", "source": S.ACKNOWLEDGED, "dest": S.ACKNOWLEDGED},
     {"trigger": "resolve", "source": [S.OPEN, S.NOTIFIED, S.ACKNOWLEDGED], "dest": S.RESOLVED},

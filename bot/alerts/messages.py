@@ -8,11 +8,22 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.storage.outbox import Delivery
+from bot.storage.repository import Transaction
 from content.texts import Texts
 from dialogs.records import Escalation, EscalationTrigger, Priority
 
+ACK_ACTION = "escalation.acknowledged"
+# The patient's answers to the crisis reply, shown in the words of the button they pressed.
+RESPONSE_KEYS = {"safe_now": "safety.button.safe", "needs_help_now": "safety.button.help"}
+BUTTON_LABEL_LIMIT = 60
 
-def _details(escalation: Escalation, texts: Texts, language: str) -> str:
+
+def callback_data(escalation_id: int, action: str) -> str:
+    return f"esc:{escalation_id}:{action}"
+
+
+def _details(escalation: Escalation) -> str:
     details = escalation.details
     if escalation.trigger is EscalationTrigger.ITEM9:
         return f"PHQ-9 item 9 = {details.get('item9')}, total = {details.get('phq9_total')}"
@@ -30,16 +41,38 @@ def _details(escalation: Escalation, texts: Texts, language: str) -> str:
     return "—"
 
 
+def patient_response(escalation: Escalation, texts: Texts, language: str = "en") -> str | None:
+    """The patient's latest answer to the crisis reply, as the button read; never closes."""
+    response = escalation.patient_response
+    if not response:
+        return None
+    key = RESPONSE_KEYS.get(response)
+    return texts.get(language, key) if key else response
+
+
+def is_reminder(escalation: Escalation, delivery: Delivery) -> bool:
+    """A later step queued once the alert was acknowledged is a reminder, not a re-escalation."""
+    acknowledged = escalation.acknowledged_at
+    return (
+        delivery.step > 0
+        and acknowledged is not None
+        and delivery.created_at is not None
+        and delivery.created_at >= acknowledged
+    )
+
+
 def alert_text(
     escalation: Escalation,
     step: int,
     history: list[Escalation],
     texts: Texts,
     language: str = "en",
+    *,
+    reminder: bool = False,
 ) -> str:
     trigger = texts.get(language, f"supervisor.trigger.{escalation.trigger.value}")
     time = escalation.created_at.strftime("%Y-%m-%d %H:%M UTC")
-    earlier = [e for e in history if e.id != escalation.id]
+    earlier = [e for e in history if e.id < escalation.id]
     past = (
         "; ".join(f"{e.created_at:%Y-%m-%d} {e.trigger.value} ({e.state})" for e in earlier[-5:])
         or "—"
@@ -55,14 +88,15 @@ def alert_text(
             key,
             code=escalation.patient_code,
             trigger=trigger,
-            details=_details(escalation, texts, language),
+            details=_details(escalation),
             time=time,
             history=past,
         )
     ]
-    if escalation.patient_response:
-        lines.append(f"Patient: {escalation.patient_response}")
-    if escalation.state == "acknowledged" and step > 0:
+    response = patient_response(escalation, texts, language)
+    if response:
+        lines.append(f"Patient: {response}")
+    if reminder:
         lines.insert(0, texts.get(language, "supervisor.alert.reminder"))
     elif step > 0:
         lines.insert(0, texts.get(language, "supervisor.alert.reescalated", level=step))
@@ -95,22 +129,41 @@ def status_lines(escalation: Escalation, texts: Texts, language: str) -> list[st
 
 
 def alert_keyboard(
-    escalation: Escalation, texts: Texts, language: str = "en"
+    escalation: Escalation, texts: Texts, language: str = "en", who: str | None = None
 ) -> InlineKeyboardMarkup | None:
+    """Acknowledge and Resolve; once acknowledged, the first button names who did it."""
     if escalation.state == "resolved":
         return None
-    buttons = []
     if escalation.state in ("open", "notified"):
-        buttons.append(
-            InlineKeyboardButton(
-                texts.get(language, "supervisor.button.acknowledge"),
-                callback_data=f"esc:{escalation.id}:ack",
-            )
+        first = texts.get(language, "supervisor.button.acknowledge")
+    else:
+        first = "✓ " + texts.get(
+            language,
+            "supervisor.alert.acknowledged_by",
+            who=who or escalation.acknowledged_by,
+            time=f"{escalation.acknowledged_at:%H:%M UTC}" if escalation.acknowledged_at else "",
         )
-    buttons.append(
-        InlineKeyboardButton(
-            texts.get(language, "supervisor.button.resolve"),
-            callback_data=f"esc:{escalation.id}:resolve",
-        )
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    first[:BUTTON_LABEL_LIMIT], callback_data=callback_data(escalation.id, "ack")
+                ),
+                InlineKeyboardButton(
+                    texts.get(language, "supervisor.button.resolve"),
+                    callback_data=callback_data(escalation.id, "resolve"),
+                ),
+            ]
+        ]
     )
-    return InlineKeyboardMarkup([buttons])
+
+
+async def acknowledger_name(tx: Transaction, escalation: Escalation) -> str | None:
+    """The name the acknowledging supervisor had in Telegram, from the audit log."""
+    if escalation.acknowledged_by is None:
+        return None
+    for event in reversed(await tx.audit_events(escalation.patient_code)):
+        if event.action == ACK_ACTION and event.details.get("id") == escalation.id:
+            name = event.details.get("name")
+            return f"{name} ({escalation.acknowledged_by})" if name else None
+    return None

@@ -1,9 +1,11 @@
 """Delivers stored alerts until Telegram confirms, and chases unacknowledged ones.
 
 The outbox row exists before any send (it is written with the answer that raised it), so a
-crash or restart only delays an alert: on start the relay sends whatever is still pending.
-A refusal (403: the supervisor never started the bot or blocked it) is logged loudly and
-moves the alert to the next level at once; other failures retry with backoff.
+crash or restart only delays an alert: on start the relay sends whatever is still pending at
+once, whatever retry time it had. A refusal (403: the supervisor never started the bot or
+blocked it) is logged loudly and moves the alert to the next level at once; other failures
+retry with backoff. Each step of each escalation goes to a chat at most once (the outbox's
+unique key), and every step is written to the audit log with who and when.
 """
 
 from __future__ import annotations
@@ -14,24 +16,36 @@ import datetime as dt
 import logging
 from typing import Any
 
+from telegram.error import Forbidden
 from telegram.ext import ExtBot
-from telegram.error import Forbidden, TelegramError
 
 from bot.alerts import routing
-from bot.alerts.messages import alert_keyboard, alert_text
+from bot.alerts.messages import acknowledger_name, alert_keyboard, alert_text, is_reminder
 from bot.rate_limit import SAFETY_RETRIES
+from bot.render import render
 from bot.services import Services
 from bot.storage.outbox import Delivery
 from bot.storage.repository import Transaction
-from dialogs.records import AuditEvent, Escalation, Priority
+from dialogs import safety
+from dialogs.context import DialogContext
+from dialogs.records import AuditEvent, Escalation, EscalationTrigger
+from dialogs.state import Outcome
 from state_machines.engine import InvalidTransition
 from state_machines.escalation import ESCALATION, EscalationModel, EscalationState
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 60
+# A crisis reply the handler could not send is still sent later, but not days later: by then
+# a supervisor has the alert and a stale crisis message would only confuse.
+PATIENT_REPLY_MAX_AGE = dt.timedelta(hours=24)
+FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+RESOLVED = EscalationState.RESOLVED.value
+ACKNOWLEDGED = EscalationState.ACKNOWLEDGED.value
+UNACKNOWLEDGED = (EscalationState.OPEN.value, EscalationState.NOTIFIED.value)
 
 
 def backoff(attempts: int) -> dt.timedelta:
+    """1, 2, 4, … seconds after the 1st, 2nd, 3rd failed attempt, at most a minute."""
     return dt.timedelta(seconds=min(MAX_BACKOFF_SECONDS, 2 ** max(0, attempts)))
 
 
@@ -43,6 +57,10 @@ def fire(escalation: Escalation, trigger: str) -> None:
     escalation.level = model.level
 
 
+def _audit(action: str, escalation: Escalation, **details: object) -> AuditEvent:
+    return AuditEvent(action, "relay", escalation.patient_code, {"id": escalation.id, **details})
+
+
 class EscalationRelay:
     def __init__(self, bot: ExtBot[Any], services: Services, poll_seconds: float = 1.0) -> None:
         self.bot = bot
@@ -50,6 +68,7 @@ class EscalationRelay:
         self.poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self._stopped = False
+        self._recovered = False
 
     def wake(self) -> None:
         self._wake.set()
@@ -59,156 +78,310 @@ class EscalationRelay:
         self._wake.set()
 
     async def run(self) -> None:
+        if not self.services.settings.all_supervisor_ids:
+            log.critical("NO SUPERVISORS CONFIGURED: alerts reach nobody (set SUPERVISOR_IDS)")
         while not self._stopped:
+            self._wake.clear()  # before the tick: a wake during the tick is not lost
             try:
                 await self.tick()
             except Exception:  # the relay must outlive any one failure
                 log.exception("escalation relay tick failed")
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
 
     async def tick(self) -> None:
+        if not self._recovered:
+            # After a crash or restart, whatever is still pending goes out at once.
+            await self.deliver_due(until=FAR_FUTURE)
+            self._recovered = True
         await self.advance_timers()
         await self.deliver_due()
 
-    async def deliver_due(self) -> None:
+    # ------------------------------------------------------------------ delivery
+    async def deliver_due(self, until: dt.datetime | None = None) -> None:
         store, clock = self.services.store, self.services.clock
         async with store.transaction() as tx:
-            due = await tx.due_deliveries(clock.now())
+            due = await tx.due_deliveries(until or clock.now())
         for delivery in due:
-            await self._deliver(delivery)
+            try:
+                await self._deliver(delivery)
+            except Exception as error:  # one bad delivery must not hold up the others
+                log.exception("alert delivery %s failed unexpectedly", delivery.id)
+                await self._retry_later(delivery, repr(error))
 
     async def _deliver(self, delivery: Delivery) -> None:
-        store, clock, texts = self.services.store, self.services.clock, self.services.content.texts
+        store, texts = self.services.store, self.services.content.texts
         async with store.transaction() as tx:
             escalation = await tx.escalation(delivery.escalation_id)
             if escalation is None:
                 return
             history = await tx.escalations_for_patient(escalation.patient_id)
-        text = alert_text(escalation, delivery.step, history, texts)
+            who = await acknowledger_name(tx, escalation)
+        if escalation.state == RESOLVED:
+            await self._drop(delivery, escalation, "resolved before delivery")
+            return
+        if routing.is_patient_reply(delivery.step):
+            await self._deliver_patient_reply(delivery, escalation)
+            return
         try:
             message = await self.bot.send_message(
                 delivery.chat_id,
-                text,
-                reply_markup=alert_keyboard(escalation, texts),
+                alert_text(
+                    escalation,
+                    delivery.step,
+                    history,
+                    texts,
+                    reminder=is_reminder(escalation, delivery),
+                ),
+                reply_markup=alert_keyboard(escalation, texts, who=who),
                 rate_limit_args=SAFETY_RETRIES,
             )
         except Forbidden as error:
-            log.error(
-                "ALERT UNDELIVERABLE to %s for escalation %s: %s — moving to next level",
+            log.critical(
+                "ALERT UNDELIVERABLE to chat %s for escalation %s (%s): Telegram refused "
+                "(%s). Ask them to open the bot and press Start; moving to the next level.",
                 delivery.chat_id,
                 escalation.id,
+                escalation.patient_code,
                 error,
             )
-            await self._refused(delivery, escalation, str(error))
+            await self._refused(delivery, str(error))
             return
-        except TelegramError as error:
-            log.warning(
-                "alert delivery to %s failed (attempt %s): %s",
+        except Exception as error:  # TelegramError, a timeout, anything: retry with backoff
+            log.error(
+                "alert delivery to %s failed (attempt %s), retrying: %s",
                 delivery.chat_id,
                 delivery.attempts + 1,
                 error,
             )
-            now = clock.now()
-            async with store.transaction() as tx:
-                await tx.mark_failed(
-                    delivery.id,
-                    str(error),
-                    now + backoff(delivery.attempts),
-                    permanent=False,
-                    now=now,
-                )
+            await self._retry_later(delivery, str(error))
             return
-        now = clock.now()
-        async with store.transaction() as tx:
-            await tx.mark_delivered(delivery.id, message.message_id, now)
-            current = await tx.escalation(escalation.id)
-            if current is not None and current.state == EscalationState.OPEN.value:
-                fire(current, "notify")
-                await tx.update_escalation(current)
-                await tx.add_audit(
-                    AuditEvent(
-                        "escalation.notified", "relay", current.patient_code, {"id": current.id}
-                    ),
-                    now,
-                )
+        await self._delivered(delivery, message.message_id)
 
-    async def _refused(self, delivery: Delivery, escalation: Escalation, error: str) -> None:
+    async def _delivered(self, delivery: Delivery, message_id: int) -> None:
         now = self.services.clock.now()
         async with self.services.store.transaction() as tx:
-            await tx.mark_failed(delivery.id, error, now, permanent=True, now=now)
+            await tx.mark_delivered(delivery.id, message_id, now)
+            current = await tx.escalation(delivery.escalation_id, for_update=True)
+            if current is None:
+                return
+            patient = routing.is_patient_reply(delivery.step)
+            action = "escalation.patient_replied" if patient else "escalation.delivered"
             await tx.add_audit(
-                AuditEvent(
-                    "escalation.delivery_refused",
-                    "relay",
-                    escalation.patient_code,
-                    {"id": escalation.id, "chat": delivery.chat_id},
+                _audit(action, current, chat=delivery.chat_id, step=delivery.step), now
+            )
+            if current.state == EscalationState.OPEN.value and not patient:
+                fire(current, "notify")
+                await tx.update_escalation(current)
+                await tx.add_audit(_audit("escalation.notified", current), now)
+
+    async def _retry_later(self, delivery: Delivery, error: str) -> None:
+        now = self.services.clock.now()
+        async with self.services.store.transaction() as tx:
+            await tx.mark_failed(
+                delivery.id, error[:500], now + backoff(delivery.attempts), False, now
+            )
+
+    async def _drop(self, delivery: Delivery, escalation: Escalation, reason: str) -> None:
+        """A delivery that must not go out any more (resolved, or a stale patient reply)."""
+        now = self.services.clock.now()
+        async with self.services.store.transaction() as tx:
+            await tx.mark_failed(delivery.id, reason, None, True, now)
+            await tx.add_audit(
+                _audit(
+                    "escalation.delivery_dropped",
+                    escalation,
+                    chat=delivery.chat_id,
+                    step=delivery.step,
+                    reason=reason,
                 ),
                 now,
             )
-            current = await tx.escalation(escalation.id)
-            if current is not None and current.state in ("open", "notified"):
-                await self._escalate(tx, current, now, exclude=frozenset({delivery.chat_id}))
 
-    async def _escalate(
-        self,
-        tx: Transaction,
-        escalation: Escalation,
-        now: dt.datetime,
-        exclude: frozenset[int] = frozenset(),
-    ) -> None:
-        fire(escalation, "re_escalate")
-        refused = {
-            d.chat_id for d in await tx.deliveries_for(escalation.id) if d.status == "failed"
-        } | exclude
-        chats = [
-            c
-            for c in routing.recipients(self.services.settings, escalation.level)
-            if c not in refused
-        ]
-        await tx.add_deliveries(escalation.id, escalation.level, chats, now)
-        escalation.next_action_at = routing.next_action(escalation, self.services.settings, now)
-        await tx.update_escalation(escalation)
-        await tx.add_audit(
-            AuditEvent(
-                "escalation.re_escalated",
-                "relay",
+    async def _deliver_patient_reply(self, delivery: Delivery, escalation: Escalation) -> None:
+        """The crisis reply the handler could not send (outage, crash): sent now instead."""
+        services = self.services
+        now = services.clock.now()
+        if now - escalation.created_at > PATIENT_REPLY_MAX_AGE:
+            await self._drop(delivery, escalation, "crisis reply too old to send")
+            return
+        async with services.store.transaction() as tx:
+            state = await tx.load_patient_by_id(escalation.patient_id, now)
+        if state is None:
+            return
+        ctx = DialogContext(state=state, outcome=Outcome(), deps=services.deps)
+        safety.crisis_reply(ctx, EscalationTrigger(escalation.trigger))
+        texts, language = services.content.texts, state.patient.language
+        try:
+            message_id = 0
+            for screen in ctx.outcome.replies:
+                rendered = render(screen, texts, language)
+                for index, part in enumerate(rendered.parts):
+                    last = index == len(rendered.parts) - 1
+                    sent = await self.bot.send_message(
+                        delivery.chat_id,
+                        part,
+                        reply_markup=rendered.keyboard if last else None,
+                        rate_limit_args=SAFETY_RETRIES,
+                    )
+                    message_id = sent.message_id
+        except Forbidden as error:
+            log.critical(
+                "CRISIS REPLY UNDELIVERABLE to patient %s (%s); supervisors have the alert",
                 escalation.patient_code,
-                {"id": escalation.id, "level": escalation.level},
-            ),
-            now,
-        )
+                error,
+            )
+            now = services.clock.now()
+            async with services.store.transaction() as tx:
+                await tx.mark_failed(delivery.id, str(error), None, True, now)
+                await tx.add_audit(
+                    _audit("escalation.patient_unreachable", escalation, error=str(error)), now
+                )
+            return
+        except Exception as error:
+            log.error(
+                "crisis reply to patient %s failed, retrying: %s", escalation.patient_code, error
+            )
+            await self._retry_later(delivery, str(error))
+            return
+        await self._delivered(delivery, message_id)
 
-    async def advance_timers(self) -> None:
-        """Re-escalate unacknowledged urgent alerts; remind about unresolved ones."""
+    async def _refused(self, delivery: Delivery, error: str) -> None:
+        """Telegram will not deliver to this chat: record it and tell the next level now."""
         now = self.services.clock.now()
         async with self.services.store.transaction() as tx:
-            for escalation in await tx.due_escalations(now):
-                if escalation.priority is not Priority.URGENT:
-                    escalation.next_action_at = None
-                    await tx.update_escalation(escalation)
-                    continue
-                try:
-                    if escalation.state in ("open", "notified"):
-                        await self._escalate(tx, escalation, now)
-                    elif escalation.state == "acknowledged":
-                        await self._remind(tx, escalation, now)
-                except InvalidTransition:
-                    log.exception("escalation %s in unexpected state", escalation.id)
+            await tx.mark_failed(delivery.id, error, None, True, now)
+            current = await tx.escalation(delivery.escalation_id, for_update=True)
+            if current is None:
+                return
+            await tx.add_audit(
+                _audit(
+                    "escalation.delivery_refused",
+                    current,
+                    chat=delivery.chat_id,
+                    step=delivery.step,
+                    error=error,
+                ),
+                now,
+            )
+            if current.state in UNACKNOWLEDGED:
+                await self._next_level_now(tx, current, now)
+            elif current.state == ACKNOWLEDGED:
+                await self._remind_everyone(tx, current, delivery, now)
 
-    async def _remind(self, tx: Transaction, escalation: Escalation, now: dt.datetime) -> None:
-        fire(escalation, "remind")
-        escalation.level += 1
-        chats = [escalation.acknowledged_by] if escalation.acknowledged_by else []
-        if self.services.settings.supervisor_chat_id is not None:
-            chats.append(self.services.settings.supervisor_chat_id)
+    async def _next_level_now(
+        self, tx: Transaction, escalation: Escalation, now: dt.datetime
+    ) -> None:
+        """Everyone the next level adds who has not been asked yet; nobody twice."""
+        known = {d.chat_id for d in await tx.deliveries_for(escalation.id)}
+        settings = self.services.settings
+        chats = [c for c in routing.recipients(settings, escalation.level + 1) if c not in known]
+        if not chats:
+            log.critical(
+                "escalation %s (%s): no one else to tell; re-sent to everyone at the next "
+                "acknowledgement deadline",
+                escalation.id,
+                escalation.patient_code,
+            )
+            return
+        fire(escalation, "re_escalate")
+        await tx.add_deliveries(escalation.id, escalation.level, chats, now)
+        await tx.update_escalation(escalation)  # the acknowledgement deadline stays as it was
+        await tx.add_audit(
+            _audit(
+                "escalation.re_escalated",
+                escalation,
+                level=escalation.level,
+                to=chats,
+                reason="delivery refused",
+            ),
+            now,
+        )
+
+    async def _remind_everyone(
+        self, tx: Transaction, escalation: Escalation, refused: Delivery, now: dt.datetime
+    ) -> None:
+        """A reminder the acknowledging supervisor cannot receive goes to every supervisor."""
+        known = {
+            d.chat_id for d in await tx.deliveries_for(escalation.id) if d.step == refused.step
+        }
+        chats = [c for c in self.services.settings.all_supervisor_ids if c not in known]
+        if chats:
+            await tx.add_deliveries(escalation.id, refused.step, chats, now)
+            await tx.add_audit(
+                _audit("escalation.reminded", escalation, to=chats, reason="delivery refused"),
+                now,
+            )
+
+    # ------------------------------------------------------------------ timers
+    async def advance_timers(self) -> None:
+        """Re-escalate unacknowledged urgent alerts; remind about unresolved ones.
+
+        One transaction per escalation, each re-read under a row lock: a supervisor's
+        acknowledgement committed meanwhile is seen, never overwritten.
+        """
+        store, clock = self.services.store, self.services.clock
+        async with store.transaction() as tx:
+            due = [e.id for e in await tx.due_escalations(clock.now())]
+        for escalation_id in due:
+            try:
+                async with store.transaction() as tx:
+                    await self._advance(tx, escalation_id, clock.now())
+            except Exception:
+                log.exception("escalation %s: timer step failed", escalation_id)
+
+    async def _advance(self, tx: Transaction, escalation_id: int, now: dt.datetime) -> None:
+        escalation = await tx.escalation(escalation_id, for_update=True)
+        if escalation is None or escalation.state == RESOLVED:
+            return
+        if escalation.next_action_at is None or escalation.next_action_at > now:
+            return  # acknowledged or moved meanwhile
+        settings = self.services.settings
+        if routing.next_action(escalation, settings, now) is None:  # routine: never chased
+            escalation.next_action_at = None
+            await tx.update_escalation(escalation)
+            return
+        try:
+            if escalation.state in UNACKNOWLEDGED:
+                await self._escalate(tx, escalation, now)
+            elif escalation.state == ACKNOWLEDGED:
+                await self._remind(tx, escalation, now)
+        except InvalidTransition:
+            log.exception("escalation %s in unexpected state", escalation.id)
+
+    async def _escalate(self, tx: Transaction, escalation: Escalation, now: dt.datetime) -> None:
+        """Not acknowledged in time: sent again to every supervisor, backups included.
+
+        Chats that refused before are asked again: a supervisor may have started the bot
+        since, and a refusal now only logs (everyone is already asked at this level).
+        """
+        fire(escalation, "re_escalate")
+        chats = routing.recipients(self.services.settings, escalation.level)
         await tx.add_deliveries(escalation.id, escalation.level, chats, now)
         escalation.next_action_at = routing.next_action(escalation, self.services.settings, now)
         await tx.update_escalation(escalation)
         await tx.add_audit(
-            AuditEvent(
-                "escalation.reminded", "relay", escalation.patient_code, {"id": escalation.id}
+            _audit(
+                "escalation.re_escalated",
+                escalation,
+                level=escalation.level,
+                to=chats,
+                reason="not acknowledged in time",
             ),
             now,
         )
+
+    async def _remind(self, tx: Transaction, escalation: Escalation, now: dt.datetime) -> None:
+        """Acknowledged but not resolved in time: remind whoever acknowledged (and the team)."""
+        fire(escalation, "remind")
+        escalation.level += 1
+        settings = self.services.settings
+        chats = [escalation.acknowledged_by] if escalation.acknowledged_by else []
+        if not chats:
+            chats = list(settings.all_supervisor_ids)
+        if settings.supervisor_chat_id is not None:
+            chats.append(settings.supervisor_chat_id)
+        await tx.add_deliveries(escalation.id, escalation.level, chats, now)
+        escalation.next_action_at = routing.next_action(escalation, settings, now)
+        await tx.update_escalation(escalation)
+        await tx.add_audit(_audit("escalation.reminded", escalation, to=chats), now)

@@ -13,7 +13,15 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.alerts import routing
-from bot.alerts.messages import alert_keyboard, alert_text
+from bot.alerts.messages import (
+    ACK_ACTION,
+    acknowledger_name,
+    alert_keyboard,
+    alert_text,
+    is_reminder,
+    patient_response,
+    status_lines,
+)
 from bot.alerts.relay import fire
 from bot.services import Services
 from dialogs.records import AuditEvent, Escalation
@@ -34,13 +42,15 @@ def _text(services: Services, key: str, **params: object) -> str:
 
 
 async def on_alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Acknowledge or Resolve on an alert. The sender is checked first, then the escalation
+    the data names is looked up in the database; nothing in the button is trusted."""
     services = _services(context)
     query = update.callback_query
     user = update.effective_user
     if query is None or user is None:
         raise ApplicationHandlerStop
     if not services.is_supervisor(user.id):
-        log.warning("non-supervisor %s pressed an alert button", user.id)
+        await refuse(services, user.id, query.data or "")
         await query.answer(_text(services, "supervisor.not_authorised"), show_alert=True)
         raise ApplicationHandlerStop
     parts = (query.data or "").split(":")
@@ -51,54 +61,82 @@ async def on_alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if action == "resolve":
         async with services.store.transaction() as tx:
             escalation = await tx.escalation(escalation_id)
+        if escalation is None:
+            await query.answer(_text(services, "supervisor.unknown_alert"), show_alert=True)
+            raise ApplicationHandlerStop
+        # Resolving needs a note, so it is a command: the button says how.
         await query.answer()
-        if escalation is not None and query.message is not None:
+        if query.message is not None:
             await context.bot.send_message(
                 query.message.chat.id,
                 _text(services, "supervisor.resolve_how", code=escalation.patient_code),
             )
         raise ApplicationHandlerStop
-    acknowledged = await acknowledge(services, escalation_id, user.id)
+    escalation, changed = await acknowledge(services, escalation_id, user.id, user.first_name)
+    if escalation is None:
+        await query.answer(_text(services, "supervisor.unknown_alert"), show_alert=True)
+        raise ApplicationHandlerStop
+    if not changed:  # already acknowledged or resolved: say by whom, change nothing
+        await query.answer("\n".join(status_lines(escalation, services.content.texts, "en")))
+        raise ApplicationHandlerStop
     await query.answer()
-    if acknowledged is not None:
-        await refresh_alert_messages(context, services, acknowledged)
+    await refresh_alert_messages(context, services, escalation)
     raise ApplicationHandlerStop
 
 
-async def acknowledge(services: Services, escalation_id: int, by: int) -> Escalation | None:
+async def refuse(services: Services, user_id: int, data: str) -> None:
+    """Someone who is not a supervisor tried to act: logged loudly and audited, no change."""
+    log.warning("non-supervisor %s tried a supervisor action (%r)", user_id, data[:64])
+    async with services.store.transaction() as tx:
+        await tx.add_audit(
+            AuditEvent("supervisor.refused", f"user:{user_id}", "-", {"data": data[:64]}),
+            services.clock.now(),
+        )
+
+
+async def acknowledge(
+    services: Services, escalation_id: int, by: int, name: str | None = None
+) -> tuple[Escalation | None, bool]:
+    """Acknowledge once; (the escalation as it now is, whether this call changed it)."""
     now = services.clock.now()
     async with services.store.transaction() as tx:
-        escalation = await tx.escalation(escalation_id)
+        escalation = await tx.escalation(escalation_id, for_update=True)
         if escalation is None:
-            return None
+            return None, False
         try:
             fire(escalation, "acknowledge")
         except InvalidTransition:
-            return escalation  # already acknowledged or resolved: show it as it is
+            return escalation, False
         escalation.acknowledged_by = by
         escalation.acknowledged_at = now
         escalation.next_action_at = routing.next_action(escalation, services.settings, now)
         await tx.update_escalation(escalation)
         await tx.add_audit(
             AuditEvent(
-                "escalation.acknowledged",
+                ACK_ACTION,
                 f"supervisor:{by}",
                 escalation.patient_code,
-                {"id": escalation.id},
+                {"id": escalation.id, "name": (name or "")[:64]},
             ),
             now,
         )
-        return escalation
+        return escalation, True
 
 
-async def resolve(services: Services, code: str, by: int, note: str) -> list[Escalation]:
+async def resolve(services: Services, code: str, by: int, note: str) -> list[Escalation] | None:
+    """Resolve every open escalation of the patient `code`, with the supervisor's note.
+
+    None when no patient has that code; an empty list when none of theirs was open.
+    """
+    if not note.strip():
+        raise ValueError("a resolution needs a note")
     now = services.clock.now()
     resolved = []
     async with services.store.transaction() as tx:
         state = await tx.load_patient_by_code(code, now)
         if state is None:
-            return []
-        for escalation in await tx.escalations_for_patient(state.patient.id):
+            return None
+        for escalation in await tx.escalations_for_patient(state.patient.id, for_update=True):
             if escalation.state == "resolved":
                 continue
             fire(escalation, "resolve")
@@ -128,15 +166,22 @@ async def refresh_alert_messages(
     async with services.store.transaction() as tx:
         deliveries = await tx.deliveries_for(escalation.id)
         history = await tx.escalations_for_patient(escalation.patient_id)
+        who = await acknowledger_name(tx, escalation)
     for delivery in deliveries:
-        if delivery.telegram_message_id is None:
+        if delivery.telegram_message_id is None or routing.is_patient_reply(delivery.step):
             continue
         try:
             await context.bot.edit_message_text(
-                alert_text(escalation, delivery.step, history, texts),
+                alert_text(
+                    escalation,
+                    delivery.step,
+                    history,
+                    texts,
+                    reminder=is_reminder(escalation, delivery),
+                ),
                 chat_id=delivery.chat_id,
                 message_id=delivery.telegram_message_id,
-                reply_markup=alert_keyboard(escalation, texts),
+                reply_markup=alert_keyboard(escalation, texts, who=who),
             )
         except Exception as error:  # an old copy we cannot edit must not stop the others
             log.warning("could not update alert message in %s: %s", delivery.chat_id, error)
@@ -153,6 +198,7 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return  # a patient command: the patient pipeline handles it
     services = _services(context)
     if not services.is_supervisor(user.id):
+        await refuse(services, user.id, message.text)
         await message.reply_text(_text(services, "supervisor.not_authorised"))
         raise ApplicationHandlerStop
     if name == "alerts":
@@ -165,8 +211,10 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             await message.reply_text(_text(services, "supervisor.usage"))
             raise ApplicationHandlerStop
         resolved = await resolve(services, code.upper(), user.id, note.strip()[:MAX_NOTE])
-        if not resolved:
+        if resolved is None:
             await message.reply_text(_text(services, "supervisor.patient.unknown", code=code))
+        elif not resolved:
+            await message.reply_text(_text(services, "supervisor.alerts.none"))
         else:
             await message.reply_text(_text(services, "supervisor.resolved", code=code.upper()))
             for escalation in resolved:
@@ -188,8 +236,14 @@ async def alerts_text(services: Services) -> str:
             state=e.state,
             time=f"{e.created_at:%Y-%m-%d %H:%M UTC}",
         )
+        + _response_suffix(services, e)
         for e in escalations
     )
+
+
+def _response_suffix(services: Services, escalation: Escalation) -> str:
+    response = patient_response(escalation, services.content.texts)
+    return f" - patient: {response}" if response else ""
 
 
 async def patient_text(services: Services, code: str) -> str:
@@ -209,7 +263,11 @@ async def patient_text(services: Services, code: str) -> str:
         if s.day.toordinal() > week_ago and s.status.value in ("done", "partial")
     )
     flags = (
-        ", ".join(f"{e.trigger.value} ({e.state})" for e in escalations if e.state != "resolved")
+        ", ".join(
+            f"{e.trigger.value} ({e.state}){_response_suffix(services, e)}"
+            for e in escalations
+            if e.state != "resolved"
+        )
         or "—"
     )
     plan = "yes" if not state.safety_plan.is_empty else "no"

@@ -46,8 +46,15 @@ def _with_code() -> Select[EscalationRow, str]:
 
 
 class EscalationsMixin(SessionScope):
-    async def escalation(self, escalation_id: int) -> Escalation | None:
-        result = await self._session.execute(_with_code().where(EscalationRow.id == escalation_id))
+    async def escalation(
+        self, escalation_id: int, *, for_update: bool = False
+    ) -> Escalation | None:
+        """One escalation; `for_update` locks its row (PostgreSQL) until the transaction ends,
+        so a supervisor's acknowledgement and the relay's timer never overwrite each other."""
+        query = _with_code().where(EscalationRow.id == escalation_id)
+        if for_update:
+            query = query.with_for_update(of=EscalationRow)
+        result = await self._session.execute(query)
         found = result.first()
         return None if found is None else convert.escalation_from_row(*found)
 
@@ -59,12 +66,17 @@ class EscalationsMixin(SessionScope):
             .order_by(EscalationRow.created_at, EscalationRow.id)
         )
 
-    async def escalations_for_patient(self, patient_id: int) -> list[Escalation]:
-        return await self._escalations(
+    async def escalations_for_patient(
+        self, patient_id: int, *, for_update: bool = False
+    ) -> list[Escalation]:
+        query = (
             _with_code()
             .where(EscalationRow.patient_id == patient_id)
             .order_by(EscalationRow.created_at, EscalationRow.id)
         )
+        if for_update:
+            query = query.with_for_update(of=EscalationRow)
+        return await self._escalations(query)
 
     async def due_escalations(self, now: dt.datetime) -> list[Escalation]:
         """Unresolved escalations whose next action (notify, re-escalate, remind) is due."""

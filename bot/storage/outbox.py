@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -36,6 +36,8 @@ class Delivery:
     next_attempt_at: dt.datetime | None
     telegram_message_id: int | None
     last_error: str | None
+    # When the step was queued (tells a reminder from a re-escalation); not part of identity.
+    created_at: dt.datetime | None = field(default=None, compare=False)
 
 
 def _delivery(row: DeliveryRow) -> Delivery:
@@ -49,6 +51,7 @@ def _delivery(row: DeliveryRow) -> Delivery:
         next_attempt_at=row.next_attempt_at,
         telegram_message_id=row.telegram_message_id,
         last_error=row.last_error,
+        created_at=row.created_at,
     )
 
 

@@ -26,7 +26,6 @@ from state_machines.session import SessionState
 FLOW_NAMES = sorted(FLOWS)
 
 
-
 @dataclass
 class Bare:
     """The least a flow needs to run: a state. Enough for triggers that carry no callbacks."""

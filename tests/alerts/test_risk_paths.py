@@ -1,0 +1,74 @@
+"""Every way free text reaches Stride is screened: captions, edited messages, the words after
+a command; and the crisis reply is never held back by a pause or the per-chat rate limit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from telegram import Update
+
+from bot.pipeline import Sender
+from bot.rate_limit import SAFETY_RETRIES, StrideRateLimiter
+from bot.services import Services
+from bot.telegram_events import event_of
+from dialogs.events import Command, Event, Unsupported
+
+from .conftest import PATIENT
+
+RISKY = "goodbye everyone, thanks for everything"
+
+
+def update(**fields: Any) -> Update:
+    base = {"message_id": 1, "date": 0, "chat": {"id": PATIENT, "type": "private"}}
+    key = "edited_message" if "edit_date" in fields else "message"
+    return Update.de_json({"update_id": 1, key: {**base, **fields}}, None)
+
+
+def test_captions_and_edits_carry_their_words_to_the_screen() -> None:
+    photo = [{"file_id": "p", "file_unique_id": "u", "width": 1, "height": 1}]
+    assert event_of(update(photo=photo, caption=RISKY), None) == Unsupported("photo", RISKY)
+    edited = update(text=RISKY, edit_date=1)
+    assert event_of(edited, None) == Unsupported("edited", RISKY)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        Unsupported("photo", RISKY),
+        Unsupported("edited", RISKY),
+        Command("mood", RISKY),
+    ],
+    ids=["caption", "edited", "command-words"],
+)
+async def test_risk_language_anywhere_escalates(services: Services, event: Event) -> None:
+    handled = await services.pipeline.handle(Sender(PATIENT, PATIENT, "en"), event, None)
+    assert len(handled.escalation_ids) == 1
+    keys = [key for screen in handled.replies for key in screen.keys]
+    assert "safety.ack.risk_language" in keys and "safety.team_told" in keys
+    assert all(screen.urgent for screen in handled.replies if "safety.team_told" in screen.keys)
+
+
+async def test_an_ordinary_photo_is_not_an_alert(services: Services) -> None:
+    handled = await services.pipeline.handle(
+        Sender(PATIENT, PATIENT, "en"), Unsupported("photo", "after my run today"), None
+    )
+    assert handled.escalation_ids == []
+
+
+async def test_safety_messages_skip_the_per_chat_limit() -> None:
+    limiter = StrideRateLimiter()
+    calls: list[str] = []
+
+    async def send(*_: Any, **__: Any) -> dict[str, Any]:
+        calls.append("sent")
+        return {}
+
+    await limiter.initialize()
+    for _ in range(10):  # far over 1 message/s to one chat, with no wait at all
+        await limiter.process_request(
+            send, (), {}, "sendMessage", {"chat_id": PATIENT}, SAFETY_RETRIES
+        )
+    assert len(calls) == 10
+    assert PATIENT not in limiter._private  # the per-chat limiter was never consulted
+    await limiter.shutdown()

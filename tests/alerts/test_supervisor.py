@@ -1,0 +1,245 @@
+"""Supervisor buttons and commands, through the real Application and handlers against the
+in-process Bot API emulator: only supervisors act, the escalation a button names is looked up
+server-side, resolving needs a note, and every copy of an alert shows what happened."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from telegram.ext import Application
+
+from bot.alerts.relay import EscalationRelay
+from bot.app import build_application
+from bot.clock import ShiftedClock
+from bot.emulator import EmulatorClient, EmulatorServer
+from bot.services import Services
+from bot.storage import Store
+from dialogs.records import Escalation
+
+from .conftest import (
+    BACKUP,
+    PATIENT,
+    PATIENT_NAME,
+    SECOND_SUPERVISOR,
+    SUPERVISOR,
+    audit_of,
+    escalation_of,
+    settings_for,
+)
+
+NURSE = 900009  # in the care-team chat, but not a supervisor
+NOT_AUTHORISED = "Sorry, this is only for the care team."
+
+
+@dataclass
+class World:
+    app: Application  # type: ignore[type-arg]
+    relay: EscalationRelay
+    services: Services
+    users: EmulatorClient
+    team: int
+    offset: int = 0
+
+    async def pump(self) -> None:
+        """Hand every update Telegram holds to the Application, as polling would."""
+        while updates := await self.app.bot.get_updates(offset=self.offset, timeout=0):
+            for update in updates:
+                self.offset = update.update_id + 1
+                await self.app.process_update(update)
+
+    async def patient_sos(self, text: str = "/sos") -> Escalation:
+        await self.users.send_text(PATIENT, text)
+        await self.pump()
+        await self.relay.tick()
+        async with self.services.store.transaction() as tx:
+            [escalation] = await tx.open_escalations()
+        return escalation
+
+    async def last(self, chat_id: int) -> dict[str, Any]:
+        messages = [m for m in await self.users.messages(chat_id) if m.get("by_bot")]
+        return messages[-1]
+
+    async def alert(self, chat_id: int) -> dict[str, Any]:
+        """The latest alert in a chat (edits included)."""
+        messages = [
+            m
+            for m in await self.users.messages(chat_id)
+            if m.get("by_bot") and "URGENT: patient" in (m.get("text") or "")
+        ]
+        return messages[-1]
+
+    async def press(
+        self,
+        chat_id: int,
+        message_id: int,
+        *,
+        by: int,
+        text: str | None = None,
+        data: str | None = None,
+    ) -> dict[str, Any]:
+        pressed = await self.users.press(chat_id, message_id, text=text, data=data, from_id=by)
+        await self.pump()
+        return await self.users.callback_answer(pressed["callback_query_id"])
+
+    async def command(self, user_id: int, text: str) -> str:
+        await self.users.send_text(user_id, text)
+        await self.pump()
+        return str((await self.last(user_id))["text"])
+
+
+def buttons(message: dict[str, Any]) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+@pytest.fixture
+async def world(database_url: str, store: Store, clock: ShiftedClock) -> AsyncIterator[World]:
+    server = EmulatorServer(limits=False, validate=True)
+    await server.start()
+    users = EmulatorClient(server.url)
+    for user_id, name in (
+        (SUPERVISOR, "Sup One"),
+        (SECOND_SUPERVISOR, "Sup Two"),
+        (BACKUP, "Backup"),
+        (NURSE, "Nurse"),
+        (PATIENT, PATIENT_NAME),
+    ):
+        await users.create_user(user_id, name, language_code="en")
+    team = await users.create_group(
+        "Care team", members=[SUPERVISOR, SECOND_SUPERVISOR, NURSE], chat_type="supergroup"
+    )
+    settings = settings_for(
+        database_url, api_url=server.bot_api_base, SUPERVISOR_CHAT_ID=str(team["id"])
+    )
+    services = Services.build(settings, clock, store=store)
+    app = build_application(settings, clock, services)
+    await app.initialize()
+    try:
+        yield World(app, EscalationRelay(app.bot, services), services, users, int(team["id"]))
+        assert await users.violations() == []
+    finally:
+        await app.shutdown()
+        await users.close()
+        await server.stop()
+
+
+async def test_non_supervisors_change_nothing_with_any_button_or_command(world: World) -> None:
+    escalation = await world.patient_sos()
+    team_alert = await world.alert(world.team)
+    assert buttons(team_alert) == ["Acknowledge", "Resolve"]
+    answers = [
+        await world.press(world.team, team_alert["message_id"], by=NURSE, text="Acknowledge"),
+        await world.press(world.team, team_alert["message_id"], by=NURSE, text="Resolve"),
+    ]
+    crisis_reply = await world.last(PATIENT)  # a forged button on the patient's own message
+    for action in ("ack", "resolve"):
+        answers.append(
+            await world.press(
+                PATIENT,
+                crisis_reply["message_id"],
+                by=PATIENT,
+                data=f"esc:{escalation.id}:{action}",
+            )
+        )
+    for answer in answers:
+        assert answer["answer"] == {**answer["answer"], "text": NOT_AUTHORISED, "show_alert": True}
+    code = escalation.patient_code
+    for command in ("/alerts", f"/patient {code}", f"/resolve {code} fine now"):
+        assert await world.command(PATIENT, command) == NOT_AUTHORISED
+        assert await world.command(NURSE, command) == NOT_AUTHORISED
+    after = await escalation_of(world.services, escalation.id)
+    assert (after.state, after.acknowledged_by, after.resolved_by) == ("notified", None, None)
+    assert not (await world.alert(world.team)).get("edited")
+    refused = [e for e in await audit_of(world.services, "-") if e.action == "supervisor.refused"]
+    assert len(refused) == 10
+
+
+async def test_a_supervisor_acknowledges_and_every_copy_shows_who(world: World) -> None:
+    escalation = await world.patient_sos()
+    mine = await world.alert(SUPERVISOR)
+    answer = await world.press(SUPERVISOR, mine["message_id"], by=SUPERVISOR, text="Acknowledge")
+    assert answer["answered"]
+    after = await escalation_of(world.services, escalation.id)
+    assert (after.state, after.acknowledged_by) == ("acknowledged", SUPERVISOR)
+    for chat in (SUPERVISOR, SECOND_SUPERVISOR, world.team):
+        copy = await world.alert(chat)
+        assert copy["edited"], chat
+        assert f"Acknowledged by {SUPERVISOR}" in copy["text"]
+        assert buttons(copy)[0].startswith(f"✓ Acknowledged by Sup One ({SUPERVISOR})")
+    # A second supervisor pressing the same alert learns who acknowledged; nothing changes.
+    theirs = await world.alert(SECOND_SUPERVISOR)
+    again = await world.press(
+        SECOND_SUPERVISOR,
+        theirs["message_id"],
+        by=SECOND_SUPERVISOR,
+        data=f"esc:{escalation.id}:ack",
+    )
+    assert f"Acknowledged by {SUPERVISOR}" in again["answer"]["text"]
+    assert (await escalation_of(world.services, escalation.id)).acknowledged_by == SUPERVISOR
+    acks = [
+        e
+        for e in await audit_of(world.services, escalation.patient_code)
+        if e.action == "escalation.acknowledged"
+    ]
+    who = [(e.actor, e.details["name"]) for e in acks]
+    assert who == [(f"supervisor:{SUPERVISOR}", "Sup One")]
+    assert acks[0].at is not None
+
+
+async def test_resolving_needs_a_note_and_only_a_supervisor_resolves(world: World) -> None:
+    escalation = await world.patient_sos()
+    code = escalation.patient_code
+    mine = await world.alert(SUPERVISOR)
+    await world.press(SUPERVISOR, mine["message_id"], by=SUPERVISOR, text="Resolve")
+    assert await world.command(SUPERVISOR, "/alerts") != ""
+    how = [m["text"] for m in await world.users.messages(SUPERVISOR) if m.get("by_bot")]
+    assert f"/resolve {code} your note" in how[-2]
+    assert "/resolve CODE your note" in await world.command(SUPERVISOR, f"/resolve {code}")
+    assert (await escalation_of(world.services, escalation.id)).state == "notified"
+    # The patient answering "I'm safe right now" is recorded, and closes nothing.
+    crisis_reply = await world.last(PATIENT)
+    await world.users.press(PATIENT, crisis_reply["message_id"], text="I'm safe right now")
+    await world.pump()
+    recorded = await escalation_of(world.services, escalation.id)
+    assert (recorded.state, recorded.patient_response) == ("notified", "safe_now")
+    assert "patient: I'm safe right now" in await world.command(SUPERVISOR, "/alerts")
+    done = await world.command(BACKUP, f"/resolve {code.lower()} called her, safe with family")
+    assert done == f"Open alerts for {code} are resolved."
+    resolved = await escalation_of(world.services, escalation.id)
+    assert (resolved.state, resolved.resolved_by) == ("resolved", BACKUP)
+    assert resolved.resolution_note == "called her, safe with family"
+    for chat in (SUPERVISOR, SECOND_SUPERVISOR, world.team):
+        copy = await world.alert(chat)
+        assert f"Resolved by {BACKUP}" in copy["text"] and buttons(copy) == []
+    assert await world.command(SUPERVISOR, "/alerts") == "No open alerts."
+    assert await world.command(SUPERVISOR, f"/resolve {code} again") == "No open alerts."
+
+
+async def test_alerts_patient_and_forged_ids(world: World) -> None:
+    escalation = await world.patient_sos()
+    code = escalation.patient_code
+    listing = await world.command(SECOND_SUPERVISOR, "/alerts")
+    assert listing.startswith(f"{code} - Patient asked for help - notified")
+    summary = await world.command(SUPERVISOR, f"/patient {code.lower()}")
+    assert f"Patient {code}" in summary and "Safety plan: no" in summary
+    assert "sos (notified)" in summary
+    assert "No patient found" in await world.command(SUPERVISOR, "/patient NOPE42")
+    mine = await world.alert(SUPERVISOR)
+    answer = await world.press(SUPERVISOR, mine["message_id"], by=SUPERVISOR, data="esc:99999:ack")
+    assert answer["answer"]["text"] == "I can't find that alert."
+    answer = await world.press(SUPERVISOR, mine["message_id"], by=SUPERVISOR, data="esc:x:drop")
+    assert answer["answer"]["text"] == "I can't find that alert."
+    assert (await escalation_of(world.services, escalation.id)).state == "notified"
+
+
+async def test_the_alert_names_the_code_and_the_trigger_never_the_patient(world: World) -> None:
+    escalation = await world.patient_sos("honestly I want to go to sleep and never wake up")
+    for chat in (SUPERVISOR, SECOND_SUPERVISOR, world.team):
+        alert = await world.alert(chat)
+        assert f"URGENT: patient {escalation.patient_code}" in alert["text"]
+        assert "Risk language in a message" in alert["text"]
+        assert "never wake up" in alert["text"]  # the message that raised it
+        assert "Zelda" not in alert["text"] and "Quux" not in alert["text"]
