@@ -1,0 +1,216 @@
+"""Starts the whole sandbox in one asyncio loop: emulator, real bot, web page; stops it cleanly.
+
+Why one loop: the bot, the emulator and the page share the injected clock object, so the
+clock buttons move the very clock the bot's handlers, relay and nudges read. The bot is the
+production Application from `bot.app.build_application`, run the way `run_polling` runs it
+(initialize, post_init, polling, start) but without owning the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import socket
+import warnings
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from telegram import Update
+from telegram.ext import Application
+from telegram.warnings import PTBUserWarning
+
+from bot.app import RELAY, build_application
+from bot.clock import ShiftedClock
+from bot.config import Settings, load_settings
+from bot.emulator import EmulatorClient, EmulatorServer
+from bot.emulator.core import DEFAULT_TOKEN
+from bot.sandbox.cast import Cast
+from bot.sandbox.clock_control import ClockControl
+from bot.sandbox.events import EventHub
+from bot.sandbox.views import BOT_NAME, MESSAGE_EVENTS, page_message
+from bot.sandbox.web import SandboxContext, create_web_app
+from bot.services import Services
+from bot.storage.migrate import upgrade_to_head
+
+DATABASE_FILE = "stride-sandbox.db"
+# How far the clock buttons moved time, kept beside the database: the stored records were
+# written at sandbox time, and Stride's time never runs backwards, across restarts too.
+CLOCK_FILE = "stride-sandbox.clock"
+HOST = "127.0.0.1"
+# Settings the sandbox keeps from the operator's environment; the rest is its own.
+KEPT = {
+    "DEFAULT_COUNTRY": "default_country",
+    "DEFAULT_TIMEZONE": "default_timezone",
+    "DEFAULT_LANGUAGE": "default_language",
+    "ESCALATION_ACK_SECONDS": "escalation_ack_seconds",
+    "ESCALATION_RESOLVE_SECONDS": "escalation_resolve_seconds",
+    "LOG_LEVEL": "log_level",
+}
+
+
+def sandbox_settings(
+    base: Settings, api_base: str, database_url: str, supervisor: int
+) -> Settings:
+    """The bot's settings in the sandbox: never the operator's token, database or people."""
+    env = {name: str(getattr(base, attribute)) for name, attribute in KEPT.items()}
+    env["CONTENT_DIR"] = str(base.content_dir)
+    env.update(
+        TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN,
+        TELEGRAM_API_URL=api_base,
+        DATABASE_URL=database_url,
+        SUPERVISOR_IDS=str(supervisor),
+    )
+    return load_settings(env)
+
+
+@dataclass
+class Sandbox:
+    url: str
+    emulator_url: str
+    database: Path
+    clock: ShiftedClock
+    cast: Cast
+    application: Application
+    _stack: AsyncExitStack = field(repr=False)
+
+    async def stop(self) -> None:
+        await self._stack.aclose()
+
+
+async def start_sandbox(
+    directory: Path, port: int = 0, *, settings: Settings | None = None
+) -> Sandbox:
+    """Start everything on 127.0.0.1 (port 0: any free port); `await sandbox.stop()` ends it.
+
+    The SQLite database is `directory / stride-sandbox.db`, created and migrated if needed.
+    """
+    base = settings or load_settings({})
+    listener = reserve_port(port)  # first: a port in use fails at once, before anything runs
+    database = (Path(directory) / DATABASE_FILE).resolve()
+    database_url = f"sqlite+aiosqlite:///{database}"
+    clock_file = Path(directory) / CLOCK_FILE
+    clock = ShiftedClock(saved_offset(clock_file) if database.exists() else dt.timedelta(0))
+    stack = AsyncExitStack()
+    stack.callback(listener.close)
+    try:
+        await upgrade_to_head(database_url)
+        # Message dates follow the sandbox clock, so the page shows sandbox time.
+        emulator = EmulatorServer(
+            limits=True, validate=True, clock=lambda: clock.now().timestamp()
+        )
+        await emulator.start(HOST, 0)
+        stack.push_async_callback(emulator.stop)
+        client = EmulatorClient(emulator.url)
+        stack.push_async_callback(client.close)
+
+        cast = Cast(client)
+        bot_settings = sandbox_settings(
+            base, emulator.bot_api_base, database_url, cast.supervisor.id
+        )
+        services = Services.build(bot_settings, clock)
+        await cast.populate(services.store, clock.now())
+        application = build_application(bot_settings, clock, services)
+        await _start_bot(application, stack)
+
+        hub = EventHub(client, lambda kind, data: _for_page(cast, kind, data))
+        control = ClockControl(
+            clock,
+            application,
+            services,
+            lambda now: _moved(hub, clock, clock_file),
+        )
+        context = SandboxContext(client, cast, control, hub, database)
+        hub.start()
+        stack.push_async_callback(hub.close)
+        url = await _start_web(context, listener, stack)
+    except BaseException:
+        await stack.aclose()
+        raise
+    return Sandbox(url, emulator.url, database, clock, cast, application, stack)
+
+
+def reserve_port(port: int) -> socket.socket:
+    """The page's listening socket on 127.0.0.1 (port 0: any free one); OSError if taken."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((HOST, port))
+    except OSError:
+        listener.close()
+        raise
+    return listener
+
+
+def saved_offset(path: Path) -> dt.timedelta:
+    """The clock offset an earlier run saved (none, or unreadable: no offset)."""
+    try:
+        return dt.timedelta(seconds=max(float(path.read_text(encoding="utf-8")), 0.0))
+    except (OSError, ValueError):
+        return dt.timedelta(0)
+
+
+def _moved(hub: EventHub, clock: ShiftedClock, clock_file: Path) -> None:
+    clock_file.write_text(str(clock.offset.total_seconds()), encoding="utf-8")
+    hub.publish("clock", {"now": clock.now().isoformat()})
+
+
+def _for_page(cast: Cast, kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    return page_message(data, cast.names, BOT_NAME) if kind in MESSAGE_EVENTS else data
+
+
+async def _start_bot(application: Application, stack: AsyncExitStack) -> None:
+    await application.initialize()
+    stack.push_async_callback(_shutdown_bot, application)
+    if application.post_init is not None:
+        with warnings.catch_warnings():
+            # post_init starts the relay before the Application runs, as under run_polling;
+            # PTB warns it will not await that task: _shutdown_bot stops and awaits it.
+            warnings.filterwarnings("ignore", "Tasks created via", PTBUserWarning)
+            await application.post_init(application)
+    assert application.updater is not None
+    await application.updater.start_polling(
+        poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+    )
+    await application.start()
+
+
+async def _shutdown_bot(application: Application) -> None:
+    """`run_polling`'s shutdown order, plus waiting for the escalation relay to finish."""
+    relay = application.bot_data.get(RELAY)
+    if relay is not None:
+        relay.stop()
+    relay_task = next((t for t in asyncio.all_tasks() if t.get_name() == "escalation-relay"), None)
+    if relay_task is not None:
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await asyncio.wait_for(relay_task, 5)
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    if application.post_stop is not None:
+        await application.post_stop(application)
+    await application.shutdown()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
+
+
+async def _start_web(
+    context: SandboxContext, listener: socket.socket, stack: AsyncExitStack
+) -> str:
+    app = create_web_app(context)
+
+    async def end_streams(_app: web.Application) -> None:
+        await context.hub.close()  # open event streams would hold the shutdown otherwise
+
+    app.on_shutdown.append(end_streams)
+    runner = web.AppRunner(app, shutdown_timeout=2.0, access_log=None)
+    await runner.setup()
+    stack.push_async_callback(runner.cleanup)
+    site = web.SockSite(runner, listener)
+    await site.start()
+    bound = int(listener.getsockname()[1])
+    return f"http://{HOST}:{bound}"
