@@ -24,7 +24,7 @@ lint: install
 
 test: lint
 	$(BIN)/stride content check
-	$(BIN)/pytest
+	$(BIN)/pytest -n 4  # e2e tests mostly wait on Telegram's pacing: workers overlap them
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -12,9 +12,10 @@ import logging
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
-from bot import handlers
+from bot import groups, handlers
 from bot.alerts.relay import EscalationRelay
 from bot.clock import Clock, clock_from_environment
 from bot.config import Settings
@@ -56,15 +57,19 @@ def build_application(
 
 async def _post_init(application: Application) -> None:
     services: Services = application.bot_data[handlers.SERVICES]
-    await register_commands(application, services)
     relay = EscalationRelay(application.bot, services)
     application.bot_data[RELAY] = relay
     application.bot_data["wake_relay"] = relay.wake
     # A plain task (not Application.create_task, which warns before the app is running);
-    # `_post_shutdown` stops it.
+    # `_post_shutdown` stops it. Started first: pending alerts must not wait on anything else.
     application.bot_data[RELAY_TASK] = asyncio.get_running_loop().create_task(
         relay.run(), name="escalation-relay"
     )
+    try:
+        await register_commands(application, services)
+    except TelegramError as error:  # a missing menu must never stop the bot (and its alerts)
+        log.error("could not register the command menu: %s", error)
+    await groups.start(application, services)
     scheduler_start = _optional_scheduler()
     if scheduler_start is not None:
         await scheduler_start(application, services)

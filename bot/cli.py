@@ -302,6 +302,9 @@ def run(
     """Run the bot: long polling by default, or a webhook server with --webhook-url."""
     settings = load_settings()
     settings.require_token()
+    if not settings.supervisor_ids:
+        # Every crisis reply tells the patient a person has been told: never run without one.
+        fail("SUPERVISOR_IDS is empty: set at least one supervisor's Telegram user id")
     webhook = _webhook(webhook_url, listen)
     if webhook is not None:
         settings.require_webhook_secret()

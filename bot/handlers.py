@@ -3,7 +3,7 @@
 Handler groups, in order (lower runs first; the first match in a group wins):
   0  ignore what Stride must not act on (channel posts, other bots' messages);
   1  supervisor alert buttons and supervisor commands (authorised per sender);
-  2  group chats (never a clinical reply there);
+  2  group chats: peer-group commands, membership and moves (never a clinical reply there);
   3  everything else in private chats goes through the patient pipeline.
 """
 
@@ -23,6 +23,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.alerts import routing
 from bot.charts import render_chart
 from bot.pipeline import Sender
 from bot.sending import send_screens
@@ -61,7 +62,11 @@ async def on_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     handled = await services.pipeline.handle(sender, event, update.update_id)
     if handled.duplicate:
         return
-    await send_screens(
+    if handled.escalation_ids:  # alerts go out while the patient's reply is being sent
+        wake = context.application.bot_data.get("wake_relay")
+        if callable(wake):
+            wake()
+    sent = await send_screens(
         context.bot,
         chat.id,
         handled.replies,
@@ -72,10 +77,10 @@ async def on_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         else None,  # type: ignore[arg-type]
         chart_renderer=render_chart,
     )
-    if handled.escalation_ids:
-        wake = context.application.bot_data.get("wake_relay")
-        if callable(wake):
-            wake()
+    if handled.escalation_ids and sent:  # else the relay re-sends the crisis reply
+        await routing.patient_reply_sent(
+            services.store, services.clock, handled.escalation_ids, sent[-1].message_id
+        )
 
 
 def pressed_message(update: Update) -> Message | None:
@@ -101,8 +106,6 @@ def install(application: Application) -> None:
     application.add_handler(
         MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, supervisor.on_command), group=1
     )
-    application.add_handler(
-        MessageHandler(filters.ChatType.GROUPS, groups.on_group_message), group=2
-    )
+    groups.install(application, group=2)
     application.add_handler(TypeHandler(Update, on_private), group=3)
     application.add_error_handler(on_error)

@@ -49,6 +49,8 @@ class PatientPipeline:
         self.deps = deps
         self.settings = settings
         self.clock = clock
+        # Called after a commit that noted a group member's logged session (groups runner).
+        self.on_group_activity: Callable[[], None] | None = None
 
     async def handle(self, sender: Sender, event: Event, update_id: int | None) -> Handled:
         return await self._run(
@@ -71,9 +73,14 @@ class PatientPipeline:
             state = await self._load_or_create(tx, sender, now)
             outcome = decide(state)
             escalation_ids = await tx.save(state, outcome, now)
-            await routing.open_escalations(tx, escalation_ids, self.settings, now)
+            await routing.open_escalations(
+                tx, escalation_ids, self.settings, now, patient_chat=state.patient.chat_id
+            )
             if outcome.responses:
                 await self._record_responses(tx, state, outcome.responses)
+            noted = await tx.queue_group_activity(state.patient.id, outcome.records, now)
+        if noted and self.on_group_activity is not None:
+            self.on_group_activity()
         return Handled(
             replies=outcome.replies,
             language=state.patient.language,
@@ -106,7 +113,7 @@ class PatientPipeline:
         self, tx: Transaction, state: PatientState, responses: list[str]
     ) -> None:
         """The patient's answer to a crisis reply is kept for the supervisor; it never closes."""
-        for escalation in await tx.escalations_for_patient(state.patient.id):
+        for escalation in await tx.escalations_for_patient(state.patient.id, for_update=True):
             if escalation.state != "resolved":
                 escalation.patient_response = responses[-1]
                 await tx.update_escalation(escalation)

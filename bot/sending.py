@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from telegram import Message
-from telegram.ext import ExtBot
 from telegram.error import BadRequest
+from telegram.ext import ExtBot
 
 from bot.rate_limit import SAFETY_RETRIES
 from bot.render import render

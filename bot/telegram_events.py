@@ -27,13 +27,14 @@ def event_of(update: Update, bot_username: str | None) -> Event | None:
     if update.callback_query is not None:
         return Press(update.callback_query.data or "")
     if update.edited_message is not None:
-        return Unsupported("edited")
+        edited = update.edited_message
+        return Unsupported("edited", edited.text or edited.caption or "")
     message = update.message
     if message is None:
         return None
     if message.text is not None:
         return command_or_text(message.text, bot_username)
-    return Unsupported(kind_of(message))
+    return Unsupported(kind_of(message), message.caption or "")  # a caption is still screened
 
 
 def command_or_text(text: str, bot_username: str | None) -> Event:

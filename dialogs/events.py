@@ -25,9 +25,13 @@ class Press:
 
 @dataclass(frozen=True)
 class Unsupported:
-    """Stickers, photos, voice, edits…: Stride reads only text and buttons."""
+    """Stickers, photos, voice, edits…: Stride reads only text and buttons.
+
+    `text` is any words they carry (a caption, an edited message): screened for risk only.
+    """
 
     kind: str
+    text: str = ""
 
 
 Event = Command | Text | Press | Unsupported

@@ -30,7 +30,7 @@ def handle(state: PatientState, event: Event, deps: DialogDeps) -> Outcome:
         _on_command(ctx, event)
     elif isinstance(event, Press):
         _on_press(ctx, event.data)
-    elif isinstance(event, Unsupported):
+    elif isinstance(event, Unsupported) and not (event.text and _screen(ctx, event.text)):
         ctx.show(say("common.unsupported", kind=event.kind))
         _reask(ctx)
     return ctx.outcome
@@ -48,10 +48,20 @@ def _consented(ctx: DialogContext) -> bool:
     return JourneyModel(JourneyState(ctx.state.patient.journey)).consented
 
 
-def _on_text(ctx: DialogContext, text: str) -> None:
+def _screen(ctx: DialogContext, text: str) -> bool:
+    """Risk language anywhere starts the safety protocol; True when it did."""
     finding = ctx.deps.risk.screen(text[:10_000], ctx.language)
     if finding.flagged:
         safety.crisis(ctx, safety.risk_language_trigger(finding, text))
+    return finding.flagged
+
+
+def _on_text(ctx: DialogContext, text: str) -> None:
+    if _screen(ctx, text):
+        handler = dialog_for(ctx.state.conversation.flow)
+        keeps = handler is not None and getattr(handler, "keeps_risk_text", False)
+        if handler is not None and keeps and len(text) <= MAX_TEXT_LENGTH:
+            handler.on_text(ctx, text.strip())  # e.g. a safety plan's warning sign is kept
         return
     if len(text) > MAX_TEXT_LENGTH:
         ctx.show(say("common.too_long", limit=MAX_TEXT_LENGTH))
@@ -70,6 +80,8 @@ def _on_text(ctx: DialogContext, text: str) -> None:
 
 def _on_command(ctx: DialogContext, command: Command) -> None:
     name = command.name.lower()
+    if name != "sos" and command.args and _screen(ctx, command.args):
+        return  # words after a command are free text too
     if not _consented(ctx) and name not in ALWAYS:
         ctx.show(say("consent.first"))
         consent.ask_consent(ctx)

@@ -13,7 +13,6 @@ from typing import Any, Protocol, TypeVar
 
 from transitions import EventData, Machine, MachineError
 
-
 M = TypeVar("M")
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from bot.storage.audit import AuditMixin
 from bot.storage.database import make_engine
 from bot.storage.escalations import EscalationsMixin
+from bot.storage.groups import GroupsMixin
 from bot.storage.nudges import NudgesMixin
 from bot.storage.outbox import OutboxMixin
 from bot.storage.patients import PatientsMixin
@@ -38,6 +39,7 @@ class Transaction(
     UpdatesMixin,
     SummariesMixin,
     NudgesMixin,
+    GroupsMixin,
 ):
     """All storage operations, sharing one database transaction."""
 

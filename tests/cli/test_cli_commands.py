@@ -15,7 +15,7 @@ from bot.cli import app
 from bot.config import Settings
 from content.loader import SHIPPED_CONTENT
 
-TOKEN = {"TELEGRAM_BOT_TOKEN": "123:test-token"}
+RUNNABLE = {"TELEGRAM_BOT_TOKEN": "123:test-token", "SUPERVISOR_IDS": "42"}
 
 
 def one_line(text: str) -> str:
@@ -88,8 +88,16 @@ def test_run_without_a_token_is_one_line(runner: CliRunner) -> None:
     assert "Traceback" not in result.output
 
 
+def test_run_without_a_supervisor_is_refused(runner: CliRunner) -> None:
+    """Crisis replies promise a person has been told: no supervisor, no bot."""
+    env = {"TELEGRAM_BOT_TOKEN": "123:test-token", "SUPERVISOR_IDS": ""}
+    result = runner.invoke(app, ["run", "--no-migrate"], env=env)
+    assert result.exit_code == 2
+    assert "SUPERVISOR_IDS" in one_line(result.stderr)
+
+
 def test_run_webhook_needs_a_secret(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["run", "--webhook-url", "https://x.example/tg"], env=TOKEN)
+    result = runner.invoke(app, ["run", "--webhook-url", "https://x.example/tg"], env=RUNNABLE)
     assert result.exit_code == 2
     assert "WEBHOOK_SECRET" in one_line(result.stderr)
 
@@ -97,7 +105,7 @@ def test_run_webhook_needs_a_secret(runner: CliRunner) -> None:
 @pytest.mark.parametrize("listen", ["8443", "host:port", ":8443", "host:70000"])
 def test_run_rejects_a_bad_listen_address(runner: CliRunner, listen: str) -> None:
     args = ["run", "--webhook-url", "https://x.example/tg", "--listen", listen]
-    result = runner.invoke(app, args, env={**TOKEN, "WEBHOOK_SECRET": "s3cret"})
+    result = runner.invoke(app, args, env={**RUNNABLE, "WEBHOOK_SECRET": "s3cret"})
     assert result.exit_code == 2
     assert "--listen" in one_line(result.stderr)
 
@@ -122,14 +130,14 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
 
 
 def test_run_migrates_then_polls(runner: CliRunner, recorder: Recorder) -> None:
-    result = runner.invoke(app, ["run"], env=TOKEN)
+    result = runner.invoke(app, ["run"], env=RUNNABLE)
     assert result.exit_code == 0, result.output
     assert recorder.calls == [("migrate", "sqlite+aiosqlite:///stride.db"), ("start", None)]
 
 
 def test_run_no_migrate_webhook(runner: CliRunner, recorder: Recorder) -> None:
     args = ["run", "--no-migrate", "--webhook-url", "https://x.example/tg", "--listen", "[::]:88"]
-    result = runner.invoke(app, args, env={**TOKEN, "WEBHOOK_SECRET": "s3cret"})
+    result = runner.invoke(app, args, env={**RUNNABLE, "WEBHOOK_SECRET": "s3cret"})
     assert result.exit_code == 0, result.output
     assert recorder.calls == [("start", cli.Webhook("https://x.example/tg", "::", 88))]
 

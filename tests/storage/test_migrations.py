@@ -7,6 +7,7 @@ from typing import Any
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.pool import NullPool
 
@@ -36,11 +37,22 @@ async def test_models_match_migrations(database_url: str) -> None:
     assert differences == []
 
 
+def shipped_revisions() -> list[str]:
+    """Every migration file's revision, oldest first: the chain the database must follow."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+
+
+def test_the_revision_chain_is_linear_and_numbered() -> None:
+    revisions = shipped_revisions()
+    assert revisions == [f"{n:04d}" for n in range(1, len(revisions) + 1)]
+
+
 async def test_pending_revisions_before_and_after_upgrade(database_url: str) -> None:
     assert await current_revision(database_url) is None
-    assert await pending_revisions(database_url) == ["0001"]
+    assert await pending_revisions(database_url) == shipped_revisions()
     await upgrade_to_head(database_url)
-    assert await current_revision(database_url) == "0001"
+    assert await current_revision(database_url) == shipped_revisions()[-1]
     assert await pending_revisions(database_url) == []
 
 
@@ -61,4 +73,4 @@ async def test_upgrade_is_repeatable_and_downgrade_empties(database_url: str) ->
             assert await connection.run_sync(downgrade) == []
     finally:
         await engine.dispose()
-    assert await pending_revisions(database_url) == ["0001"]
+    assert await pending_revisions(database_url) == shipped_revisions()

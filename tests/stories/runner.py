@@ -5,10 +5,10 @@ reloaded from the database for the next step, exactly as the bot does, so a stor
 proves that every place in every flow survives a restart.
 
 Step actions: `send` (text or /command; `times: N` repeats it), `press` (a button label
-from the latest message that has it; `press_stale` presses it on an older message), `press_data` (raw, possibly
-forged, callback data), `unsupported` (sticker, photo, edited…), `advance` (hours on the
-clock). Expectations: `says` / `not_says` (text keys among the replies), `shows` (substring
-of the rendered text), `buttons` (labels on the last reply), `escalates` (triggers raised),
+from the latest message that has it; `press_stale` presses it on an older message),
+`press_data` (raw, possibly forged, callback data), `unsupported` (sticker, photo,
+edited…), `advance` (hours on the clock). Expectations: `says` / `not_says` (text keys
+among the replies), `shows` (substring of the rendered text), `buttons` (labels on the last reply), `escalates` (triggers raised),
 `flow` ("flow/state" after the step), `journey`, `records` (table → expected count).
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,7 @@ class StoryRun:
     update_id: int = 0
     history: list[Screen] = field(default_factory=list)
 
-    @property
+    @cached_property
     def pipeline(self) -> PatientPipeline:
         content = shipped_content()
         deps = DialogDeps(
