@@ -4,12 +4,17 @@ Each step is one update: it is handled in its own database transaction and the p
 reloaded from the database for the next step, exactly as the bot does, so a story also
 proves that every place in every flow survives a restart.
 
-Step actions: `send` (text or /command; `times: N` repeats it), `press` (a button label
-from the latest message that has it; `press_stale` presses it on an older message),
-`press_data` (raw, possibly forged, callback data), `unsupported` (sticker, photo,
-edited…), `advance` (hours on the clock). Expectations: `says` / `not_says` (text keys
-among the replies), `shows` (substring of the rendered text), `buttons` (labels on the last reply), `escalates` (triggers raised),
-`flow` ("flow/state" after the step), `journey`, `records` (table → expected count).
+Step actions:
+- `send`: text or a /command (`times: N` repeats the text, for very long input);
+- `press`: a button label on the latest message that has it; `press_stale`: on an older one;
+- `press_data`: raw, possibly forged, callback data;
+- `unsupported`: sticker, photo, voice, edited…;
+- `advance`: hours on the clock.
+
+Expectations:
+- `says` / `not_says`: text keys among the replies; `shows`: a substring of the rendered text;
+- `buttons`: labels on the last reply; `escalates`: triggers raised so far;
+- `flow`: "flow/state" after the step; `journey`; `records`: table → expected row count.
 """
 
 from __future__ import annotations
