@@ -38,6 +38,7 @@ from content.loader import Content
 from content.schemas.nudges import NudgePolicy, NudgeText, as_time
 from content.texts import Texts
 from dialogs import programme, progress
+from dialogs.checkin import FLOW as CHECKIN_FLOW
 from dialogs.context import menu
 from dialogs.records import SessionStatus
 from dialogs.screens import Audience, Choice, Line, Screen, say
@@ -199,18 +200,26 @@ def _session_settled(state: PatientState, day: dt.date) -> bool:
 
 
 def wanted_at(
-    kind: NudgeKind, state: PatientState, content: Content, day: dt.date
+    kind: NudgeKind,
+    state: PatientState,
+    content: Content,
+    day: dt.date,
+    session_day: bool | None = None,
 ) -> dt.time | None:
     """The local time a nudge of `kind` is wanted on `day`, or None if it is not wanted.
 
     Used at planning (is there such a slot?) and again at the due time (is it still wanted,
     and at the same time? The patient may have logged, changed days or their time).
+    `session_day` (a session is planned that day) may be passed when already known: working
+    out the week's plan is the costly part.
     """
     policy = content.nudges
     if not programme.has_programme(state):
         return None
     if kind in (NudgeKind.SESSION, NudgeKind.FOLLOWUP):
-        if programme.planned_session(state, content, day) is None:
+        if session_day is None:
+            session_day = programme.planned_session(state, content, day) is not None
+        if not session_day:
             return None
         if _session_settled(state, day):
             return None
@@ -219,12 +228,15 @@ def wanted_at(
             return session_time
         evening = as_time(policy.followup.time)
         return evening if evening > session_time else None  # never before the session
-    if kind is NudgeKind.CHECKIN:
-        wanted = checkin_due_on(state, content, day) and not checkin_done_for(state, content, day)
-        return as_time(policy.checkin.time) if wanted else None
-    if kind is NudgeKind.CHECKIN_AGAIN:
-        due = day - dt.timedelta(days=policy.checkin.again_after_days)
-        wanted = checkin_due_on(state, content, due) and not checkin_done_for(state, content, due)
+    if kind in (NudgeKind.CHECKIN, NudgeKind.CHECKIN_AGAIN):
+        due = day
+        if kind is NudgeKind.CHECKIN_AGAIN:
+            due = day - dt.timedelta(days=policy.checkin.again_after_days)
+        wanted = (
+            checkin_due_on(state, content, due)
+            and not checkin_done_for(state, content, due)
+            and state.conversation.flow != CHECKIN_FLOW  # already answering it
+        )
         return as_time(policy.checkin.time) if wanted else None
     if kind is NudgeKind.SUMMARY:
         start = state.profile.programme_start
@@ -288,17 +300,18 @@ def plan(state: PatientState, content: Content, known: Sequence[Slot] = ()) -> l
     added: list[Slot] = []
     for offset in range(policy.horizon_days):
         day = state.today + dt.timedelta(days=offset)
+        session_day = programme.planned_session(state, content, day) is not None
         for kind in PATIENT_KINDS:
             key = slot_key(kind, day)
-            at = wanted_at(kind, state, content, day)
+            at = wanted_at(kind, state, content, day, session_day)
             if at is None or key in taken:
                 continue
             due = local_instant(day, at, zone)
-            if now - due > policy.grace:
+            when = deliverable_at(due, due, zone, quiet, policy.grace)
+            if now - (when or due) > policy.grace:
                 continue
             count = len(content.texts.variants(state.patient.language, text_key(kind, policy)))
             variant = next_variant(kind, day, history, count)
-            when = deliverable_at(due, due, zone, quiet, policy.grace)
             slot = Slot(
                 kind=kind,
                 key=key,

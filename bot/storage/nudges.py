@@ -6,8 +6,10 @@ senders can never both send a slot; `sending` → `sent` is committed once Teleg
 A crash in between leaves the slot `sending`: the runner retries it once at start if it is
 still within its grace period (the only window in which a patient can get a nudge twice).
 
-Planning reads patients in batches (`planning_states`): a few queries per batch rather than
-`load_patient`'s several per patient, because a deployment re-plans every patient once a day.
+Patients are read in batches (`nudge_states`): a few queries per batch of hundreds, rather
+than `load_patient`'s several per patient, because every patient is planned once a day and a
+morning fan-out reads thousands. Rows are read as plain Core rows (no ORM identity map): the
+converters in `convert` only read attributes.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Insert, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.storage import convert
 from bot.storage.models import (
@@ -34,6 +38,8 @@ from dialogs.nudges import DayLoad, DigestFacts, NudgeKind, Slot, SlotStatus
 from dialogs.records import SessionStatus
 from dialogs.state import PatientState
 from dialogs.timezones import tz_for
+
+SESSION_WINDOW = dt.timedelta(days=56)  # as `load_patient`: the weekly summary's chart needs it
 
 PHQ9 = "phq9"
 RESOLVED = "resolved"
@@ -103,16 +109,24 @@ class NudgesMixin(SessionScope):
                 "variant": new.slot.variant,
                 "attempts": 0,
                 "reason": new.slot.reason,
+                "claimed_at": None,
+                "sent_at": None,
+                "telegram_message_id": None,
                 "created_at": now,
             }
             for new in slots
         ]
-        for start in range(0, len(rows), 500):  # bounded statements (SQLite's variable limit)
-            await self._session.execute(
-                self._insert_ignoring_duplicates(
-                    NudgeSlotRow, rows[start : start + 500], unique=("chat_id", "slot_key")
-                )
-            )
+        if rows:  # one statement, many parameter sets: compiled once, sent in batches
+            await self._session.execute(self._insert_new_slots(), rows)
+
+    def _insert_new_slots(self) -> Insert:
+        unique = ("chat_id", "slot_key")
+        dialect = self._session.get_bind().dialect.name
+        if dialect == "postgresql":
+            return postgresql.insert(NudgeSlotRow).on_conflict_do_nothing(index_elements=unique)
+        if dialect == "sqlite":
+            return sqlite.insert(NudgeSlotRow).on_conflict_do_nothing(index_elements=unique)
+        raise NotImplementedError(f"no idempotent insert for the {dialect} dialect")
 
     async def slots_since(self, patient_ids: Sequence[int], day: dt.date) -> dict[int, list[Slot]]:
         """Each patient's slots from `day` on (the planner's memory of keys and variants)."""
@@ -134,11 +148,13 @@ class NudgesMixin(SessionScope):
         await self._session.execute(
             delete(NudgeHorizonRow).where(NudgeHorizonRow.patient_id.in_(ids))
         )
-        self._session.add_all(
-            NudgeHorizonRow(patient_id=pid, planned_until=at, planned_at=now)
-            for pid, at in until.items()
+        await self._session.execute(
+            insert(NudgeHorizonRow),
+            [
+                {"patient_id": pid, "planned_until": at, "planned_at": now}
+                for pid, at in until.items()
+            ],
         )
-        await self._session.flush()
 
     async def patients_due_for_planning(self, now: dt.datetime, limit: int) -> list[int]:
         """Patients whose planned horizon has run out (their local day rolled over)."""
@@ -163,61 +179,55 @@ class NudgesMixin(SessionScope):
         )
         return list(rows)
 
-    async def planning_states(
-        self, patient_ids: Sequence[int], now: dt.datetime
-    ) -> list[PatientState]:
-        """Patients as planning sees them: profile, check-ins, and sessions from yesterday on.
+    async def nudge_states(
+        self, patient_ids: Sequence[int], now: dt.datetime, sessions: dt.timedelta = SESSION_WINDOW
+    ) -> dict[int, PatientState]:
+        """Patients as nudges see them: profile, check-ins, and sessions from `sessions` ago.
 
-        Not the whole state (no safety plan, no older sessions): planning needs no more.
+        Not the safety plan or today's moods: no nudge reads them. Patients missing from
+        the result are gone (or were never whole).
         """
         if not patient_ids:
-            return []
-        session = self._session
-        patients = {
-            row.id: row
-            for row in await session.scalars(
-                select(PatientRow).where(PatientRow.id.in_(patient_ids))
-            )
-        }
-        profiles = {
-            row.patient_id: row
-            for row in await session.scalars(
-                select(ProfileRow).where(ProfileRow.patient_id.in_(patient_ids))
-            )
-        }
-        conversations = {
-            row.patient_id: row
-            for row in await session.scalars(
-                select(ConversationRow).where(ConversationRow.patient_id.in_(patient_ids))
-            )
-        }
-        checkins: dict[int, list[CheckinRow]] = {}
-        for checkin in await session.scalars(
-            select(CheckinRow)
-            .where(CheckinRow.patient_id.in_(patient_ids), CheckinRow.completed_at.is_not(None))
+            return {}
+        ids = list(patient_ids)
+        patients = await self._rows_by_patient(PatientRow.__table__, PatientRow.id, ids)
+        profiles = await self._rows_by_patient(ProfileRow.__table__, ProfileRow.patient_id, ids)
+        conversations = await self._rows_by_patient(
+            ConversationRow.__table__, ConversationRow.patient_id, ids
+        )
+        checkins: dict[int, list[Any]] = {}
+        for row in await self._session.execute(
+            select(CheckinRow.__table__)
+            .where(CheckinRow.patient_id.in_(ids), CheckinRow.completed_at.is_not(None))
             .order_by(CheckinRow.started_at, CheckinRow.id)
         ):
-            checkins.setdefault(checkin.patient_id, []).append(checkin)
-        sessions: dict[int, list[SessionRow]] = {}
-        since = now.date() - dt.timedelta(days=2)  # a day of margin either side of UTC
-        for row in await session.scalars(
-            select(SessionRow).where(
-                SessionRow.patient_id.in_(patient_ids), SessionRow.day >= since
-            )
+            checkins.setdefault(row.patient_id, []).append(row)
+        recent: dict[int, list[Any]] = {}
+        since = now.date() - sessions - dt.timedelta(days=1)  # a day of margin for time zones
+        for row in await self._session.execute(
+            select(SessionRow.__table__)
+            .where(SessionRow.patient_id.in_(ids), SessionRow.day >= since)
+            .order_by(SessionRow.day, SessionRow.id)
         ):
-            sessions.setdefault(row.patient_id, []).append(row)
-        return [
-            PatientState(
+            recent.setdefault(row.patient_id, []).append(row)
+        return {
+            pid: PatientState(
                 patient=convert.patient_from_row(patients[pid]),
                 profile=convert.profile_from_row(profiles[pid]),
                 conversation=convert.conversation_from_row(conversations[pid]),
                 checkins=[convert.checkin_from_row(c) for c in checkins.get(pid, [])],
-                sessions=[convert.session_from_row(s) for s in sessions.get(pid, [])],
+                sessions=[convert.session_from_row(r) for r in recent.get(pid, [])],
                 now=now,
             )
-            for pid in patient_ids
+            for pid in ids
             if pid in patients and pid in profiles and pid in conversations
-        ]
+        }
+
+    async def _rows_by_patient(self, table: Any, key: Any, ids: list[int]) -> dict[int, Any]:
+        """Plain rows (attribute access, as the converters need), keyed by patient id."""
+        rows = await self._session.execute(select(table).where(key.in_(ids)))
+        name = key.key
+        return {getattr(row, name): cast(Any, row) for row in rows}
 
     # ---------------------------------------------------------------- delivery
 
@@ -255,9 +265,15 @@ class NudgesMixin(SessionScope):
 
     async def claim_slot(self, slot_id: int, now: dt.datetime) -> bool:
         """`planned` → `sending`, counting an attempt; False if another sender has it."""
+        return slot_id in await self.claim_slots([slot_id], now)
+
+    async def claim_slots(self, slot_ids: Sequence[int], now: dt.datetime) -> set[int]:
+        """Claim the slots still planned (one statement); returns the ids claimed."""
+        if not slot_ids:
+            return set()
         result = await self._session.execute(
             update(NudgeSlotRow)
-            .where(NudgeSlotRow.id == slot_id, NudgeSlotRow.status == SlotStatus.PLANNED.value)
+            .where(NudgeSlotRow.id.in_(slot_ids), NudgeSlotRow.status == SlotStatus.PLANNED.value)
             .values(
                 status=SlotStatus.SENDING.value,
                 attempts=NudgeSlotRow.attempts + 1,
@@ -265,30 +281,38 @@ class NudgesMixin(SessionScope):
             )
             .returning(NudgeSlotRow.id)
         )
-        return result.first() is not None
+        return {row[0] for row in result}
 
     async def mark_slot_sent(self, slot_id: int, message_id: int, now: dt.datetime) -> None:
         await self._set(
             slot_id,
+            SlotStatus.SENDING,
             status=SlotStatus.SENT.value,
             sent_at=now,
             telegram_message_id=message_id,
             reason=None,
         )
 
-    async def end_slot(self, slot_id: int, status: SlotStatus, reason: str) -> None:
+    async def end_slot(
+        self,
+        slot_id: int,
+        status: SlotStatus,
+        reason: str,
+        *,
+        was: SlotStatus = SlotStatus.PLANNED,
+    ) -> None:
         """Dropped or held for good, with the reason (for the log and the audit)."""
-        await self._set(slot_id, status=status.value, reason=reason)
+        await self._set(slot_id, was, status=status.value, reason=reason)
 
     async def reschedule_slot(self, slot_id: int, due_at: dt.datetime, reason: str) -> None:
-        await self._set(slot_id, due_at=due_at, reason=reason)
+        await self._set(slot_id, SlotStatus.PLANNED, due_at=due_at, reason=reason)
 
     async def release_slot(self, slot_id: int, reason: str, *, count_attempt: bool) -> None:
         """`sending` → `planned` after a send that certainly or possibly did not arrive."""
         values: dict[str, object] = {"status": SlotStatus.PLANNED.value, "reason": reason}
         if not count_attempt:
             values["attempts"] = NudgeSlotRow.attempts - 1
-        await self._set(slot_id, **values)
+        await self._set(slot_id, SlotStatus.SENDING, **values)
 
     async def sending_slots(self) -> list[StoredSlot]:
         rows = await self._session.scalars(
@@ -296,19 +320,31 @@ class NudgesMixin(SessionScope):
         )
         return [_stored(row) for row in rows]
 
-    async def day_load(self, patient_id: int, day: dt.date) -> DayLoad:
-        """How many nudges the patient got on a local day, and which are still to come."""
-        rows = list(
-            await self._session.scalars(
-                select(NudgeSlotRow).where(
-                    NudgeSlotRow.patient_id == patient_id, NudgeSlotRow.day == day
+    async def day_loads(
+        self, patient_ids: Sequence[int], days: Iterable[dt.date]
+    ) -> dict[tuple[int, dt.date], DayLoad]:
+        """Per (patient, local day): nudges already sent, and the ones still to come."""
+        wanted = set(days)
+        sent: dict[tuple[int, dt.date], int] = {}
+        pending: dict[tuple[int, dt.date], list[Slot]] = {}
+        if patient_ids and wanted:
+            rows = await self._session.execute(
+                select(NudgeSlotRow.__table__).where(
+                    NudgeSlotRow.patient_id.in_(list(patient_ids)),
+                    NudgeSlotRow.day.in_(sorted(wanted)),
                 )
             )
-        )
-        return DayLoad(
-            sent=sum(1 for row in rows if row.status in _TAKEN),
-            pending=tuple(_slot(r) for r in rows if r.status == SlotStatus.PLANNED.value),
-        )
+            for row in rows:
+                key = (row.patient_id, row.day)
+                if row.status in _TAKEN:
+                    sent[key] = sent.get(key, 0) + 1
+                elif row.status == SlotStatus.PLANNED.value:
+                    pending.setdefault(key, []).append(_slot(cast(Any, row)))
+        return {
+            (pid, day): DayLoad(sent.get((pid, day), 0), tuple(pending.get((pid, day), ())))
+            for pid in patient_ids
+            for day in wanted
+        }
 
     async def slots_of(self, chat_id: int) -> list[StoredSlot]:
         """A recipient's slots by due time (for tests and the sandbox)."""
@@ -325,9 +361,12 @@ class NudgesMixin(SessionScope):
             query = query.where(NudgeSlotRow.status == status.value)
         return int(await self._session.scalar(query) or 0)
 
-    async def _set(self, slot_id: int, **values: object) -> None:
+    async def _set(self, slot_id: int, expected: SlotStatus, **values: object) -> None:
+        """Update a slot only in the status the caller saw (another sender may have moved it)."""
         await self._session.execute(
-            update(NudgeSlotRow).where(NudgeSlotRow.id == slot_id).values(**values)
+            update(NudgeSlotRow)
+            .where(NudgeSlotRow.id == slot_id, NudgeSlotRow.status == expected.value)
+            .values(**values)
         )
 
     # ----------------------------------------------------------- supervisors' digest

@@ -1,0 +1,50 @@
+"""`start` registers one minute tick under a fixed id, however often it is called."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from telegram.ext import ApplicationBuilder
+
+from bot.nudges import runner as nudges_runner
+from bot.services import Services
+from bot.storage import Store
+from dialogs.nudges import SlotStatus
+from tests.nudges.conftest import MovableClock, NewPatient, slots_of
+from tests.nudges.helpers import local
+
+
+async def test_one_repeating_job_with_a_fixed_id(services: Services) -> None:
+    application = ApplicationBuilder().token("123:test").updater(None).build()
+    job_queue = application.job_queue
+    assert job_queue is not None
+    await job_queue.start()
+    try:
+        first = await nudges_runner.start(application, services)
+        second = await nudges_runner.start(application, services)  # e.g. post_init re-run
+        jobs = job_queue.jobs()
+        assert [job.job.id for job in jobs] == [nudges_runner.JOB_ID]
+        assert jobs[0].job.trigger.interval == dt.timedelta(seconds=nudges_runner.TICK_SECONDS)
+        assert jobs[0].data is None  # the job carries nothing; the database has the schedule
+        assert application.bot_data[nudges_runner.RUNNER] is second is not first
+    finally:
+        await job_queue.stop(wait=False)
+
+
+async def test_start_recovers_claimed_slots(
+    services: Services, store: Store, clock: MovableClock, onboarded: NewPatient
+) -> None:
+    clock.set(local("America/New_York", 2026, 3, 2, 0, 5))
+    await onboarded()
+    await nudges_runner.NudgeRunner(services).plan()
+    clock.set(local("America/New_York", 2026, 3, 2, 9, 0))
+    async with store.transaction() as tx:
+        (slot,) = [s for s in await tx.due_slots(clock.now(), 10) if s.chat_id == 1001]
+        assert await tx.claim_slot(slot.id, clock.now())
+    application = ApplicationBuilder().token("123:test").updater(None).build()
+    assert application.job_queue is not None
+    await nudges_runner.start(application, services)
+    assert [s.slot.status for s in await slots_of(store, 1001)] == [
+        SlotStatus.PLANNED,  # retried once by the first tick
+        SlotStatus.PLANNED,  # the follow-up at 19:00
+    ]
