@@ -438,23 +438,9 @@ def _with(line: VariantLine, slot: Slot) -> VariantLine:
 
 def _summary(slot: Slot, state: PatientState, content: Content, key: str, button: str) -> Screen:
     """The /progress lines for the week ending on the summary day, with the chart."""
-    monday = programme.week_start(slot.day)
-    planned = programme.planned_sessions(state, content, slot.day)
-    done = [
-        r.minutes or 0 for r in programme.completed(state.sessions) if monday <= r.day <= slot.day
-    ]
-    weeks = progress.streak(state, content)
     lines = (
         VariantLine(key=key, variant=slot.variant),
-        say(
-            "progress.week",
-            sessions=len(done),
-            planned=len(planned),
-            minutes=sum(done),
-            target=sum(s.minutes for s in planned),
-        ),
-        say("progress.streak", weeks=weeks) if weeks else say("progress.streak_start"),
-        progress.phq9_line(state, content),
+        *progress.summary_lines(state, content, slot.day),
     )
     return Screen(
         lines=lines,

@@ -70,13 +70,11 @@ class ProgressChart:
     phq9_key: str = "progress.chart.phq9"
 
 
-def _done_in_week(state: PatientState, monday: dt.date) -> list[int]:
+def _done_in_week(state: PatientState, monday: dt.date, until: dt.date | None = None) -> list[int]:
     """Minutes of each session done (whole or in part, planned or not) in the week."""
-    return [
-        r.minutes or 0
-        for r in programme.completed(state.sessions)
-        if monday <= r.day < monday + WEEK
-    ]
+    sunday = monday + WEEK - dt.timedelta(days=1)
+    last = min(until, sunday) if until else sunday
+    return [r.minutes or 0 for r in programme.completed(state.sessions) if monday <= r.day <= last]
 
 
 def week_kept(state: PatientState, content: Content, monday: dt.date) -> bool | None:
@@ -171,18 +169,16 @@ def phq9_line(state: PatientState, content: Content) -> Line:
     return say("progress.phq9_steady", **params)
 
 
-def progress(ctx: DialogContext, args: str = "") -> None:
-    """/progress: this week against its target, the streak, the check-in trend, a chart."""
-    state, content = ctx.state, ctx.content
-    if not programme.has_programme(state):
-        ctx.show(say("today.not_ready"))
-        return
-    monday = programme.week_start(state.today)
-    planned = programme.planned_sessions(state, content, state.today)
-    done = _done_in_week(state, monday)
+def summary_lines(state: PatientState, content: Content, day: dt.date) -> list[Line]:
+    """The week containing `day` against its target, the streak and the check-in trend.
+
+    Shared by /progress and the weekly summary nudge, so both always say the same thing.
+    """
+    monday = programme.week_start(day)
+    planned = programme.planned_sessions(state, content, day)
+    done = _done_in_week(state, monday, until=day)
     weeks = streak(state, content)
-    lines = [
-        say("progress.heading"),
+    return [
         say(
             "progress.week",
             sessions=len(done),
@@ -193,6 +189,15 @@ def progress(ctx: DialogContext, args: str = "") -> None:
         say("progress.streak", weeks=weeks) if weeks else say("progress.streak_start"),
         phq9_line(state, content),
     ]
+
+
+def progress(ctx: DialogContext, args: str = "") -> None:
+    """/progress: this week against its target, the streak, the check-in trend, a chart."""
+    state, content = ctx.state, ctx.content
+    if not programme.has_programme(state):
+        ctx.show(say("today.not_ready"))
+        return
+    lines = [say("progress.heading"), *summary_lines(state, content, state.today)]
     ctx.show(*lines, chart=chart(state, content, ctx.language))
 
 
