@@ -336,10 +336,14 @@ def sandbox(
 @bench_app.command("nudges")
 def bench_nudges(
     patients: Annotated[int, typer.Option(min=1, help="Simulated patients.")] = 1000,
+    fanout: Annotated[
+        int | None, typer.Option(min=1, help="Nudges in the morning fan-out (default 10,000).")
+    ] = None,
 ) -> None:
     """Time a day of scheduled nudges for many patients against the emulator."""
     settings = load_settings()
-    _exit_with(_optional_module("bot.bench", "stride bench nudges").nudges(settings, patients))
+    bench = _optional_module("bot.bench", "stride bench nudges")
+    _exit_with(bench.nudges(settings, patients, fanout=fanout))
 
 
 def main() -> None:
