@@ -39,7 +39,6 @@ class Handled:
     replies: list[Screen] = field(default_factory=list)
     language: str = "en"
     escalation_ids: list[int] = field(default_factory=list)
-    patient_code: str | None = None
     duplicate: bool = False
 
 
@@ -85,7 +84,6 @@ class PatientPipeline:
             replies=outcome.replies,
             language=state.patient.language,
             escalation_ids=escalation_ids,
-            patient_code=state.patient.code,
         )
 
     async def _load_or_create(

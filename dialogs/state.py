@@ -64,8 +64,6 @@ class Outcome:
     escalations: list[EscalationRequest] = field(default_factory=list)
     # Patient answers to a crisis reply ("safe right now"…), recorded on open escalations.
     responses: list[str] = field(default_factory=list)
-    # Messages for other chats (a peer group), rendered only if marked group-safe.
-    group_posts: list[Screen] = field(default_factory=list)
 
     def show(self, *screens: Screen) -> None:
         self.replies.extend(screens)

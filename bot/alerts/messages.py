@@ -23,17 +23,28 @@ def callback_data(escalation_id: int, action: str) -> str:
     return f"esc:{escalation_id}:{action}"
 
 
-def _details(escalation: Escalation) -> str:
+def _details(escalation: Escalation, texts: Texts, language: str) -> str:
     details = escalation.details
+    total = details.get("phq9_total")
     if escalation.trigger is EscalationTrigger.ITEM9:
-        return f"PHQ-9 item 9 = {details.get('item9')}, total = {details.get('phq9_total')}"
+        return texts.get(
+            language, "supervisor.details.item9", item9=details.get("item9"), total=total
+        )
     if escalation.trigger is EscalationTrigger.RISK_LANGUAGE:
-        where = details.get("where", "private")
-        return f"[{where}] «{details.get('message', '')}» ({details.get('reason', '')})"
+        return texts.get(
+            language,
+            "supervisor.details.risk_language",
+            where=details.get("where", "private"),
+            message=details.get("message", ""),
+            reason=details.get("reason", ""),
+        )
     if escalation.trigger in (EscalationTrigger.SEVERE_SCORE, EscalationTrigger.DETERIORATION):
         baseline = details.get("baseline")
-        extra = f", baseline {baseline}" if baseline is not None else ""
-        return f"PHQ-9 total = {details.get('phq9_total')}{extra}"
+        if baseline is None:
+            return texts.get(language, "supervisor.details.score", total=total)
+        return texts.get(
+            language, "supervisor.details.score_baseline", total=total, baseline=baseline
+        )
     if escalation.trigger is EscalationTrigger.READINESS:
         return ", ".join(str(a) for a in details.get("answered_yes", []))
     if details.get("button"):
@@ -88,14 +99,14 @@ def alert_text(
             key,
             code=escalation.patient_code,
             trigger=trigger,
-            details=_details(escalation),
+            details=_details(escalation, texts, language),
             time=time,
             history=past,
         )
     ]
     response = patient_response(escalation, texts, language)
     if response:
-        lines.append(f"Patient: {response}")
+        lines.append(texts.get(language, "supervisor.alert.patient_said", response=response))
     if reminder:
         lines.insert(0, texts.get(language, "supervisor.alert.reminder"))
     elif step > 0:
