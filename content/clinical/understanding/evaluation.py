@@ -48,6 +48,7 @@ class LabelledMessage(StrictModel):
     intent: IntentId
     minutes: int | None = None
     modality: Identifier | None = None
+    batch: int = Field(default=1, ge=1)  # held-out messages: which batch (see held_out.yaml)
 
     @model_validator(mode="after")
     def _slots_only_for_reports(self) -> LabelledMessage:
