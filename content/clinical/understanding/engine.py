@@ -45,6 +45,8 @@ from content.schemas.understanding import (
 )
 
 DURATION_TOKEN = "_duration_"
+# A `whole` answer is short; longer messages skip the check (and its backtracking).
+MAX_WHOLE_WORDS = 12
 Slots = Mapping[str, int | str]
 _Span = tuple[int, int]
 
@@ -73,11 +75,16 @@ class Understanding:
 
 @dataclass(frozen=True, slots=True)
 class _Compiled:
-    """One pattern compiled; `whole` as in the lexicon."""
+    """One pattern compiled; for a `whole` pattern, `full` matches the whole allowed message.
+
+    `full` is the pattern, the other courtesy patterns and the filler words, repeated: the
+    regex engine then finds a reading of the whole message if there is one, whichever order
+    the alternatives were written in ("buenas tardes" is not "buenas" plus a stray word).
+    """
 
     pattern_id: str
     regex: re.Pattern[str]
-    whole: bool
+    full: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +125,6 @@ class LanguageUnderstander:
         self.lexicon = lexicon
         self.language = lexicon.language
         self._emoji = emoji_table(lexicon.emoji)
-        self._fillers = frozenset(normalise_phrase(w) for w in lexicon.fillers)
         self.durations = DurationReader(lexicon.durations)
         modality_of = {a.id: a.modality for a in modalities.activities}
         self._kinds: dict[str, _Kind] = {}
@@ -130,24 +136,39 @@ class LanguageUnderstander:
         terms["activity"] = _words_regex(self._kinds)
         terms["duration"] = DURATION_TOKEN
         self._activity = re.compile(rf"\b{terms['activity']}\b")
+        fillers = _words_regex(lexicon.fillers) if lexicon.fillers else None
+        courtesy = {
+            i.id: [self._source(p, terms) for p in i.patterns]
+            for i in lexicon.intents
+            if i.id in COURTESY_INTENTS
+        }
         self.intents = tuple(
             _Intent(
                 intent.id,
-                tuple(_Compiled(p.id, self._compile(p, terms), p.whole) for p in intent.patterns),
-                tuple(self._compile(p, terms) for p in intent.exceptions),
+                tuple(
+                    _Compiled(
+                        p.id,
+                        re.compile(self._source(p, terms)),
+                        _full(self._source(p, terms), courtesy, intent.id, fillers)
+                        if p.whole
+                        else None,
+                    )
+                    for p in intent.patterns
+                ),
+                tuple(re.compile(self._source(p, terms)) for p in intent.exceptions),
             )
             for intent in lexicon.intents
         )
         self._courtesy = tuple(i for i in self.intents if i.intent in COURTESY_INTENTS)
 
     @staticmethod
-    def _compile(pattern: Pattern, terms: Mapping[str, str]) -> re.Pattern[str]:
+    def _source(pattern: Pattern, terms: Mapping[str, str]) -> str:
         if pattern.phrase is not None:
-            return re.compile(rf"\b{re.escape(normalise_phrase(pattern.phrase))}\b")
+            return rf"\b{re.escape(normalise_phrase(pattern.phrase))}\b"
         assert pattern.regex is not None  # guaranteed by the schema
         source = collapse_regex(pattern.regex)
         # Term lists are already normalised: substitute after collapsing the clinician's regex.
-        return re.compile(TERM_REFERENCE.sub(lambda m: terms[m.group(1)], source))
+        return TERM_REFERENCE.sub(lambda m: terms[m.group(1)], source)
 
     def prepare(self, text: str) -> tuple[str, list[int]]:
         """The normalised text with durations replaced by the token, and their minutes."""
@@ -163,39 +184,42 @@ class LanguageUnderstander:
         out.extend(words[at:])
         return " ".join(out), minutes
 
-    def _rest_is_filler(self, text: str, covered: list[_Span]) -> bool:
-        """Whether every word outside `covered` is a filler word."""
-        for match in re.finditer(r"\S+", text):
-            start, end = match.span()
-            if any(lo <= start and end <= hi for lo, hi in covered):
-                continue
-            if match.group(0) not in self._fillers:
-                return False
-        return True
-
-    def _courtesy_spans(self, text: str) -> list[_Span]:
-        return [
-            span
+    def _courtesy_spans(self, text: str) -> dict[str, list[_Span]]:
+        return {
+            intent.intent: [span for _, span in intent.spans(text, intent.exception_spans(text))]
             for intent in self._courtesy
-            for _, span in intent.spans(text, intent.exception_spans(text))
-        ]
+        }
+
+    @staticmethod
+    def _whole(
+        compiled: _Compiled, text: str, own: _Span, intent: str, courtesy: dict[str, list[_Span]]
+    ) -> bool:
+        """Whether a `whole` pattern's match counts: the message is only it, fillers and
+        courtesy, and the match is not just part of a courtesy phrase ("how" in "how are you").
+        """
+        assert compiled.full is not None
+        if text.count(" ") >= MAX_WHOLE_WORDS or compiled.full.fullmatch(text) is None:
+            return False
+        start, end = own
+        return not any(
+            lo <= start and end <= hi
+            for other, spans in courtesy.items()
+            if other != intent
+            for lo, hi in spans
+        )
 
     def understand(self, text: str) -> Understanding:
         prepared, minutes = self.prepare(text)
         if not prepared:
             return Understanding("unknown", why="unknown:empty", language=self.language)
-        courtesy: list[_Span] | None = None
+        courtesy: dict[str, list[_Span]] | None = None
         for intent in self.intents:
             hidden = intent.exception_spans(prepared)
-            matches = list(intent.spans(prepared, hidden))
-            if not matches:
-                continue
-            for compiled, (start, end) in matches:
-                if compiled.whole:
+            for compiled, (start, end) in intent.spans(prepared, hidden):
+                if compiled.full is not None:
                     if courtesy is None:
                         courtesy = self._courtesy_spans(prepared)
-                    own = [span for _, span in matches]
-                    if not self._rest_is_filler(prepared, own + courtesy):
+                    if not self._whole(compiled, prepared, (start, end), intent.intent, courtesy):
                         continue
                 return Understanding(
                     intent.intent,
@@ -221,6 +245,20 @@ class LanguageUnderstander:
             if kind.modality is not None:
                 slots["modality"] = kind.modality
         return slots
+
+
+def _full(
+    source: str, courtesy: Mapping[str, list[str]], intent: str, fillers: str | None
+) -> re.Pattern[str]:
+    """`source`, other courtesy patterns and filler words, repeated over the whole message."""
+    parts = [
+        source,
+        *(s for other, sources in courtesy.items() if other != intent for s in sources),
+    ]
+    if fillers is not None:
+        parts.append(rf"\b{fillers}\b")
+    unit = "(?:" + "|".join(f"(?:{part})" for part in parts) + ")"
+    return re.compile(f"{unit}(?: {unit})*")
 
 
 def _letters(text: str) -> int:
