@@ -20,6 +20,7 @@ from content.clinical.understanding.engine import (
     Understander,
     Understanding,
     slots_text,
+    understanding_lines,
 )
 from content.clinical.understanding.routes import Decision, resolve
 from content.loader import Content, shipped_content
@@ -58,4 +59,5 @@ __all__ = [
     "slots_text",
     "understand",
     "understander_for",
+    "understanding_lines",
 ]

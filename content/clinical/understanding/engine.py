@@ -137,7 +137,7 @@ class LanguageUnderstander:
         terms["duration"] = DURATION_TOKEN
         self._activity = re.compile(rf"\b{terms['activity']}\b")
         fillers = _words_regex(lexicon.fillers) if lexicon.fillers else None
-        courtesy = {
+        courtesy: dict[str, list[str]] = {
             i.id: [self._source(p, terms) for p in i.patterns]
             for i in lexicon.intents
             if i.id in COURTESY_INTENTS
@@ -312,6 +312,20 @@ class Understander:
         return problems
 
 
+def understanding_lines(
+    understander: Understander,
+    lines: Iterable[str],
+    language: str | None = None,
+    *,
+    why: bool = False,
+) -> Iterator[str]:
+    """`intent<TAB>slots` (and `<TAB>why`) for each line, for `stride understand-text`."""
+    for line in lines:
+        found = understander.understand(line.rstrip("\r\n"), language)
+        fields = [found.intent, slots_text(found.slots)] + ([found.why] if why else [])
+        yield "\t".join(fields)
+
+
 def slots_text(slots: Slots) -> str:
     """Slots as `key=value` pairs in a fixed order, or `-`: one field of `understand-text`."""
     return " ".join(f"{key}={slots[key]}" for key in sorted(slots)) or "-"
@@ -324,4 +338,5 @@ __all__ = [
     "Understander",
     "Understanding",
     "slots_text",
+    "understanding_lines",
 ]

@@ -103,13 +103,16 @@ class Outcome:
 class Evaluation:
     outcomes: tuple[Outcome, ...]
 
-    def accuracy(self, intent: str | None = None, language: str | None = None) -> Rate:
+    def accuracy(
+        self, intent: str | None = None, language: str | None = None, batch: int | None = None
+    ) -> Rate:
         """Share of messages (labelled `intent`, or all) read as their labelled intent."""
         chosen = [
             o
             for o in self.outcomes
             if (intent is None or o.message.intent == intent)
             and (language is None or o.message.language == language)
+            and (batch is None or o.message.batch == batch)
         ]
         return Rate(sum(o.correct for o in chosen), len(chosen))
 
@@ -177,6 +180,12 @@ def _section(title: str, result: Evaluation) -> list[str]:
         f"| right intent, {lang} | {result.accuracy(language=lang)} | (reported) | |"
         for lang in languages
     ]
+    batches = sorted({m.batch for m in messages})
+    if len(batches) > 1:
+        lines += [
+            f"| right intent, batch {batch} | {result.accuracy(batch=batch)} | (reported) | |"
+            for batch in batches
+        ]
     lines += ["", "| intent | messages | recall | precision |", "|---|---|---|---|"]
     for intent in INTENTS:
         recall = result.accuracy(intent)
