@@ -56,3 +56,8 @@ def test_english(content: Content, text: str, minutes: list[int]) -> None:
 )
 def test_spanish(content: Content, text: str, minutes: list[int]) -> None:
     assert _minutes(content, "es", text) == minutes
+
+
+def test_only_ascii_digits_are_numbers(content: Content) -> None:
+    assert _minutes(content, "en", "٣ min") == []
+    assert _minutes(content, "en", "1 hour a day") == [60]

@@ -8,6 +8,7 @@ the engine can replace it with the `{{duration}}` token the patterns refer to.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -15,6 +16,8 @@ from content.clinical.understanding.normalise import normalise_phrase
 from content.schemas.understanding import Durations
 
 _Words = tuple[str, ...]
+# Digits as normalised text writes them; other Unicode digits ("٣") are not read as numbers.
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +61,7 @@ class DurationReader:
         if at >= len(words):
             return None
         word = words[at]
-        if word.replace(".", "", 1).isdigit() and not word.startswith("."):
+        if _NUMBER.fullmatch(word):
             return float(word), 1
         length = self._longest(words, at, self._numbers)
         if length:
@@ -91,7 +94,7 @@ class DurationReader:
         if component is not None and not component[2]:
             return component[0], start - at + component[1]
         number = self._number(words, start)
-        if number is not None and words[start].isdigit() and 0 < number[0] < 60:
+        if number is not None and _NUMBER.fullmatch(words[start]) and 0 < number[0] < 60:
             return number[0], start - at + number[1]
         return 0.0, 0
 
