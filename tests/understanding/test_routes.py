@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from content.clinical.understanding import Decision, Understander, Understanding, resolve
+from content.clinical.understanding import Decision, Understander, Understanding, decide, resolve
 from content.clinical.understanding.routes import SOME_ACTIVITY_KEY
 from content.loader import Content
 from content.schemas.understanding import INTENTS, ReplyRoute, SessionAnswerRoute
@@ -143,3 +143,11 @@ def test_every_intent_resolves_and_no_reply_has_more_than_three_choices(content:
         inner = route.outside_session if isinstance(route, SessionAnswerRoute) else route
         if isinstance(inner, ReplyRoute):
             assert content.texts.has(inner.text_key)
+
+
+def test_decide_is_understand_then_resolve(content: Content, understander: Understander) -> None:
+    for text in ("walked 20 min", "done", "hola", "the bus was late"):
+        for session_open in (False, True):
+            assert decide(content, text, "en", session_open=session_open) == _decide(
+                content, understander, text, session_open=session_open
+            )

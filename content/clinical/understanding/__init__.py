@@ -2,10 +2,11 @@
 
 The integration API for the conversation engine:
 
-    from content.clinical.understanding import understand, understander_for, resolve
+    from content.clinical.understanding import decide, understand, understander_for, resolve
 
     found = understander_for(content).understand(text, language)   # or understand(text, lang)
     decision = resolve(content.routes, content.barriers, found, session_open=...)
+    decision = decide(content, text, language, session_open=...)      # the two in one call
 
 Risk is screened before understanding, by other code, and always wins.
 """
@@ -44,6 +45,18 @@ def _shipped() -> Understander:
     return understander_for(shipped_content())
 
 
+def decide(
+    content: Content, text: str, language: str | None = None, *, session_open: bool = False
+) -> Decision:
+    """Understand `text` and resolve it through the routes table, in one call.
+
+    Call it only for text the risk screen did not flag. `session_open`: today's session is on
+    offer and waiting for an answer (then "done" answers it instead of offering a log).
+    """
+    found = understander_for(content).understand(text, language)
+    return resolve(content.routes, content.barriers, found, session_open=session_open)
+
+
 def understand(text: str, language: str | None = None) -> Understanding:
     """The intent and slots of one message, with the content shipped with Stride."""
     return _shipped().understand(text, language)
@@ -55,6 +68,7 @@ __all__ = [
     "Slots",
     "Understander",
     "Understanding",
+    "decide",
     "resolve",
     "slots_text",
     "understand",
