@@ -219,6 +219,36 @@ def screen_text(
         typer.echo(verdict)
 
 
+@app.command("understand-text")
+def understand_text(
+    language: Annotated[
+        str | None, typer.Option(help="The patient's language, tried first (all are used).")
+    ] = None,
+    why: Annotated[
+        bool, typer.Option("--why", help="Add a third column: the pattern that decided.")
+    ] = False,
+) -> None:
+    """Understand messages from stdin, one per line: prints `intent<TAB>slots` for each.
+
+    Slots are `key=value` pairs separated by spaces (`minutes=20 modality=aerobic`), or `-`.
+    Risk is not screened here: run `stride screen-text` for that.
+    """
+    from content.clinical.understanding import understander_for, understanding_lines
+
+    understander = understander_for(_load_content(load_settings()))
+    for line in understanding_lines(understander, _stdin_lines(), language, why=why):
+        typer.echo(line)
+
+
+def _stdin_lines() -> list[str]:
+    """Standard input as lines of text, whatever its bytes: invalid UTF-8 is replaced, not fatal.
+
+    Patients' messages pasted from anywhere must never crash a tool that checks them.
+    """
+    data = typer.get_binary_stream("stdin").read()
+    return data.decode("utf-8", errors="replace").splitlines()
+
+
 @app.command()
 def diagrams(
     check: Annotated[

@@ -24,6 +24,11 @@ from content.schemas.nudges import NudgePolicy
 from content.schemas.protocol import Protocol
 from content.schemas.readiness import ReadinessScreen
 from content.schemas.risk import RiskLexicon
+from content.schemas.understanding import (
+    RouteTable,
+    UnderstandingLexicon,
+    cross_reference_problems,
+)
 from content.texts import FALLBACK_LANGUAGE, Texts, flatten, placeholders
 
 SHIPPED_CONTENT = Path(__file__).parent / "data"
@@ -72,6 +77,8 @@ class Content:
     crisis: CrisisDirectory
     nudges: NudgePolicy
     risk: Mapping[str, RiskLexicon]
+    understanding: Mapping[str, UnderstandingLexicon]
+    routes: RouteTable
     texts: Texts
     directory: Path
 
@@ -188,6 +195,25 @@ def _load_risk(directory: Path, problems: list[ContentProblem]) -> dict[str, Ris
     return lexicons
 
 
+def _load_understanding(
+    directory: Path, problems: list[ContentProblem], raw: dict[str, Any]
+) -> tuple[dict[str, UnderstandingLexicon], RouteTable | None]:
+    """`understanding/{lang}.yaml` phrase lists and `understanding/routes.yaml`."""
+    lexicons: dict[str, UnderstandingLexicon] = {}
+    for path in sorted((directory / "understanding").glob("*.yaml")):
+        if path.name == "routes.yaml":
+            continue
+        rel = f"understanding/{path.name}"
+        lexicon = _validate(UnderstandingLexicon, _read_yaml(path, rel, problems), rel, problems)
+        if lexicon is not None and lexicon.language != path.stem:
+            problems.append(ContentProblem(rel, "language", "must match the file name"))
+        elif lexicon is not None:
+            lexicons[path.stem] = lexicon
+    rel = "understanding/routes.yaml"
+    raw[rel] = _read_yaml(directory / rel, rel, problems)
+    return lexicons, _validate(RouteTable, raw[rel], rel, problems)
+
+
 def check_content(directory: Path | None = None) -> tuple[Content | None, list[ContentProblem]]:
     """Validate every file and every cross-reference; return the content if there is none."""
     directory = Path(directory or SHIPPED_CONTENT)
@@ -201,6 +227,7 @@ def check_content(directory: Path | None = None) -> tuple[Content | None, list[C
         loaded[name] = _validate(schema, raw[name], name, problems)
     texts = _load_texts(directory, problems)
     risk = _load_risk(directory, problems)
+    understanding, routes = _load_understanding(directory, problems, raw)
     for name, data in raw.items():
         for location, key in _referenced_keys(data):
             if not texts.has(key):
@@ -213,8 +240,29 @@ def check_content(directory: Path | None = None) -> tuple[Content | None, list[C
         problems.append(
             ContentProblem(f"risk/{language}.yaml", "", "no risk lexicon for a language")
         )
+    for language in sorted(set(texts.languages) - set(understanding)):
+        problems.append(
+            ContentProblem(f"understanding/{language}.yaml", "", "no phrase list for a language")
+        )
+    barriers, modalities = loaded["barriers.yaml"], loaded["modalities.yaml"]
+    if (
+        routes is not None
+        and isinstance(barriers, BarrierCatalogue)
+        and isinstance(modalities, ModalityCatalogue)
+    ):
+        problems.extend(
+            ContentProblem(*problem)
+            for problem in cross_reference_problems(
+                understanding,
+                routes,
+                {b.id for b in barriers.barriers},
+                {a.id for a in modalities.activities},
+                {m.id for m in modalities.modalities},
+            )
+        )
     if problems:
         return None, problems
+    assert routes is not None  # a missing or invalid table is a problem above
     content = Content(
         phq9=_as(Instrument, loaded["phq9.yaml"]),
         readiness=_as(ReadinessScreen, loaded["readiness.yaml"]),
@@ -224,6 +272,8 @@ def check_content(directory: Path | None = None) -> tuple[Content | None, list[C
         crisis=_as(CrisisDirectory, loaded["crisis.yaml"]),
         nudges=_as(NudgePolicy, loaded["nudges.yaml"]),
         risk=risk,
+        understanding=understanding,
+        routes=routes,
         texts=texts,
         directory=directory,
     )
