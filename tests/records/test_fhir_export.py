@@ -61,7 +61,7 @@ async def test_every_patient_exports_a_valid_r4b_bundle(
     # every reference points at an entry of the same bundle
     urls = {e.fullUrl for e in ana.entry}
     text = ana.model_dump_json()
-    for reference in {r for r in _references(json.loads(text))}:
+    for reference in set(_references(json.loads(text))):
         assert reference in urls
 
 
