@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from bot.records.dataset import PatientRecords
 from bot.records.dose import WeekDose, weekly_dose
@@ -89,6 +90,7 @@ def outcomes_figure(weeks: Sequence[WeekOutcomes]) -> Figure:
     )
     axis.set_xlabel("programme week")
     axis.set_ylabel("patients")
+    axis.yaxis.set_major_locator(MaxNLocator(integer=True))
     axis.set_xticks(positions)
     axis.legend(fontsize=7, loc="upper left")
     figure.tight_layout()

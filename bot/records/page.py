@@ -19,12 +19,13 @@ body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:70rem;color:
 padding:0 1rem}
 h1{font-size:1.6rem}h2{border-bottom:2px solid #2f6fbf;padding-bottom:.2rem;margin-top:2.2rem}
 table{border-collapse:collapse;margin:.6rem 0 1.2rem;font-size:13px}
-th,td{border:1px solid #ccd;padding:.25rem .5rem;text-align:right}
+th,td{border:1px solid #ccd;padding:.25rem .5rem;text-align:right;white-space:nowrap}
 th{background:#eef2f8}td:first-child,th:first-child{text-align:left}
 .note{color:#555;font-size:12px;max-width:60rem}.chart svg{max-width:100%;height:auto}
 .low{background:#fdecea}.met{background:#e8f5e9}.card{display:inline-block;margin:0 1.2rem .8rem 0}
 .card b{display:block;font-size:1.5rem}
 """
+LOW_FIDELITY = 0.5
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
@@ -87,6 +88,15 @@ def _engagement(report: Report) -> str:
     return f"<h2 id='engagement'>Engagement</h2>{html_cards}<h3>Weekly active</h3>{weekly}"
 
 
+def _fidelity_class(fidelity: float | None, unfinished: bool) -> str:
+    """Green when the week's dose was met, red under half of it; a week under way is neither."""
+    if fidelity is None or unfinished:
+        return ""
+    if fidelity >= 1:
+        return "met"
+    return "low" if fidelity < LOW_FIDELITY else ""
+
+
 def _dose(report: Report) -> str:
     parts = [
         "<h2 id='dose'>Dose fidelity</h2>",
@@ -100,10 +110,11 @@ def _dose(report: Report) -> str:
         weeks = report.weeks.get(records.code, [])
         if not weeks:
             continue
+        today = report.generated_at.date()
         rows = [
             (
                 w.week,
-                w.start.isoformat(),
+                w.start.isoformat() + (" (so far)" if w.end >= today else ""),
                 "maintenance" if w.phase_id is None else w.phase_id,
                 f"{w.sessions_low}–{w.sessions_high}",
                 f"{w.session_minutes_low}–{w.session_minutes_high}",
