@@ -224,6 +224,15 @@ async def seed(store: Store) -> Seeded:
             AuditEvent("escalation.opened", "relay", ben.patient.code, {"id": opened}),
             NOW - dt.timedelta(hours=3),
         )
+        await tx.add_audit(
+            AuditEvent(
+                "escalation.delivered",
+                "relay",
+                ben.patient.code,
+                {"id": opened, "chat": BEN_TELEGRAM, "step": -1},
+            ),
+            NOW - dt.timedelta(hours=3),
+        )
         await tx.add_deliveries(opened, 0, [555], NOW - dt.timedelta(hours=3))
         await tx.add_deliveries(opened, 99, [BEN_TELEGRAM], NOW - dt.timedelta(hours=3))
 
