@@ -13,7 +13,8 @@ In one transaction:
    addressed to their chat;
 4. the patient row goes; if escalations are kept it stays as their anchor, with the Telegram
    ids, name, language, country and time zone wiped (telegram_id becomes -id: Telegram's user
-   ids are positive, so it can never match anyone);
+   ids are positive, so it can never match anyone) and an empty default profile and
+   conversation, so supervisors' commands (`/resolve CODE …`) still find the code;
 5. a tombstone records the code, when they joined and were erased, why, and what was kept.
 
 The audit trail stays: it names patients by code only. The one exception is a chat id (the
@@ -31,15 +32,20 @@ from typing import Any
 from sqlalchemy import Table, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage import convert
 from bot.storage.models import (
     AuditRow,
     Base,
+    ConversationRow,
     DeliveryRow,
     ErasureTombstoneRow,
     EscalationRow,
     PatientRow,
+    ProfileRow,
 )
 from bot.storage.repository import Store
+from content.texts import FALLBACK_LANGUAGE
+from dialogs.records import Conversation, Profile
 
 RESOLVED = "resolved"
 ERASED_JOURNEY = "erased"
@@ -167,11 +173,17 @@ async def erase_in(
         patient.telegram_id = -patient.id
         patient.chat_id = 0
         patient.display_name = None
-        patient.language = ""
+        patient.language = FALLBACK_LANGUAGE
         patient.country = ""
         patient.timezone = "UTC"
         patient.journey = ERASED_JOURNEY
         patient.paused_until = None
+        # Empty defaults, so supervisors' commands can still load the code and resolve.
+        profile = ProfileRow(patient_id=patient.id)
+        convert.apply_profile(profile, Profile())
+        conversation = ConversationRow(patient_id=patient.id, updated_at=now)
+        convert.apply_conversation(conversation, Conversation())
+        session.add_all([profile, conversation])
     else:
         await session.delete(patient)
         deleted[PatientRow.__tablename__] = 1

@@ -99,8 +99,13 @@ async def test_nothing_of_an_erased_patient_remains_in_any_table(
         for row in after[table]:
             refs = {row[c] for c in columns}
             assert seeded.ana not in refs, (table, row)
-            if table != "escalations":
+            if table not in ("escalations", "profiles", "conversations"):
                 assert seeded.ben not in refs, (table, row)
+    # The anchor's profile and conversation are the empty defaults, nothing of his.
+    [profile] = [r for r in after["profiles"] if r["patient_id"] == seeded.ben]
+    assert (profile["age"], profile["values_text"], profile["barriers"]) == (None, None, [])
+    [conversation] = [r for r in after["conversations"] if r["patient_id"] == seeded.ben]
+    assert (conversation["flow"], conversation["data"]) == ("idle", {})
     patients = {row["id"]: row for row in after["patients"]}
     assert seeded.ana not in patients  # no escalation to anchor: the row went
     anchor = patients[seeded.ben]  # kept, wiped, only as the anchor of his incidents
@@ -109,7 +114,7 @@ async def test_nothing_of_an_erased_patient_remains_in_any_table(
         0,
         None,
     )
-    assert (anchor["language"], anchor["country"], anchor["journey"]) == ("", "", "erased")
+    assert (anchor["language"], anchor["country"], anchor["journey"]) == ("en", "", "erased")
     # Chloé is untouched: her row, her consent, her membership, her nudge.
     assert patients[seeded.chloe]["telegram_id"] == CHLOE_TELEGRAM
     assert [r["patient_id"] for r in after["group_memberships"]] == [seeded.chloe]
@@ -138,6 +143,10 @@ async def test_tombstones_audit_and_the_open_incident_stay_with_the_care_team(
     assert tombstone.patient_code == seeded.ben_code
     assert tombstone.erased_at == NOW and tombstone.reason == "patient_request"
     assert tombstone.kept["escalations"] == 2 and "clinical safety record" in tombstone.kept["why"]
+    async with store.transaction() as tx:  # a supervisor's /resolve still finds the code
+        state = await tx.load_patient_by_code(seeded.ben_code, NOW)
+        assert state is not None and state.checkins == [] and state.profile.age is None
+        assert len(await tx.escalations_for_patient(state.patient.id)) == 2
     dataset = await load_dataset(store)
     assert seeded.ben_code not in {p.code for p in dataset.patients}
     assert dataset.erased == 1
