@@ -179,3 +179,90 @@ async def test_since_and_one_patient(
         f"{seeded.ana_code}-week-5",
         f"{seeded.ana_code}-week-6",
     ]
+
+
+# fhir.resources checks structure and types but not the codes of required bindings, so the
+# statuses used are checked against the R4 value sets here.
+REQUIRED = {
+    ("Observation", "status"): {
+        "registered",
+        "preliminary",
+        "final",
+        "amended",
+        "corrected",
+        "cancelled",
+        "entered-in-error",
+        "unknown",
+    },
+    ("QuestionnaireResponse", "status"): {
+        "in-progress",
+        "completed",
+        "amended",
+        "entered-in-error",
+        "stopped",
+    },
+    ("Questionnaire", "status"): {"draft", "active", "retired", "unknown"},
+    ("CarePlan", "status"): {
+        "draft",
+        "active",
+        "on-hold",
+        "revoked",
+        "completed",
+        "entered-in-error",
+        "unknown",
+    },
+    ("CarePlan", "intent"): {"proposal", "plan", "order", "option"},
+    ("Goal", "lifecycleStatus"): {
+        "proposed",
+        "planned",
+        "accepted",
+        "active",
+        "on-hold",
+        "completed",
+        "cancelled",
+        "entered-in-error",
+        "rejected",
+    },
+    ("Flag", "status"): {"active", "inactive", "entered-in-error"},
+    ("Communication", "status"): {
+        "preparation",
+        "in-progress",
+        "not-done",
+        "on-hold",
+        "stopped",
+        "completed",
+        "entered-in-error",
+        "unknown",
+    },
+}
+ACTIVITY_STATUS = {
+    "not-started",
+    "scheduled",
+    "in-progress",
+    "on-hold",
+    "completed",
+    "cancelled",
+    "stopped",
+    "unknown",
+    "entered-in-error",
+}
+
+
+async def test_statuses_are_codes_of_their_required_value_sets(
+    store: Store, seeded: Seeded, content: Content, tmp_path: Path
+) -> None:
+    checked = 0
+    for bundle in (await _bundles(store, content, tmp_path)).values():
+        assert bundle.type == "collection"
+        for entry in bundle.entry:
+            resource = entry.resource
+            kind = resource.get_resource_type()
+            for (owner, name), allowed in REQUIRED.items():
+                if owner == kind:
+                    assert getattr(resource, name) in allowed, (kind, name)
+                    checked += 1
+            if kind == "CarePlan":
+                assert {a.detail.status for a in resource.activity} <= ACTIVITY_STATUS
+            if kind == "Questionnaire":
+                assert {i.type for i in resource.item} == {"choice"}
+    assert checked > 40
