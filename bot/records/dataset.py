@@ -69,6 +69,8 @@ class Dataset:
     patients: list[PatientRecords]
     erased: int = 0
     """Patients erased at their request: counted, never shown."""
+    erased_escalations: list[Escalation] = field(default_factory=list)
+    """Their incidents, kept pseudonymous as the safety record: the safety figures count them."""
 
 
 def _since_time(since: dt.date | None) -> dt.datetime | None:
@@ -84,9 +86,29 @@ async def load_dataset(
         if patient_code is not None:
             query = query.where(PatientRow.code == patient_code)
         erased_codes = set(await session.scalars(select(ErasureTombstoneRow.patient_code)))
-        rows = [r for r in await session.scalars(query) if r.code not in erased_codes]
-        patients = [await _patient(session, row, _since_time(since)) for row in rows]
-    return Dataset(patients=patients, erased=len(erased_codes))
+        rows = list(await session.scalars(query))
+        patients = [
+            await _patient(session, row, _since_time(since))
+            for row in rows
+            if row.code not in erased_codes
+        ]
+        kept = [
+            escalation
+            for row in rows
+            if row.code in erased_codes
+            for escalation in await _escalations(session, row, _since_time(since))
+        ]
+    return Dataset(patients=patients, erased=len(erased_codes), erased_escalations=kept)
+
+
+async def _escalations(
+    session: AsyncSession, row: PatientRow, since: dt.datetime | None
+) -> list[Escalation]:
+    query = select(EscalationRow).where(EscalationRow.patient_id == row.id)
+    if since is not None:
+        query = query.where(EscalationRow.created_at >= since)
+    found = await session.scalars(query.order_by(EscalationRow.created_at, EscalationRow.id))
+    return [convert.escalation_from_row(e, row.code) for e in found]
 
 
 async def load_patient_records(store: Store, patient_id: int) -> PatientRecords | None:
@@ -106,12 +128,10 @@ async def _patient(
         CheckinRow.patient_id == pid, CheckinRow.completed_at.is_not(None)
     )
     sessions = select(SessionRow).where(SessionRow.patient_id == pid)
-    escalations = select(EscalationRow).where(EscalationRow.patient_id == pid)
     moods = select(MoodRow).where(MoodRow.patient_id == pid)
     if since is not None:
         checkins = checkins.where(CheckinRow.started_at >= since)
         sessions = sessions.where(SessionRow.day >= since.date())
-        escalations = escalations.where(EscalationRow.created_at >= since)
         moods = moods.where(MoodRow.at >= since)
     consents = await session.scalars(
         select(ConsentRow).where(ConsentRow.patient_id == pid).order_by(ConsentRow.accepted_at)
@@ -137,12 +157,7 @@ async def _patient(
             convert.session_from_row(s)
             for s in await session.scalars(sessions.order_by(SessionRow.day, SessionRow.id))
         ],
-        escalations=[
-            convert.escalation_from_row(e, row.code)
-            for e in await session.scalars(
-                escalations.order_by(EscalationRow.created_at, EscalationRow.id)
-            )
-        ],
+        escalations=await _escalations(session, row, since),
         consents=[
             ConsentRecord(what=c.what, version=c.version, accepted_at=c.accepted_at)
             for c in consents

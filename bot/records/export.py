@@ -52,7 +52,9 @@ def write_csv(
         "patients.csv": tables.patient_rows(dataset),
         "phq9.csv": tables.phq9_rows(dataset),
         "sessions.csv": tables.session_rows(dataset),
-        "escalations.csv": tables.escalation_rows(dataset.patients),
+        "escalations.csv": tables.escalation_rows(
+            [e for p in dataset.patients for e in p.escalations]
+        ),
         "weekly_dose.csv": tables.week_dose_rows(all_weeks(dataset, content, now.date(), since)),
     }
     return csvio.write_tables(

@@ -18,7 +18,7 @@ from bot.records.dose import WEEK
 from content.clinical.phq9 import compare
 from content.loader import Content
 from dialogs import programme
-from dialogs.records import CheckinRecord, SessionStatus
+from dialogs.records import CheckinRecord, Escalation, SessionStatus
 
 RESOLVED = "resolved"
 _ACTIVE = (SessionStatus.DONE, SessionStatus.PARTIAL)
@@ -164,8 +164,7 @@ class SafetySummary:
     patient_responses: dict[str, int]
 
 
-def safety_summary(patients: Sequence[PatientRecords]) -> SafetySummary:
-    escalations = [e for p in patients for e in p.escalations]
+def safety_summary(escalations: Sequence[Escalation]) -> SafetySummary:
     to_ack = [
         (e.acknowledged_at - e.created_at).total_seconds()
         for e in escalations

@@ -29,6 +29,7 @@ from bot.records.metrics import (
 )
 from bot.storage import Store
 from content.loader import Content
+from dialogs.records import Escalation
 
 PAGE = "report.html"
 
@@ -61,7 +62,7 @@ def build_report(
         weeks={p.code: weekly_dose(p, content, today, since) for p in patients},
         outcomes=[patient_outcome(p, content) for p in patients],
         outcomes_by_week=outcomes_by_week(patients, content),
-        safety=safety_summary(patients),
+        safety=safety_summary(all_escalations(dataset)),
         engagement=engagement(patients, today, dataset.erased),
         weekly_active=weekly_active(patients),
         phq9_max=content.phq9.max_total,
@@ -74,12 +75,17 @@ def build_report(
     )
 
 
+def all_escalations(dataset: Dataset) -> list[Escalation]:
+    """Every incident, including those of patients since erased (kept as the safety record)."""
+    return [e for p in dataset.patients for e in p.escalations] + dataset.erased_escalations
+
+
 def report_tables(report: Report) -> list[tuple[str, type[Any], list[Any]]]:
     rows: dict[str, list[Any]] = {
         "weekly_dose.csv": tables.week_dose_rows([w for ws in report.weeks.values() for w in ws]),
         "outcomes.csv": report.outcomes,
         "outcomes_by_week.csv": report.outcomes_by_week,
-        "escalations.csv": tables.escalation_rows(report.dataset.patients),
+        "escalations.csv": tables.escalation_rows(all_escalations(report.dataset)),
         "weekly_active.csv": report.weekly_active,
     }
     return [(name, row_type, rows[name]) for name, row_type in tables.REPORT_TABLES.items()]

@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.records.dataset import Dataset, PatientRecords
+from bot.records.dataset import Dataset
 from bot.records.dose import WeekDose
 from bot.records.metrics import PatientOutcome, WeekActivity, WeekOutcomes
+from dialogs.records import Escalation
 
 PHQ9_ITEMS = tuple(f"phq9_{n}" for n in range(1, 10))
 
@@ -168,10 +169,10 @@ def _seconds(start: dt.datetime, end: dt.datetime | None) -> float | None:
     return None if end is None else (end - start).total_seconds()
 
 
-def escalation_rows(patients: Sequence[PatientRecords]) -> list[EscalationRow]:
+def escalation_rows(escalations: Sequence[Escalation]) -> list[EscalationRow]:
     return [
         EscalationRow(
-            code=p.code,
+            code=e.patient_code,
             escalation_id=e.id,
             trigger=e.trigger.value,
             priority=e.priority.value,
@@ -184,8 +185,7 @@ def escalation_rows(patients: Sequence[PatientRecords]) -> list[EscalationRow]:
             seconds_to_resolve=_seconds(e.created_at, e.resolved_at),
             patient_response=e.patient_response,
         )
-        for p in patients
-        for e in p.escalations
+        for e in escalations
     ]
 
 

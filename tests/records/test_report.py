@@ -84,3 +84,19 @@ async def test_dose_fidelity_image_for_supervisors(
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     assert (width, height) == (640, 280)
+
+
+async def test_safety_figures_keep_the_incidents_of_an_erased_patient(
+    store: Store, seeded: Seeded, content: Content
+) -> None:
+    from bot.storage.erasure import erase_patient
+
+    await erase_patient(store, seeded.ben, "patient_request", NOW)
+    dataset = await load_dataset(store)
+    report = build_report(dataset, content, NOW)
+    assert seeded.ben_code not in {o.code for o in report.outcomes}  # nothing else of him
+    assert report.engagement.erased == 1 and report.engagement.patients == 2
+    assert report.safety.incidents == 2 and report.safety.open == 1
+    assert report.safety.to_acknowledge.median == 14 * 60
+    [(_, _, rows)] = [t for t in report_tables(report) if t[0] == "escalations.csv"]
+    assert {r.code for r in rows} == {seeded.ben_code}
