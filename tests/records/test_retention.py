@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -98,3 +100,30 @@ async def test_doctor_reports_what_retention_is_due(
     await prune(store, NOW, 30)
     check = await doctor.retention(settings, NOW)
     assert check.status is doctor.Status.OK and "kept 30 days" in check.detail
+
+
+class _JobQueue:
+    def __init__(self) -> None:
+        self.jobs: list[dict[str, Any]] = []
+
+    def run_repeating(self, callback: Any, **kwargs: Any) -> None:
+        self.jobs.append({"callback": callback, **kwargs})
+
+
+async def test_the_daily_job_is_registered_and_prunes(store: Store, seeded: Seeded) -> None:
+    from bot.config import load_settings
+    from bot.storage import retention
+
+    queue = _JobQueue()
+    services = SimpleNamespace(
+        store=store,
+        clock=SimpleNamespace(now=lambda: NOW),
+        settings=load_settings({"RETENTION_DAYS": "30"}),
+    )
+    await retention.start(SimpleNamespace(job_queue=queue), services)
+    [job] = queue.jobs
+    assert (job["name"], job["interval"]) == ("retention-prune", 24 * 60 * 60)
+    assert job["job_kwargs"]["replace_existing"] is True
+    await job["callback"](None)
+    assert await _notes(store) == []
+    assert await due(store, NOW, 30) == RetentionCounts(0, 0, 0, 0)
