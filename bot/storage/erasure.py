@@ -51,7 +51,12 @@ RESOLVED = "resolved"
 ERASED_JOURNEY = "erased"
 ERASED = "erased"
 # Escalation details kept after erasure: codes and numbers, never the patient's words.
-SAFE_DETAIL_KEYS = frozenset({"reason", "where", "item", "answer", "total", "band", "trigger"})
+# (Keys written by dialogs: item9/phq9_total/baseline/answered are numbers; `answered_yes`
+# lists readiness question ids; `button` is a crisis button's code.)
+SAFE_DETAIL_KEYS = frozenset(
+    {"reason", "where", "item", "answer", "band", "trigger", "button", "answered_yes"}
+)
+_CODE_LENGTH = 64
 BUTTON_RESPONSES = frozenset({"safe_now", "needs_help_now"})
 KEPT_WHY = (
     "safety incidents are kept, pseudonymous and without free text, as the care team's "
@@ -81,14 +86,18 @@ def _patient_tables() -> list[tuple[Table, list[Any]]]:
 
 
 def scrub_details(details: dict[str, Any]) -> dict[str, Any]:
-    """Keep numbers, booleans and the short codes of `SAFE_DETAIL_KEYS`; drop any text."""
+    """Keep numbers, booleans and the codes (no spaces) of `SAFE_DETAIL_KEYS`; drop any text."""
     kept: dict[str, Any] = {}
     for key, value in details.items():
-        if isinstance(value, bool | int | float) or (
-            isinstance(value, str) and key in SAFE_DETAIL_KEYS and len(value) <= 64
-        ):
+        if isinstance(value, bool | int | float) or (key in SAFE_DETAIL_KEYS and _is_code(value)):
             kept[key] = value
     return kept
+
+
+def _is_code(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(_is_code(v) for v in value)
+    return isinstance(value, str) and len(value) <= _CODE_LENGTH and " " not in value
 
 
 def _without(value: Any, chats: set[int]) -> Any:

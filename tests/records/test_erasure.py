@@ -173,14 +173,19 @@ def test_scrub_details_keeps_codes_and_numbers_only() -> None:
     details = {
         "reason": "explicit",
         "message": "I want to die",
-        "item": "phq9_9",
-        "answer": 2,
         "where": "private",
+        "item9": 2,
+        "phq9_total": 19,
+        "answered_yes": ["chest_pain", "dizziness"],
+        "button": "needs_help_now",
         "extra": {"nested": "text"},
     }
     assert scrub_details(details) == {
         "reason": "explicit",
-        "item": "phq9_9",
-        "answer": 2,
         "where": "private",
+        "item9": 2,
+        "phq9_total": 19,
+        "answered_yes": ["chest_pain", "dizziness"],
+        "button": "needs_help_now",
     }
+    assert scrub_details({"reason": "words with spaces", "band": "x" * 65}) == {}
