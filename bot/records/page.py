@@ -23,7 +23,7 @@ th,td{border:1px solid #ccd;padding:.25rem .5rem;text-align:right;white-space:no
 th{background:#eef2f8}td:first-child,th:first-child{text-align:left}
 .note{color:#555;font-size:12px;max-width:60rem}.chart svg{max-width:100%;height:auto}
 .low{background:#fdecea}.met{background:#e8f5e9}.card{display:inline-block;margin:0 1.2rem .8rem 0}
-.card b{display:block;font-size:1.5rem}
+.card b{display:block;font-size:1.5rem}.scroll{overflow-x:auto;max-width:100%}
 """
 LOW_FIDELITY = 0.5
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -47,7 +47,8 @@ def _table(
     for index, row in enumerate(rows):
         css = f' class="{classes[index]}"' if index < len(classes) and classes[index] else ""
         body.append(f"<tr{css}>" + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f"<div class='scroll'>{table}</div>"
 
 
 def duration(seconds: float | None) -> str:
@@ -129,14 +130,7 @@ def _dose(report: Report) -> str:
             )
             for w in weeks
         ]
-        classes = [
-            "met"
-            if (w.fidelity or 0) >= 1
-            else "low"
-            if w.fidelity is not None and w.fidelity < 0.5
-            else ""
-            for w in weeks
-        ]
+        classes = [_fidelity_class(w.fidelity, w.end >= today) for w in weeks]
         chart = to_svg(
             dose_fidelity_figure(weeks, phq9_points(records), f"{records.code}", report.phq9_max)
         )

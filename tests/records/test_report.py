@@ -58,6 +58,8 @@ async def test_report_page_and_csvs(
     assert text.count("<svg") == 2  # Ana's dose chart and the outcomes chart
     assert seeded.ana_code in text
     assert "Content-Security-Policy" in text
+    # only week 5 (41 % of its target) is marked low; week 6 is under way, so unmarked
+    assert text.count('<tr class="low">') == 1 and "2026-11-30 (so far)" in text
     # nothing to fetch: no src/href to anywhere but the page's own anchors
     assert re.findall(r"(?:src|href)=['\"](?!#)", text) == []
     for marker in (*MARKERS["ana"], *MARKERS["ben"]):

@@ -58,6 +58,8 @@ async def test_report_renders_offline_in_chromium(
             box = await chart.bounding_box()
             assert box is not None and box["width"] > 300 and box["height"] > 100
             await expect(page.get_by_role("heading", name=seeded.ana_code)).to_be_visible()
+            # nothing wider than the window: wide tables scroll inside their own box
+            assert await page.evaluate("document.documentElement.scrollWidth") <= 1280
             ARTIFACTS.mkdir(exist_ok=True)
             await page.screenshot(path=ARTIFACTS / "report-page.png", full_page=True)
             await context.close()
