@@ -15,10 +15,10 @@ from bot.records.metrics import Durations
 from bot.records.report import Report
 
 CSS = """
-body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:70rem;color:#222;
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:80rem;color:#222;
 padding:0 1rem}
 h1{font-size:1.6rem}h2{border-bottom:2px solid #2f6fbf;padding-bottom:.2rem;margin-top:2.2rem}
-table{border-collapse:collapse;margin:.6rem 0 1.2rem;font-size:13px}
+table{border-collapse:collapse;margin:.6rem 0 1.2rem;font-size:12px}
 th,td{border:1px solid #ccd;padding:.25rem .5rem;text-align:right;white-space:nowrap}
 th{background:#eef2f8}td:first-child,th:first-child{text-align:left}
 .note{color:#555;font-size:12px;max-width:60rem}.chart svg{max-width:100%;height:auto}
@@ -117,7 +117,7 @@ def _dose(report: Report) -> str:
                 w.week,
                 w.start.isoformat() + (" (so far)" if w.end >= today else ""),
                 "maintenance" if w.phase_id is None else w.phase_id,
-                f"{w.sessions_low}–{w.sessions_high}",
+                f"{w.sessions_low}–{w.sessions_high} × "
                 f"{w.session_minutes_low}–{w.session_minutes_high}",
                 f"{w.weekly_minutes_low}–{w.weekly_minutes_high}",
                 f"{w.hrr_percent_low}–{w.hrr_percent_high}% / RPE {w.rpe_low}–{w.rpe_high}",
@@ -142,14 +142,13 @@ def _dose(report: Report) -> str:
                     "week",
                     "from",
                     "phase",
-                    "sessions",
-                    "min/session",
+                    "sessions × min",
                     "weekly min",
                     "intensity",
                     "delivered min",
-                    "sessions done",
+                    "done",
                     "not done",
-                    "mean effort (RPE)",
+                    "effort (RPE)",
                     "fidelity",
                     "PHQ-9",
                 ],
