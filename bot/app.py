@@ -21,6 +21,7 @@ from bot.clock import Clock, clock_from_environment
 from bot.config import Settings
 from bot.rate_limit import StrideRateLimiter
 from bot.services import Services
+from bot.storage import retention
 from bot.update_processor import PerUserUpdateProcessor
 from dialogs.commands import MENU_COMMANDS
 
@@ -70,6 +71,7 @@ async def _post_init(application: Application) -> None:
     except TelegramError as error:  # a missing menu must never stop the bot (and its alerts)
         log.error("could not register the command menu: %s", error)
     await groups.start(application, services)
+    await retention.start(application, services)
     scheduler_start = _optional_scheduler()
     if scheduler_start is not None:
         await scheduler_start(application, services)

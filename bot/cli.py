@@ -20,6 +20,8 @@ import typer
 from typer.core import TyperGroup
 
 from bot.config import ConfigurationError, Settings, load_settings
+from bot.records.cli import export_app
+from bot.records.cli import report as report_command
 
 if TYPE_CHECKING:
     from typer._click import Context
@@ -54,6 +56,7 @@ content_app = typer.Typer(help="Clinical content files.", no_args_is_help=True)
 bench_app = typer.Typer(help="Measure Stride under load.", no_args_is_help=True)
 app.add_typer(content_app, name="content")
 app.add_typer(bench_app, name="bench")
+app.add_typer(export_app, name="export")
 
 
 def fail(message: str, code: int = USAGE_ERROR) -> NoReturn:
@@ -374,6 +377,9 @@ def bench_nudges(
     settings = load_settings()
     bench = _optional_module("bot.bench", "stride bench nudges")
     _exit_with(bench.nudges(settings, patients, fanout=fanout))
+
+
+app.command("report")(report_command)
 
 
 def main() -> None:

@@ -49,6 +49,7 @@ EXPECTATIONS: dict[str, str] = {
     "CONTENT_DIR": "an existing content directory",
     "WEBHOOK_SECRET": "1 to 256 characters, each a letter, digit, _ or -",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
+    "RETENTION_DAYS": "a whole number of days greater than 0",
 }
 # Never echoed back in an error message.
 SECRET_VARIABLES = frozenset({"TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET"})
@@ -154,6 +155,9 @@ class Settings(BaseSettings):
     content_dir: Path = Field(default_factory=_shipped_content, validation_alias="CONTENT_DIR")
     webhook_secret: SecretStr | None = Field(None, validation_alias="WEBHOOK_SECRET")
     log_level: LogLevel = Field("INFO", validation_alias="LOG_LEVEL")
+    # Free text (session notes, barrier plans, patients' words in resolved alerts) and
+    # processed update ids are pruned after this many days (bot/storage/retention.py).
+    retention_days: int = Field(365, gt=0, validation_alias="RETENTION_DAYS")
 
     @classmethod
     def settings_customise_sources(

@@ -9,6 +9,7 @@ their alerts (a bot may never write first) — and nobody finds out until a pati
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -66,7 +67,10 @@ def run(settings: Settings, echo: Callable[[str], None] = print) -> int:
 async def checks(settings: Settings) -> list[Check]:
     results = configuration(settings)
     results.append(content(settings))
-    results.extend(await database(settings))
+    stored = await database(settings)
+    results.extend(stored)
+    if all(r.status is Status.OK for r in stored):
+        results.append(await retention(settings))
     results.extend(await telegram_checks(settings))
     return results
 
@@ -145,6 +149,34 @@ async def database(settings: Settings) -> list[Check]:
             )
         ]
     return [ok(name, f"{where} is reachable and up to date")]
+
+
+async def retention(settings: Settings, now: dt.datetime | None = None) -> Check:
+    """What the daily prune would remove now (RETENTION_DAYS): a large number means the
+    prune job has not run (the bot was not running, or the job fails: see its log)."""
+    from bot.clock import clock_from_environment
+    from bot.storage import Store
+    from bot.storage.retention import due
+
+    name = "retention"
+    store = Store.from_url(settings.database_url)
+    try:
+        at = now or clock_from_environment().now()
+        counts = await due(store, at, settings.retention_days)
+    except Exception as error:  # any driver error: the message is what the operator needs
+        return warning(name, f"could not be checked: {error}")
+    finally:
+        await store.close()
+    kept = f"free text and update ids are kept {settings.retention_days} days (RETENTION_DAYS)"
+    if not counts.total:
+        return ok(name, f"nothing due; {kept}")
+    return warning(
+        name,
+        f"due for pruning: {counts.session_notes} session note(s), {counts.barrier_plans} "
+        f"barrier plan(s), {counts.escalation_texts} resolved alert text(s), "
+        f"{counts.processed_updates} update id(s); the daily job of `stride run` prunes "
+        f"them; {kept}",
+    )
 
 
 def _missing_sqlite_file(backend: str, database: str | None) -> bool:

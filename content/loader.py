@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from content.schemas.barriers import BarrierCatalogue
+from content.schemas.consent import ConsentDocument
 from content.schemas.crisis import CrisisDirectory
 from content.schemas.instrument import Instrument
 from content.schemas.modalities import ModalityCatalogue
@@ -44,6 +45,7 @@ SINGLE_FILES: dict[str, type[BaseModel]] = {
     "barriers.yaml": BarrierCatalogue,
     "crisis.yaml": CrisisDirectory,
     "nudges.yaml": NudgePolicy,
+    "consent.yaml": ConsentDocument,
 }
 _KEY_FIELD = re.compile(r"(^|_)key$")
 
@@ -76,6 +78,7 @@ class Content:
     barriers: BarrierCatalogue
     crisis: CrisisDirectory
     nudges: NudgePolicy
+    consent: ConsentDocument
     risk: Mapping[str, RiskLexicon]
     understanding: Mapping[str, UnderstandingLexicon]
     routes: RouteTable
@@ -235,6 +238,15 @@ def check_content(directory: Path | None = None) -> tuple[Content | None, list[C
     crisis = loaded["crisis.yaml"]
     if isinstance(crisis, CrisisDirectory) and not texts.has(crisis.fallback_key):
         problems.append(ContentProblem("crisis.yaml", "fallback_key", "text key is not defined"))
+    consent = loaded["consent.yaml"]
+    if isinstance(consent, ConsentDocument):
+        for index, key in enumerate(consent.text_keys):
+            if not texts.has(key):
+                problems.append(
+                    ContentProblem(
+                        "consent.yaml", f"text_keys.{index}", f"text key {key!r} is not defined"
+                    )
+                )
     missing_risk = set(texts.languages) - set(risk)
     for language in sorted(missing_risk):
         problems.append(
@@ -271,6 +283,7 @@ def check_content(directory: Path | None = None) -> tuple[Content | None, list[C
         barriers=_as(BarrierCatalogue, loaded["barriers.yaml"]),
         crisis=_as(CrisisDirectory, loaded["crisis.yaml"]),
         nudges=_as(NudgePolicy, loaded["nudges.yaml"]),
+        consent=_as(ConsentDocument, loaded["consent.yaml"]),
         risk=risk,
         understanding=understanding,
         routes=routes,

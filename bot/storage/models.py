@@ -84,6 +84,9 @@ class PatientRow(Base):
     created_at: Mapped[dt.datetime]
     paused_until: Mapped[dt.date | None]
     display_name: Mapped[str | None] = mapped_column(Text)
+    # Data rights (migration 0007): set once, never cleared by `save` (not on `Patient`).
+    discharged_at: Mapped[dt.datetime | None]
+    consent_withdrawn_at: Mapped[dt.datetime | None]
 
 
 class ProfileRow(Base):
@@ -264,6 +267,24 @@ class DeliveryRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime]
     sent_at: Mapped[dt.datetime | None]
+
+
+class ErasureTombstoneRow(Base):
+    """What is left of a patient who asked to be forgotten: code, dates, why anything was kept.
+
+    Pseudonymous by construction: the code is Stride's own random code, never a name or a
+    Telegram id. `kept` says what stayed and why (e.g. safety incidents kept, pseudonymous, as
+    the care team's clinical safety record).
+    """
+
+    __tablename__ = "erasure_tombstones"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_code: Mapped[str] = mapped_column(String(16), unique=True)
+    enrolled_at: Mapped[dt.datetime]
+    erased_at: Mapped[dt.datetime]
+    reason: Mapped[str] = mapped_column(String(64))
+    kept: Mapped[dict[str, Any]]
 
 
 class ProcessedUpdateRow(Base):

@@ -185,12 +185,19 @@ class NudgesMixin(SessionScope):
         """Patients as nudges see them: profile, check-ins, and sessions from `sessions` ago.
 
         Not the safety plan or today's moods: no nudge reads them. Patients missing from
-        the result are gone (or were never whole).
+        the result are gone (or were never whole), or discharged, or withdrew their consent:
+        none of them is nudged again.
         """
         if not patient_ids:
             return {}
         ids = list(patient_ids)
-        patients = await self._rows_by_patient(PatientRow.__table__, PatientRow.id, ids)
+        patients = {
+            pid: row
+            for pid, row in (
+                await self._rows_by_patient(PatientRow.__table__, PatientRow.id, ids)
+            ).items()
+            if row.discharged_at is None and row.consent_withdrawn_at is None
+        }
         profiles = await self._rows_by_patient(ProfileRow.__table__, ProfileRow.patient_id, ids)
         conversations = await self._rows_by_patient(
             ConversationRow.__table__, ConversationRow.patient_id, ids

@@ -34,6 +34,8 @@ BAD_VALUES = [
     ("TELEGRAM_API_URL", "api.telegram.org"),
     ("CONTENT_DIR", "/no/such/content"),
     ("WEBHOOK_SECRET", "has spaces!"),
+    ("RETENTION_DAYS", "0"),
+    ("RETENTION_DAYS", "a year"),
 ]
 
 
