@@ -162,6 +162,11 @@ class RiskCategory(StrictModel):
     title: str = Field(min_length=1)
     level: FlagLevel
     description: str = Field(min_length=1)
+    # False (the default): a match counts unless it lies wholly inside an exception, so an
+    # exception hides only the words it was written for. True (for the catch-all): any overlap
+    # with an exception hides the match, so "I nearly died on that hill" stays an exercise
+    # idiom even though "i nearly died" reaches outside "died on that hill".
+    hidden_by_overlap: bool = False
     patterns: tuple[LexiconPattern, ...] = Field(min_length=1)
 
 

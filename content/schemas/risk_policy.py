@@ -31,6 +31,9 @@ class NormalisationTable(StrictModel):
     confusables: dict[str, Annotated[str, StringConstraints(pattern=r"^[a-z]$")]]
     # One emoji (without variation selector) -> the plain words it stands for.
     emoji: dict[str, _Word]
+    # Everyday words (normalised: lower case, no accents) that letters spaced or dotted out
+    # ("i w a n t t o d i e") are cut back into, besides every word the lexicons use.
+    words: tuple[Annotated[str, StringConstraints(pattern=r"^[a-z]+$")], ...] = ()
 
     @field_validator("confusables", "emoji")
     @classmethod

@@ -16,6 +16,8 @@ from content.clinical.risk.screen import (
     lexicon_paths,
     load_normalisation_table,
     load_risk_lexicons,
+    normalise,
+    normalised_variants,
     screen_lines,
     shipped_risk_screen,
 )
@@ -29,6 +31,8 @@ __all__ = [
     "lexicon_paths",
     "load_normalisation_table",
     "load_risk_lexicons",
+    "normalise",
+    "normalised_variants",
     "screen_lines",
     "shipped_risk_screen",
 ]

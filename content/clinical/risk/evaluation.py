@@ -13,7 +13,8 @@ missed, or one kind of everyday talk that floods the care team with alerts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Self, get_args
@@ -194,15 +195,76 @@ class Evaluation:
         return met
 
 
-def evaluate(screen: RiskScreen, labelled: LabelledSet) -> Evaluation:
+def _dotted(text: str) -> str:
+    return " ".join(".".join(w) if len(w) > 2 and w.isalpha() else w for w in text.split(" "))
+
+
+def _spaced(text: str) -> str:
+    return "  ".join(" ".join(w) for w in text.split(" "))
+
+
+_CYRILLIC = str.maketrans("aeopcixy", "аеорсіху")
+_FULL_WIDTH = {code: chr(code + 0xFEE0) for code in range(0x21, 0x7F)}
+
+# Deterministic rewrites of the kind used to get past word filters; the report shows how
+# many held-out warning messages are still caught after each.
+OBFUSCATIONS: dict[str, Callable[[str], str]] = {
+    "look-alike Cyrillic letters": lambda t: t.translate(_CYRILLIC),
+    "letters dotted (d.i.e)": _dotted,
+    "every letter spaced out": _spaced,
+    "zero-width spaces between words": lambda t: t.replace(" ", "\u200b"),
+    "vowels repeated": lambda t: "".join(c * 3 if c in "aeiou" else c for c in t),
+    "full-width letters": lambda t: t.translate(_FULL_WIDTH),
+    "upper case, accents added": lambda t: t.upper().replace("E", "É").replace("O", "Ó"),
+}
+
+
+def obfuscated_recall(
+    screen: RiskScreen, labelled: LabelledSet, exclude: LabelledSet | None = None
+) -> dict[str, Rate]:
+    """Recall (either level) on the set's warning messages after each rewrite."""
+    warnings = [o.message for o in evaluate(screen, labelled, exclude).outcomes]
+    warnings = [m for m in warnings if m.is_warning]
+    return {
+        name: Rate(
+            sum(screen.screen(rewrite(m.text), m.language).flagged for m in warnings),
+            len(warnings),
+        )
+        for name, rewrite in OBFUSCATIONS.items()
+    }
+
+
+def _key(text: str) -> str:
+    """Messages that differ only in case, accents or end punctuation are the same message."""
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip("¿?¡!. ")
+
+
+def overlap(labelled: LabelledSet, other: LabelledSet) -> tuple[LabelledMessage, ...]:
+    """Messages of `labelled` that also appear in `other` (same words)."""
+    seen = {_key(m.text) for m in other.messages}
+    return tuple(m for m in labelled.messages if _key(m.text) in seen)
+
+
+def evaluate(
+    screen: RiskScreen, labelled: LabelledSet, exclude: LabelledSet | None = None
+) -> Evaluation:
+    """Screen every message; messages also in `exclude` (the set the lexicons were tuned
+    on) are left out, since they are not held out at all."""
+    skipped = {_key(m.text) for m in exclude.messages} if exclude is not None else set()
     return Evaluation(
-        tuple(Outcome(m, screen.screen(m.text, m.language)) for m in labelled.messages)
+        tuple(
+            Outcome(m, screen.screen(m.text, m.language))
+            for m in labelled.messages
+            if _key(m.text) not in skipped
+        )
     )
 
 
 __all__ = [
     "DEV_SET",
     "HELDOUT_SET",
+    "OBFUSCATIONS",
     "ORDINARY_KINDS",
     "TARGETED_KINDS",
     "TARGET_FALSE_ALARMS",
@@ -216,4 +278,6 @@ __all__ = [
     "Rate",
     "evaluate",
     "load_labelled",
+    "obfuscated_recall",
+    "overlap",
 ]

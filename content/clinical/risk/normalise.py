@@ -11,7 +11,8 @@ pattern is tried the text is rewritten into one plain form:
 2. Zero-width characters are soft boundaries: "su\u200bicide" is one known word and is
    joined; "i\u200bwant\u200bto\u200bdie" is not, so it is split into words.
 3. Three or more single letters in a row ("d i e", "d.i.e", "k-i-l-l m-e") are joined and cut
-   into known words again ("i w a n t t o d i e" -> "i want to die").
+   into known words again ("i w a n t t o d i e" -> "i want to die"); letters that make no
+   known word stay as they were.
 4. Runs of one repeated letter are squeezed ("diiiie" -> "die", and "kill" -> "kil": patterns
    are compiled in the same squeezed form, so both sides agree).
 
@@ -76,7 +77,8 @@ class Normaliser:
         self._emoji = {char: f" {words} " for char, words in table.emoji.items()}
         self._confusables = dict(table.confusables)
         self._cache: dict[str, str] = {}
-        self.vocabulary = frozenset(_squeezed(w) for w in vocabulary) | _SINGLE_LETTER_WORDS
+        words = (*table.words, *vocabulary)
+        self.vocabulary = frozenset(_squeezed(w) for w in words) | _SINGLE_LETTER_WORDS
 
     def with_vocabulary(self, words: Iterable[str]) -> Normaliser:
         other = Normaliser.__new__(Normaliser)
@@ -140,8 +142,13 @@ class Normaliser:
             while run_end < len(tokens) and _single_letter(tokens[run_end]):
                 run_end += 1
             if run_end - index >= _MIN_SPACED_RUN:
-                joined = _squeeze([c for token in tokens[index:run_end] for c in token])
-                words.extend(self._segment(joined))
+                run = tokens[index:run_end]
+                pieces = [_squeeze(w) for w in self._segment([c for t in run for c in t])]
+                # No word found: the letters stay as they were (so normalising twice
+                # changes nothing).
+                if all(len(p) == 1 for p in pieces):
+                    pieces = [_squeeze(t) for t in run]
+                words.extend(pieces)
                 index = run_end
                 continue
             token = tokens[index]
@@ -176,16 +183,24 @@ class Normaliser:
         return [_squeeze(part) for part in parts if part]
 
     def _segment(self, chars: list[_Char]) -> list[list[_Char]]:
-        """Cut joined letters into known words, fewest pieces first (dynamic programming)."""
+        """Cut joined letters into known words, fewest pieces first (dynamic programming).
+
+        Pieces are looked up squeezed but cut unsqueezed, so the double letter of "want to"
+        ("wantto") stays split between the two words.
+        """
         text = "".join(c for c, _, _ in chars)
-        if text in self.vocabulary:
+        if _squeezed(text) in self.vocabulary:
             return [chars]
         size = len(text)
-        best: list[tuple[int, int]] = [(0, 0)] + [(10**9, 0)] * size  # (cost, previous cut)
+        best: list[tuple[int, int]] = [(0, 0)] + [(10**12, 0)] * size  # (cost, previous cut)
         for end in range(1, size + 1):
             for start in range(max(0, end - _MAX_WORD), end):
                 piece = text[start:end]
-                cost = 1 if piece in self.vocabulary else (3 if end - start == 1 else 10**6)
+                squeezed = _squeezed(piece)
+                if squeezed in self.vocabulary:
+                    cost = 10 if squeezed == piece else 11  # "want"+"to" beats "wan"+"tto"
+                else:
+                    cost = 30 if end - start == 1 else 10**7
                 total = best[start][0] + cost
                 if total < best[end][0]:
                     best[end] = (total, start)
@@ -228,7 +243,9 @@ def _leet(token: list[_Char]) -> list[_Char]:
 
 
 def _single_letter(token: list[_Char]) -> bool:
-    return len(token) == 1 and token[0][0].isalpha()
+    """One letter, perhaps repeated ("a", "aaa"): what it reads as once squeezed."""
+    first = token[0][0]
+    return first.isalpha() and all(c == first for c, _, _ in token)
 
 
 def _squeeze(chars: list[_Char]) -> list[_Char]:

@@ -127,6 +127,7 @@ class _Matcher:
     pattern_id: str
     level: FlagLevel
     regex: re.Pattern[str]
+    hidden_by_overlap: bool = False
 
     def first_match(
         self, padded: str, source: Normalised, hidden: tuple[tuple[int, int], ...]
@@ -135,7 +136,11 @@ class _Matcher:
         position = 0
         while (match := self.regex.search(padded, position)) is not None:
             start, end = match.start(), match.end() - 1  # in the unpadded text
-            if not any(low <= start and end <= high for low, high in hidden):
+            if self.hidden_by_overlap:
+                visible = not any(start < high and low < end for low, high in hidden)
+            else:
+                visible = not any(low <= start and end <= high for low, high in hidden)
+            if visible:
                 low, high = source.span(start, end)
                 words = match.group(0)[1:]
                 return RiskMatch(self.category, self.pattern_id, self.level, words, low, high)
@@ -182,7 +187,13 @@ class RiskScreen:
             for category in lexicon.categories:
                 sources = [pattern_source(p, lexicon.terms, phrase) for p in category.patterns]
                 matchers = [
-                    _Matcher(category.id, p.id, p.level or category.level, compile_anchored(src))
+                    _Matcher(
+                        category.id,
+                        p.id,
+                        p.level or category.level,
+                        compile_anchored(src),
+                        category.hidden_by_overlap,
+                    )
                     for p, src in zip(category.patterns, sources, strict=True)
                 ]
                 categories.append(_Category.of(sources, matchers))
@@ -216,15 +227,23 @@ class RiskScreen:
     def normalise(self, text: str) -> str:
         return self.normaliser.normalise(text)
 
-    def exception_spans(self, normalised: str) -> tuple[tuple[int, int], ...]:
-        """Merged spans of figurative speech (in normalised text) risk patterns may not use."""
+    def exception_spans(
+        self, normalised: str, context: Iterable[str] = ()
+    ) -> tuple[tuple[int, int], ...]:
+        """Merged spans of figurative speech (in normalised text) risk patterns may not use.
+
+        An exception's `requires` terms are looked for in `normalised` and in every other
+        reading in `context` (so "5k" still counts as exercise in the leetspeak reading).
+        """
         padded = f" {normalised}"
         if self._any_exception is None or self._any_exception.search(padded) is None:
             return ()
+        readings = [padded, *(f" {text}" for text in context)]
         found = sorted(
             (m.start(), m.end() - 1)
             for exception in self._exceptions
-            if exception.requires is None or exception.requires.search(padded)
+            if exception.requires is None
+            or any(exception.requires.search(reading) for reading in readings)
             for m in exception.regex.finditer(padded)
         )
         merged: list[tuple[int, int]] = []
@@ -239,8 +258,10 @@ class RiskScreen:
         """Screen one message; `language` is the patient's, tried first. Never raises on text."""
         order = self._order(language)
         found: dict[tuple[str, str], RiskMatch] = {}
-        for variant in self.normaliser.variants(text):
-            for match in self._matches(variant, order):
+        variants = self.normaliser.variants(text)
+        readings = [v.text for v in variants]
+        for variant in variants:
+            for match in self._matches(variant, order, readings):
                 found.setdefault((match.category, match.pattern_id), match)
         if not found:
             return NO_RISK
@@ -249,10 +270,12 @@ class RiskScreen:
         first = sorted(matches, key=lambda m: _LEVEL_RANK[m.level], reverse=True)
         return RiskFinding(level, tuple(first))
 
-    def _matches(self, source: Normalised, order: tuple[str, ...]) -> Iterator[RiskMatch]:
+    def _matches(
+        self, source: Normalised, order: tuple[str, ...], readings: list[str]
+    ) -> Iterator[RiskMatch]:
         if not source.text:
             return
-        hidden = self.exception_spans(source.text)
+        hidden = self.exception_spans(source.text, readings)
         padded = f" {source.text}"
         for language in order:
             any_of, categories = self._by_language[language]
@@ -343,6 +366,16 @@ def shipped_risk_screen() -> RiskScreen:
     return RiskScreen(load_risk_lexicons(DEFAULT_CONTENT_DIR))
 
 
+def normalise(text: str) -> str:
+    """The plain normalised reading of `text` with the shipped table and vocabulary."""
+    return shipped_risk_screen().normalise(text)
+
+
+def normalised_variants(text: str) -> tuple[str, ...]:
+    """The plain reading and, when it differs, the leetspeak one (shipped screen)."""
+    return tuple(v.text for v in shipped_risk_screen().normaliser.variants(text))
+
+
 def screen_lines(
     screen: RiskScreen,
     lines: Iterable[str],
@@ -360,7 +393,7 @@ def screen_lines(
     for line in lines:
         finding = screen.screen(line.rstrip("\r\n"), language)
         head = finding.level if show_level else ("risk" if finding.flagged else "none")
-        fields = [head]
+        fields: list[str] = [head]
         if finding.flagged:
             fields.append(finding.reason)
             if show_categories:
@@ -377,6 +410,8 @@ __all__ = [
     "lexicon_paths",
     "load_normalisation_table",
     "load_risk_lexicons",
+    "normalise",
+    "normalised_variants",
     "screen_lines",
     "shipped_risk_screen",
 ]
