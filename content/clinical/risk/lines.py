@@ -15,9 +15,9 @@ def decoded_lines(stream: Iterable[bytes]) -> Iterator[str]:
     """Each `\\n`-terminated line of `stream`, decoded with invalid bytes replaced."""
     for raw in stream:  # binary streams split on b"\\n" only
         line = raw.decode("utf-8", errors="replace")
-        if line.endswith("\\n"):
+        if line.endswith("\n"):
             line = line[:-1]
-        if line.endswith("\\r"):
+        if line.endswith("\r"):
             line = line[:-1]
         yield line
 
