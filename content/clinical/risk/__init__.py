@@ -7,6 +7,7 @@
 - `evaluation`: recall and false alarms on the labelled messages, for the docs.
 """
 
+from content.clinical.risk.lines import screen_lines
 from content.clinical.risk.screen import (
     DEFAULT_CONTENT_DIR,
     NO_RISK,
@@ -18,7 +19,6 @@ from content.clinical.risk.screen import (
     load_risk_lexicons,
     normalise,
     normalised_variants,
-    screen_lines,
     shipped_risk_screen,
 )
 

@@ -1,4 +1,4 @@
-"""Messages from a byte stream, one per line, for `stride screen-text` and batch screening.
+"""Messages from a byte stream, one per line, and one verdict per line: `stride screen-text`.
 
 Robust on purpose: a screen that stops at the first bad byte, or shifts every later verdict
 onto the wrong line, is worse than none. Invalid UTF-8 becomes U+FFFD; only `\\n` ends a
@@ -9,6 +9,8 @@ a space); a trailing line without `\\n` still counts.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+
+from content.clinical.risk.screen import RiskScreen
 
 
 def decoded_lines(stream: Iterable[bytes]) -> Iterator[str]:
@@ -22,4 +24,29 @@ def decoded_lines(stream: Iterable[bytes]) -> Iterator[str]:
         yield line
 
 
-__all__ = ["decoded_lines"]
+def screen_lines(
+    screen: RiskScreen,
+    lines: Iterable[str],
+    language: str | None = None,
+    *,
+    show_level: bool = False,
+    show_categories: bool = False,
+) -> Iterator[str]:
+    """One verdict per line, for `stride screen-text`.
+
+    By default `risk<TAB>category:pattern` for a flag (risk or concern) and `none` otherwise;
+    `show_level` puts the level (`risk`, `concern`, `none`) first instead, and
+    `show_categories` adds every category found, comma-separated.
+    """
+    for line in lines:
+        finding = screen.screen(line.rstrip("\r\n"), language)
+        head = finding.level if show_level else ("risk" if finding.flagged else "none")
+        fields: list[str] = [head]
+        if finding.flagged:
+            fields.append(finding.reason)
+            if show_categories:
+                fields.append(",".join(finding.categories))
+        yield "\t".join(fields)
+
+
+__all__ = ["decoded_lines", "screen_lines"]

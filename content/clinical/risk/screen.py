@@ -376,31 +376,6 @@ def normalised_variants(text: str) -> tuple[str, ...]:
     return tuple(v.text for v in shipped_risk_screen().normaliser.variants(text))
 
 
-def screen_lines(
-    screen: RiskScreen,
-    lines: Iterable[str],
-    language: str | None = None,
-    *,
-    show_level: bool = False,
-    show_categories: bool = False,
-) -> Iterator[str]:
-    """One verdict per line, for `stride screen-text`.
-
-    By default `risk<TAB>category:pattern` for a flag (risk or concern) and `none` otherwise;
-    `show_level` puts the level (`risk`, `concern`, `none`) first instead, and
-    `show_categories` adds every category found, comma-separated.
-    """
-    for line in lines:
-        finding = screen.screen(line.rstrip("\r\n"), language)
-        head = finding.level if show_level else ("risk" if finding.flagged else "none")
-        fields: list[str] = [head]
-        if finding.flagged:
-            fields.append(finding.reason)
-            if show_categories:
-                fields.append(",".join(finding.categories))
-        yield "\t".join(fields)
-
-
 __all__ = [
     "DEFAULT_CONTENT_DIR",
     "NO_RISK",
@@ -412,6 +387,5 @@ __all__ = [
     "load_risk_lexicons",
     "normalise",
     "normalised_variants",
-    "screen_lines",
     "shipped_risk_screen",
 ]
