@@ -25,6 +25,9 @@ LEVELS = [
     ("no point going on", "en", "concern", "hopelessness"),
     ("I feel calm now that I've made up my mind", "en", "concern", "sudden_calm"),
     ("I feel dead inside", "en", "concern", "death_reference"),
+    ("whats the point of living", "en", "concern", "hopelessness"),
+    ("why bother with anything", "en", "concern", "hopelessness"),
+    ("i cant keep doing this", "en", "concern", "trapped_pain"),
     ("nadie me extrañaría", "es", "concern", "burden"),
     ("no aguanto más", "es", "concern", "trapped_pain"),
     ("adiós a todos", "es", "concern", "goodbye"),
@@ -72,6 +75,15 @@ def test_matches_carry_offsets_into_the_original_text(screen: RiskScreen) -> Non
         ("me muero de risa", "es"),
         ("se me murió el celular", "es"),
         ("estoy muerta jajaja qué rutina", "es"),
+        # everyday words that sound like the concern signs
+        ("i cant do this plank", "en"),
+        ("bye everyone see you tomorrow", "en"),
+        ("thanks so much, bye!", "en"),
+        ("whats the point of stretching", "en"),
+        ("nothing matters more than family", "en"),
+        ("my sister can have my bike while im away", "en"),
+        ("i finally feel at peace with my decision to quit my job", "en"),
+        ("me duelen hasta las pestañas, estoy muerto", "es"),
     ],
 )
 def test_idioms_are_not_ideation(screen: RiskScreen, text: str, language: str) -> None:
