@@ -84,6 +84,14 @@ def test_matches_carry_offsets_into_the_original_text(screen: RiskScreen) -> Non
         ("my sister can have my bike while im away", "en"),
         ("i finally feel at peace with my decision to quit my job", "en"),
         ("me duelen hasta las pestañas, estoy muerto", "es"),
+        ("ya no puedo más con esta rutina jaja", "es"),
+        ("no aguanto más el calor", "es"),
+        ("adiós a todos, nos vemos mañana", "es"),
+        ("gracias, perdón por la tardanza, adiós", "es"),
+        ("ya tomé la decisión de cambiar de trabajo", "es"),
+        ("no se preocupen, ya llegué", "es"),
+        ("me siento atrapada en el tráfico", "es"),
+        ("quiero desaparecer de la fiesta", "es"),
     ],
 )
 def test_idioms_are_not_ideation(screen: RiskScreen, text: str, language: str) -> None:
