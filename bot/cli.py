@@ -199,15 +199,31 @@ def screen_text(
     language: Annotated[
         str | None, typer.Option(help="The patient's language, tried first (all are used).")
     ] = None,
+    level: Annotated[
+        bool, typer.Option("--level", help="Start each verdict with risk, concern or none.")
+    ] = False,
+    categories: Annotated[
+        bool, typer.Option("--categories", help="Add every warning-sign category found.")
+    ] = False,
 ) -> None:
-    """Screen messages from stdin, one per line: prints `risk<TAB>reason` or `none` for each."""
+    """Screen messages from stdin, one per line: prints `risk<TAB>reason` or `none` for each.
+
+    Input is read as bytes: invalid UTF-8 is replaced, never fatal, and only a line feed ends
+    a message (a carriage return inside a line stays in it), so verdict N is always line N.
+    """
     from pydantic import ValidationError
 
-    from content.clinical.risk import RiskScreen, load_risk_lexicons, screen_lines
+    from content.clinical.risk import (
+        RiskScreen,
+        load_normalisation_table,
+        load_risk_lexicons,
+        screen_lines,
+    )
+    from content.clinical.risk.lines import decoded_lines
 
     directory = load_settings().content_dir
     try:
-        screen = RiskScreen(load_risk_lexicons(directory))
+        screen = RiskScreen(load_risk_lexicons(directory), load_normalisation_table(directory))
     except ValidationError as error:  # a ValueError too, so caught first
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
@@ -218,8 +234,14 @@ def screen_text(
         )
     except ValueError as error:
         fail(f"risk lexicons: {error}")
-    for verdict in screen_lines(screen, typer.get_text_stream("stdin"), language):
-        typer.echo(verdict)
+    stdin = typer.get_binary_stream("stdin")
+    verdicts = screen_lines(
+        screen, decoded_lines(stdin), language, show_level=level, show_categories=categories
+    )
+    out = typer.get_text_stream("stdout")
+    for verdict in verdicts:
+        out.write(verdict + "\n")
+    out.flush()
 
 
 @app.command("understand-text")

@@ -25,6 +25,7 @@ from content.schemas.nudges import NudgePolicy
 from content.schemas.protocol import Protocol
 from content.schemas.readiness import ReadinessScreen
 from content.schemas.risk import RiskLexicon
+from content.schemas.risk_policy import ConcernPolicy, NormalisationTable
 from content.schemas.understanding import (
     RouteTable,
     UnderstandingLexicon,
@@ -46,6 +47,8 @@ SINGLE_FILES: dict[str, type[BaseModel]] = {
     "crisis.yaml": CrisisDirectory,
     "nudges.yaml": NudgePolicy,
     "consent.yaml": ConsentDocument,
+    "risk/normalise.yaml": NormalisationTable,
+    "risk/concern.yaml": ConcernPolicy,
 }
 _KEY_FIELD = re.compile(r"(^|_)key$")
 
@@ -84,6 +87,9 @@ class Content:
     routes: RouteTable
     texts: Texts
     directory: Path
+    # The risk screen's character table and the rules after a concern (data/risk/).
+    risk_normalisation: NormalisationTable
+    concern: ConcernPolicy
 
 
 def _read_yaml(path: Path, rel: str, problems: list[ContentProblem]) -> Any:
@@ -188,7 +194,8 @@ def _safe_fields(text: str) -> set[str]:
 
 def _load_risk(directory: Path, problems: list[ContentProblem]) -> dict[str, RiskLexicon]:
     lexicons: dict[str, RiskLexicon] = {}
-    for path in sorted((directory / "risk").glob("*.yaml")):
+    # Language files only (`en.yaml`); `normalise.yaml` and `concern.yaml` are single files.
+    for path in sorted((directory / "risk").glob("??.yaml")):
         rel = f"risk/{path.name}"
         lexicon = _validate(RiskLexicon, _read_yaml(path, rel, problems), rel, problems)
         if lexicon is not None:
@@ -247,6 +254,14 @@ def check_content(directory: Path | None = None) -> tuple[Content | None, list[C
                         "consent.yaml", f"text_keys.{index}", f"text key {key!r} is not defined"
                     )
                 )
+    concern = loaded["risk/concern.yaml"]
+    if isinstance(concern, ConcernPolicy):
+        for language in sorted(texts.languages):
+            problems.extend(
+                ContentProblem("risk/concern.yaml", key, f"text key is not defined in {language}")
+                for key in concern.text_keys()
+                if not texts.has(key, language)
+            )
     missing_risk = set(texts.languages) - set(risk)
     for language in sorted(missing_risk):
         problems.append(
@@ -289,6 +304,8 @@ def check_content(directory: Path | None = None) -> tuple[Content | None, list[C
         routes=routes,
         texts=texts,
         directory=directory,
+        risk_normalisation=_as(NormalisationTable, loaded["risk/normalise.yaml"]),
+        concern=_as(ConcernPolicy, loaded["risk/concern.yaml"]),
     )
     return content, []
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -26,12 +27,18 @@ def tz_for(name: str) -> dt.tzinfo:
     return ZoneInfo(name)
 
 
+def _city_key(name: str) -> str:
+    """Case and accents folded, so "Bogotá", "BOGOTA" and "bogota" are the same city."""
+    decomposed = unicodedata.normalize("NFKD", name.replace("_", " ").casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
+
+
 @cache
 def _zones_by_city() -> dict[str, str]:
     cities: dict[str, str] = {}
     for zone in available_timezones():
         if "/" in zone and not zone.startswith(("Etc/", "SystemV/", "US/")):
-            cities.setdefault(zone.rsplit("/", 1)[1].replace("_", " ").casefold(), zone)
+            cities.setdefault(_city_key(zone.rsplit("/", 1)[1]), zone)
     return cities
 
 
@@ -52,7 +59,7 @@ def parse_timezone(text: str) -> str | None:
         return "UTC"
     if cleaned in available_timezones():
         return cleaned
-    return _zones_by_city().get(cleaned.replace("_", " ").casefold())
+    return _zones_by_city().get(_city_key(cleaned))
 
 
 def country_of(zone: str) -> str | None:

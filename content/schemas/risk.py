@@ -20,19 +20,33 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from content.schemas.base import LanguageCode, StrictModel
 
+# The warning signs of the suicide-prevention literature (talking about wanting to die or to
+# kill oneself, looking for a way or the means, hopelessness or no reason to live, feeling
+# trapped or in unbearable pain, being a burden, saying goodbye, giving things away, putting
+# affairs in order, a sudden calm after despair), plus self-harm and a narrow catch-all of
+# first-person death words.
 RiskCategoryId = Literal[
-    "plan_means",
-    "explicit_ideation",
+    "means",
+    "wish_to_die",
     "self_harm",
     "goodbye",
-    "indirect_ideation",
-    "hopeless_finality",
-    "internet_forms",
+    "giving_away",
+    "affairs_in_order",
+    "burden",
+    "trapped_pain",
+    "hopelessness",
+    "sudden_calm",
     "death_reference",
 ]
 # Priority order: the first category that matches names the finding, so the most specific and
 # most urgent categories come first and the catch-all `death_reference` comes last.
 RISK_CATEGORIES: tuple[RiskCategoryId, ...] = get_args(RiskCategoryId)
+
+# risk: a person from the care team is alerted now (the crisis path).
+# concern: a weaker signal; Stride asks the patient directly (content/data/risk/concern.yaml).
+Level = Literal["none", "concern", "risk"]
+LEVELS: tuple[Level, ...] = get_args(Level)
+FlagLevel = Literal["concern", "risk"]
 
 PatternId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=48)]
 TermName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=32)]
@@ -128,6 +142,11 @@ class LexiconPattern(StrictModel):
     regex: str | None = Field(default=None, min_length=1)
     examples: tuple[str, ...] = ()
     note: str | None = None
+    # Risk patterns only: overrides the category's level (a goodbye naming a method is risk).
+    level: FlagLevel | None = None
+    # Exceptions only: term lists of which at least one must appear somewhere in the same
+    # message for the exception to apply ("I'm dead" is figurative only after exercise).
+    requires: tuple[TermName, ...] = ()
 
     @model_validator(mode="after")
     def _one_form(self) -> Self:
@@ -141,14 +160,20 @@ class LexiconPattern(StrictModel):
 class RiskCategory(StrictModel):
     id: RiskCategoryId
     title: str = Field(min_length=1)
+    level: FlagLevel
     description: str = Field(min_length=1)
+    # False (the default): a match counts unless it lies wholly inside an exception, so an
+    # exception hides only the words it was written for. True (for the catch-all): any overlap
+    # with an exception hides the match, so "I nearly died on that hill" stays an exercise
+    # idiom even though "i nearly died" reaches outside "died on that hill".
+    hidden_by_overlap: bool = False
     patterns: tuple[LexiconPattern, ...] = Field(min_length=1)
 
 
 class RiskLexicon(StrictModel):
     """All risk patterns and figurative-speech exceptions for one language."""
 
-    schema_version: Literal[1]
+    schema_version: Literal[2]
     language: LanguageCode
     version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$")]
     reviewed: dt.date
@@ -182,6 +207,14 @@ class RiskLexicon(StrictModel):
             if pattern.id in seen:
                 problems.append(f"{where}: pattern id {pattern.id!r} is used twice")
             seen.add(pattern.id)
+            if where == "exceptions" and pattern.level is not None:
+                problems.append(f"{where}.{pattern.id}: an exception has no level")
+            if where != "exceptions" and pattern.requires:
+                problems.append(f"{where}.{pattern.id}: only exceptions take `requires`")
+            for term in pattern.requires:
+                used_terms.add(term)
+                if term not in self.terms:
+                    problems.append(f"{where}.{pattern.id}: requires undefined terms {term!r}")
             if pattern.regex is not None:
                 used_terms.update(TERM_REFERENCE.findall(pattern.regex))
                 problems.extend(
@@ -205,7 +238,10 @@ class RiskLexicon(StrictModel):
 
 
 __all__ = [
+    "LEVELS",
     "RISK_CATEGORIES",
+    "FlagLevel",
+    "Level",
     "LexiconPattern",
     "RiskCategory",
     "RiskCategoryId",

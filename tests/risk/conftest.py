@@ -1,11 +1,11 @@
-"""Fixtures for the risk screen tests: the shipped lexicons, one screen, the labelled set."""
+"""Fixtures for the risk screen tests: the shipped lexicons, one screen, the labelled sets."""
 
 from __future__ import annotations
 
 import pytest
 
 from content.clinical.risk import RiskScreen, load_risk_lexicons
-from content.clinical.risk_evaluation import LabelledSet, load_labelled
+from content.clinical.risk.evaluation import DEV_SET, HELDOUT_SET, LabelledSet, load_labelled
 from content.schemas.risk import RiskLexicon
 
 
@@ -21,4 +21,11 @@ def screen(lexicons: dict[str, RiskLexicon]) -> RiskScreen:
 
 @pytest.fixture(scope="session")
 def labelled() -> LabelledSet:
-    return load_labelled()
+    """The development set (the lexicons are tuned on it)."""
+    return load_labelled(DEV_SET)
+
+
+@pytest.fixture(scope="session")
+def heldout() -> LabelledSet:
+    """The held-out set (never tuned on)."""
+    return load_labelled(HELDOUT_SET)

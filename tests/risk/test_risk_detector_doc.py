@@ -1,13 +1,13 @@
-"""(6) docs/safety/detector.md carries the numbers of the current lexicons and labelled set."""
+"""docs/safety/detector.md carries the numbers of the current lexicons and labelled sets."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from content.clinical.risk import RiskScreen
-from content.clinical.risk_evaluation import (
+from content.clinical.risk.evaluation import LabelledSet
+from content.clinical.risk.report import (
     REGENERATE,
-    LabelledSet,
     main,
     render_report,
     replace_generated_section,
@@ -16,9 +16,11 @@ from content.clinical.risk_evaluation import (
 DOC = Path(__file__).resolve().parents[2] / "docs" / "safety" / "detector.md"
 
 
-def test_detector_doc_is_up_to_date(screen: RiskScreen, labelled: LabelledSet) -> None:
+def test_detector_doc_is_up_to_date(
+    screen: RiskScreen, heldout: LabelledSet, labelled: LabelledSet
+) -> None:
     current = DOC.read_text(encoding="utf-8")
-    expected = replace_generated_section(current, render_report(screen, labelled))
+    expected = replace_generated_section(current, render_report(screen, heldout, labelled))
     assert current == expected, (
         f"{DOC.name} is out of date with the risk lexicons or the labelled messages. "
         f"Regenerate it with:\n    {REGENERATE}\nand commit the result."
@@ -41,3 +43,4 @@ def test_check_and_write_commands(tmp_path: Path) -> None:
     assert main(["--check", str(stale)]) == 0
     text = stale.read_text(encoding="utf-8")
     assert text.startswith("# Doc\n") and text.endswith("tail\n") and "old" not in text
+    assert "Targets, on the held-out set" in text

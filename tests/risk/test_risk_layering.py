@@ -14,8 +14,8 @@ import content
 CONTENT = Path(content.__file__).resolve().parent
 MODULES = [
     CONTENT / "schemas" / "risk.py",
-    CONTENT / "clinical" / "risk.py",
-    CONTENT / "clinical" / "risk_evaluation.py",
+    CONTENT / "schemas" / "risk_policy.py",
+    *sorted((CONTENT / "clinical" / "risk").glob("*.py")),
 ]
 ALLOWED = set(sys.stdlib_module_names) | {"pydantic", "yaml", "content", "__future__"}
 

@@ -62,10 +62,12 @@ FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 def test_screen_never_raises_and_is_deterministic(text: str, language: str | None) -> None:
     first = SCREEN.screen(text, language)
     assert SCREEN.screen(text, language) == first
-    assert first.flagged == (first.category is not None)
+    assert first.flagged == (first.category is not None) == (first.level != "none")
     if first.flagged:
         assert first.pattern_id and first.matched
         assert any(first.matched in variant for variant in normalised_variants(text))
+        for match in first.matches:  # offsets point into the text as given
+            assert 0 <= match.start < match.end <= len(text)
 
 
 @FAST

@@ -17,7 +17,7 @@ from content.clinical.risk import (
     screen_lines,
     shipped_risk_screen,
 )
-from content.clinical.risk_evaluation import LabelledSet
+from content.clinical.risk.evaluation import LabelledSet
 
 MUST_FLAG = [
     # explicit
@@ -81,8 +81,8 @@ MUST_NOT_FLAG = [
     ("I nearly died on that hill", "en"),
     ("the last set killed me", "en"),
     ("me muero de cansancio", "es"),
-    ("estoy muerto", "es"),
-    ("estoy muerta", "es"),
+    ("estoy muerto después de correr", "es"),
+    ("estoy muerta jajaja", "es"),
     ("me mata este ejercicio", "es"),
     ("I feel sad today", "en"),
     ("so tired of this rain", "en"),
@@ -133,25 +133,33 @@ def test_an_exception_never_hides_risk_elsewhere(screen: RiskScreen, text: str) 
 def test_an_exception_only_hides_what_lies_wholly_inside_it(screen: RiskScreen) -> None:
     # "dead tired" is an exception, "tired of living" is risk: they share a word.
     finding = screen.screen("dead tired of living")
-    assert finding.reason == "indirect_ideation:tired_of_living"
+    assert finding.reason == "wish_to_die:tired_of_living"
     text = normalise("this workout is killing me")
-    assert screen.exception_spans(text) == ((5, len(text)),)
+    assert screen.exception_spans(text) == ((0, len(text)),)
+    assert screen.exception_spans(normalise("my legs are dead")) == ((3, 16),)
 
 
 def test_finding_reason_names_category_and_pattern(screen: RiskScreen) -> None:
-    finding = screen.screen("I want to go to sleep and never wake up", "en")
-    assert finding == RiskFinding(
-        True, "indirect_ideation", "never_wake_up", "want to go to slep and never wake up"
+    text = "I want to go to sleep and never wake up"
+    finding = screen.screen(text, "en")
+    assert (finding.level, finding.category, finding.pattern_id, finding.matched) == (
+        "risk",
+        "wish_to_die",
+        "never_wake_up",
+        "want to go to slep and never wake up",
     )
-    assert finding.reason == "indirect_ideation:never_wake_up"
+    assert finding.reason == "wish_to_die:never_wake_up"
+    first = finding.matches[0]
+    assert text[first.start : first.end] == "want to go to sleep and never wake up"
+    assert isinstance(finding, RiskFinding) and finding.urgent
     assert NO_RISK.reason == "none"
     assert re.fullmatch(r"[a-z_]+:[a-z0-9_]+", screen.screen("kms").reason)
 
 
 def test_the_patient_language_is_tried_first(screen: RiskScreen) -> None:
     text = "me quiero morir, i want to die"
-    assert screen.screen(text, "es").reason == "explicit_ideation:quiero_morir"
-    assert screen.screen(text, "en").reason == "explicit_ideation:want_to_die"
+    assert screen.screen(text, "es").reason == "wish_to_die:quiero_morir"
+    assert screen.screen(text, "en").reason == "wish_to_die:want_to_die"
 
 
 @pytest.mark.parametrize(
@@ -184,8 +192,13 @@ def test_screen_lines_reports_one_line_per_message(screen: RiskScreen) -> None:
     lines = ["i feel ok today\n", "everyone would be better off without me\n", "kms\r\n"]
     assert list(screen_lines(screen, lines)) == [
         "none",
-        "risk\tindirect_ideation:better_off_without_me",
-        "risk\tinternet_forms:kms",
+        "risk\tburden:better_off_without_me",
+        "risk\twish_to_die:kms",
+    ]
+    assert list(screen_lines(screen, lines, show_level=True, show_categories=True)) == [
+        "none",
+        "concern\tburden:better_off_without_me\tburden",
+        "risk\twish_to_die:kms\twish_to_die",
     ]
 
 
