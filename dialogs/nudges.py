@@ -38,14 +38,15 @@ from content.loader import Content
 from content.schemas.nudges import NudgePolicy, NudgeText, as_time
 from content.texts import Texts
 from dialogs import programme, progress
-from dialogs.checkin import FLOW as CHECKIN_FLOW
 from dialogs.context import menu
+from dialogs.flow import Flow
 from dialogs.records import SessionStatus
 from dialogs.screens import Audience, Choice, Line, Screen, say
 from dialogs.state import PatientState
 from dialogs.timezones import tz_for
+from state_machines.journey import JourneyState
 
-PAUSED_JOURNEY = "paused"
+PAUSED_JOURNEY = JourneyState.PAUSED
 # Sessions that settle a day: no follow-up, no reminder. Missed is what the follow-up is for.
 _SETTLED = frozenset({SessionStatus.DONE, SessionStatus.PARTIAL, SessionStatus.SKIPPED})
 _RESCHEDULE_TOLERANCE = dt.timedelta(minutes=1)
@@ -235,7 +236,7 @@ def wanted_at(
         wanted = (
             checkin_due_on(state, content, due)
             and not checkin_done_for(state, content, due)
-            and state.conversation.flow != CHECKIN_FLOW  # already answering it
+            and state.conversation.flow != Flow.CHECKIN  # already answering it
         )
         return as_time(policy.checkin.time) if wanted else None
     if kind is NudgeKind.SUMMARY:
