@@ -143,11 +143,11 @@ class BarrierDialog(FlowDialog[BarrierModel]):
                 minutes=catalogue.short_session_minutes,
                 activity=model.short_activity,
             )
-        ctx.finish()
         ctx.show(
             say("barrier.plan_summary", what=what, when=text(ctx.language, whens[model.when])),
             say(catalogue.plan_done_key),
         )
+        ctx.finish()
 
 
 def _short(ctx: DialogContext, model: BarrierModel) -> None:

@@ -91,15 +91,15 @@ class MoodDialog(FlowDialog[MoodModel]):
             ctx.show(say("mood.low_thanks"))
             self.ask(ctx)
         elif model.state is MoodState.RATED:
-            ctx.finish()
             low = model.score is not None and model.score <= LOW_MOOD
             ctx.show(say("mood.thanks_low" if low else "mood.thanks"))
+            ctx.finish()
         elif model.state is MoodState.ACCEPTED:
             ctx.audit("mood.offer_accepted")
             ctx.finish(then=Flow.BARRIER, barrier=PLAN_BARRIER, script=PLAN_SCRIPT)
         else:
-            ctx.finish()
             ctx.show(say("mood.not_now"))
+            ctx.finish()
 
 
 def _rating(ctx: DialogContext, score: int, value: str = "typed") -> Option:

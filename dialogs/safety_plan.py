@@ -69,9 +69,9 @@ class SafetyPlanDialog(FlowDialog[SafetyPlanModel]):
         elif model.state is SafetyPlanState.SAVED:
             ctx.state.safety_plan.updated_at = ctx.state.now
             ctx.audit("safety_plan.saved")
-            ctx.finish()
             ctx.show(say("safety_plan.saved"))
             safety.show_plan(ctx)
+            ctx.finish()
         else:
             self.ask(ctx)
 

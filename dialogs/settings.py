@@ -73,8 +73,8 @@ class SettingsDialog(FlowDialog[SettingsModel]):
         if option.edit:
             self.ask(ctx, fresh=False, edit=True)
         elif model.state is SettingsState.CLOSED:
-            ctx.finish()
             ctx.show(say("settings.closed"))
+            ctx.finish()
         elif model.state is SettingsState.MENU:
             ctx.audit("settings.changed")
             ctx.show(say("settings.saved"))

@@ -238,7 +238,6 @@ class SessionDialog(FlowDialog[SessionModel]):
         self._record(ctx, model, status)
         before = ctx.state.profile.phase_id
         decision = programme.apply_progression(ctx.state, ctx.content)
-        ctx.finish()
         minutes = int(model.answers["minutes"])
         if not model.planned:
             modality = str(model.answers["modality"])
@@ -252,6 +251,7 @@ class SessionDialog(FlowDialog[SessionModel]):
         if changed is not None:
             lines.append(changed)
         ctx.show(*lines)
+        ctx.finish()
 
     def _skipped(self, ctx: DialogContext, model: SessionModel) -> None:
         self._record(ctx, model, SessionStatus.SKIPPED)
