@@ -178,3 +178,11 @@ def press(state: PatientState, value: str, screen: Screen | None = None) -> Outc
 
 def button_values(screen: Screen) -> list[str]:
     return [choice.data.rsplit(":", 1)[-1] for row in screen.choices for choice in row]
+
+
+def new_patient() -> PatientState:
+    """Someone who has just written for the first time: journey NEW, nothing known."""
+    state = make_state(journey=JourneyState.NEW)
+    state.profile = Profile()
+    state.conversation = Conversation()
+    return state

@@ -16,11 +16,10 @@ from dialogs.commands import COMMANDS
 from dialogs.context import DialogContext
 from dialogs.events import Command, Event, Press, Text
 from dialogs.flow import Flow
-from dialogs.records import IDLE, Conversation, Profile
+from dialogs.records import IDLE, Conversation
 from dialogs.router import ALWAYS
 from dialogs.state import Outcome, PatientState
-from state_machines.journey import JourneyState
-from tests.dialogs.factories import deps, make_state, run
+from tests.dialogs.factories import deps, make_state, new_patient, run
 
 
 def press(state: PatientState, value: str) -> Outcome:
@@ -32,13 +31,6 @@ def replay(state: PatientState, *events: Event | str) -> PatientState:
     for event in events:
         outcome = press(state, event) if isinstance(event, str) else run(state, event)
         assert outcome.replies, f"no reply to {event!r}"
-    return state
-
-
-def new_patient() -> PatientState:
-    state = make_state(journey=JourneyState.NEW)
-    state.profile = Profile()
-    state.conversation = Conversation()
     return state
 
 
