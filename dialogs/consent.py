@@ -37,7 +37,7 @@ def start(ctx: DialogContext, _args: str = "") -> None:
     ctx.show(say("welcome.back"))
     current = ctx.current
     if current is not None:
-        current.ask(ctx)
+        current.ask(ctx, fresh=False)  # the same question again: both copies answer it
     elif ctx.state.patient.journey is JourneyState.ACTIVE:
         ctx.show(say("welcome.active_hint"))
 

@@ -7,7 +7,9 @@ Rules (each flow declares `interrupts`, `resumable` and `waits`, see `dialogs.ba
    it is resuming; a new session offer replaces the old one.
 3. A flow that interrupts (check-in, crisis, safety plan) keeps the running one beneath
    it; so does any flow started over one that `waits` (onboarding). Anything else
-   abandons the running flow (its `abandon` keeps what is worth keeping).
+   abandons the running flow (its `abandon` keeps what is worth keeping) — except inside
+   a flow that waits: mid-onboarding, a baseline check-in left for /settings carries on
+   after it.
 4. When a flow finishes, the one beneath resumes where it stopped (`resume`), or the
    finishing flow names what comes next (`finish(then=...)`: a skipped session opens the
    barrier talk in its place).
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
     from dialogs.base import FlowDialog
     from dialogs.context import DialogContext
 
-MAX_DEPTH = 3
+MAX_DEPTH = 4
 
 
 def _dialog(ctx: DialogContext, name: str) -> FlowDialog[Any] | None:
@@ -54,7 +56,7 @@ def start(ctx: DialogContext, flow: Flow, **kwargs: Any) -> None:
     if model is None:
         return
     if running is not None:
-        keep = dialog.interrupts or running.waits
+        keep = dialog.interrupts or running.waits or _inside_waiting(ctx)
         if keep and len(conversation.stack) < MAX_DEPTH:
             conversation.stack.append(
                 Frame(conversation.flow, conversation.state, conversation.data, conversation.seq)
@@ -66,6 +68,14 @@ def start(ctx: DialogContext, flow: Flow, **kwargs: Any) -> None:
     conversation.flow = flow.value
     dialog.save(ctx, model)
     dialog.opened(ctx, model, **kwargs)
+
+
+def _inside_waiting(ctx: DialogContext) -> bool:
+    """Inside a flow that waits (onboarding): nothing above it is abandoned either."""
+    return any(
+        (dialog := _dialog(ctx, frame.flow)) is not None and dialog.waits
+        for frame in ctx.state.conversation.stack
+    )
 
 
 def finish(ctx: DialogContext, then: Flow | None = None, **kwargs: Any) -> None:
