@@ -40,6 +40,7 @@ from dialogs.records import (
     SessionRecord,
     SessionStatus,
 )
+from state_machines.escalation import EscalationState
 from state_machines.journey import JourneyState
 
 # Set once at creation; `save` never rewrites them.
@@ -176,7 +177,7 @@ def escalation_from_row(row: EscalationRow, patient_code: str) -> Escalation:
         patient_code=patient_code,
         trigger=EscalationTrigger(row.trigger),
         priority=Priority(row.priority),
-        state=row.state,
+        state=EscalationState(row.state),
         details=copy.deepcopy(row.details),
         created_at=row.created_at,
         level=row.level,
