@@ -86,12 +86,6 @@ class DialogContext:
         self.state.conversation.seq += 1
         return self.state.conversation.seq
 
-    def button(
-        self, value: str, key: str | None = None, *, literal: str | None = None, **params: object
-    ) -> Choice:
-        data = f"{CONVERSATION}:{self.state.conversation.seq}:{value}"
-        return Choice(data=data, key=key, literal=literal, params=params)
-
     def show(
         self,
         *lines: Line,
@@ -113,7 +107,3 @@ class DialogContext:
 
 def menu(value: str, key: str, **params: object) -> Choice:
     return Choice(data=f"{MENU}:{value}", key=key, params=params)
-
-
-def rows_of(choices: list[Choice], width: int) -> list[list[Choice]]:
-    return [choices[i : i + width] for i in range(0, len(choices), width)]

@@ -24,7 +24,7 @@ from dialogs.records import (
 )
 from dialogs.screens import say
 from state_machines.journey import JOURNEY, JourneyModel
-from state_machines.onboarding import ONBOARDING, OnboardingModel, OnboardingStep
+from state_machines.onboarding import ONBOARDING, STEPS, OnboardingModel, OnboardingStep
 
 # Item 4 ("Feeling tired or having little energy") at "more than half the days" or more
 # starts the programme very low (CLINICAL_SPEC 3: low energy → bottom of the lowest range).
@@ -42,7 +42,7 @@ class OnboardingDialog(FlowDialog[OnboardingModel]):
     hands_over = frozenset({Flow.SESSION})
 
     def begin(self, ctx: DialogContext, **kwargs: Any) -> OnboardingModel:
-        return OnboardingModel(ONBOARDING.initial)  # type: ignore[arg-type]
+        return OnboardingModel(STEPS[0])
 
     def opened(self, ctx: DialogContext, model: OnboardingModel, **kwargs: Any) -> None:
         ctx.show(say("onboarding.intro"))
