@@ -18,7 +18,7 @@ Rules, each one a function below:
 - quiet hours (the patient's, default 21:00–08:00, may span midnight) hold every nudge: it
   moves to the end of the quiet hours if still within the grace period, else it is dropped;
 - a nudge later than the grace period (the bot was down) is dropped, never sent late;
-- a pause (`journey == "paused"`) holds nudges on days before `paused_until`;
+- a pause (journey PAUSED) holds nudges on days before `paused_until`;
 - at most `max_per_day` nudges per local day; a slot yields to higher-priority slots still
   pending that day, and only those still needed count;
 - variants rotate: a slot takes the variant after the previous slot of its kind, so the same
@@ -177,7 +177,7 @@ def wanted_at(
         wanted = (
             checkin_due_on(state, content, due)
             and not checkin_done_for(state, content, due)
-            and state.conversation.flow != Flow.CHECKIN  # already answering it
+            and Flow.CHECKIN not in _running(state)  # already answering it (or paused in it)
         )
         return as_time(policy.checkin.time) if wanted else None
     if kind is NudgeKind.SUMMARY:
@@ -186,6 +186,12 @@ def wanted_at(
             return None
         return as_time(policy.summary.time)
     return None
+
+
+def _running(state: PatientState) -> set[str]:
+    """The flow the patient is in and those waiting beneath it."""
+    conversation = state.conversation
+    return {conversation.flow, *(frame.flow for frame in conversation.stack)}
 
 
 PATIENT_KINDS = (
