@@ -96,13 +96,11 @@ IDLE = "idle"
 @dataclass
 class Frame:
     """A flow waiting beneath another (onboarding under a check-in, a session under a crisis
-    reply): its name, its machine state and its model's data, as the flow's model dumped it.
-    `seq` is the question number it had asked when it was interrupted."""
+    reply): its name, its machine state and its model's data, as the flow's model dumped it."""
 
     flow: str
     state: str
     data: dict[str, Any] = field(default_factory=dict)
-    seq: int = 0
 
 
 @dataclass

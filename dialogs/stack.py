@@ -59,7 +59,7 @@ def start(ctx: DialogContext, flow: Flow, **kwargs: Any) -> None:
         keep = dialog.interrupts or running.waits or _inside_waiting(ctx)
         if keep and len(conversation.stack) < MAX_DEPTH:
             conversation.stack.append(
-                Frame(conversation.flow, conversation.state, conversation.data, conversation.seq)
+                Frame(conversation.flow, conversation.state, conversation.data)
             )
         else:
             running.abandon(ctx)

@@ -114,7 +114,6 @@ def _frame(value: dict[str, Any]) -> Frame:
         flow=str(value["flow"]),
         state=str(value["state"]),
         data=copy.deepcopy(dict(value.get("data") or {})),
-        seq=int(value.get("seq", 0)),
     )
 
 

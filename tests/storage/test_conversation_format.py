@@ -18,8 +18,8 @@ def test_no_waiting_flow_is_stored_as_null() -> None:
 
 def test_a_stack_round_trips_innermost_last() -> None:
     stack = [
-        Frame("onboarding", "days", {"selected": ["0"], "v": 2}, 4),
-        Frame("session", "ask_minutes", {}, 9),
+        Frame("onboarding", "days", {"selected": ["0"], "v": 2}),
+        Frame("session", "ask_minutes", {}),
     ]
     stored = stack_to_json(stack)
     assert stored is not None and stored["v"] == 2

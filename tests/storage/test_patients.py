@@ -64,8 +64,8 @@ def _fill(state: PatientState) -> None:
         "meta": {"nested": {"deeper": [1, "two", None, True]}},
     }
     state.conversation.stack = [
-        Frame("onboarding", "age", {"x": 1, "v": 2}, seq=3),
-        Frame("session", "ask_minutes", {"planned": True}, seq=16),
+        Frame("onboarding", "age", {"x": 1, "v": 2}),
+        Frame("session", "ask_minutes", {"planned": True}),
     ]
     state.safety_plan.sections = {"warning_signs": ["not sleeping"], "contacts": ["Ana", "GP"]}
     state.safety_plan.updated_at = NOW.astimezone(MADRID)
