@@ -22,6 +22,18 @@ from state_machines.model import Versioned
 
 M = TypeVar("M", bound=Versioned)
 
+
+class UnreadableFlow(Exception):
+    """A stored place that no longer loads (corrupted, or from an unknown future format).
+
+    The router drops it and says so, rather than leave the patient stuck on every message."""
+
+    def __init__(self, flow: Flow, reason: str) -> None:
+        super().__init__(f"{flow}: {reason}")
+        self.flow = flow
+        self.reason = reason
+
+
 Effect = Callable[[DialogContext, Any], None]
 Check = Callable[[DialogContext, Any], Line | None]
 
@@ -59,6 +71,8 @@ class Question:
     options: Sequence[Option] = ()
     columns: int = 1
     text: Callable[[str], Option | Line] | None = None
+    # Safety screens: never held by quiet hours, a pause or the per-chat rate limit.
+    urgent: bool = False
 
     def option(self, value: str) -> Option | None:
         return next((o for o in self.options if o.value == value), None)
@@ -124,7 +138,12 @@ class FlowDialog(Generic[M]):
 
     def model(self, ctx: DialogContext) -> M:
         conversation = ctx.state.conversation
-        return self.model_type.load(conversation.state, conversation.data, **self.transients(ctx))
+        try:
+            return self.model_type.load(
+                conversation.state, conversation.data, **self.transients(ctx)
+            )
+        except ValueError as error:  # pydantic's ValidationError, an unknown state
+            raise UnreadableFlow(self.flow, str(error)) from error
 
     def save(self, ctx: DialogContext, model: M) -> None:
         conversation = ctx.state.conversation
@@ -174,7 +193,7 @@ class FlowDialog(Generic[M]):
         if fresh:
             ctx.new_question()
         question = self.question(ctx, self.model(ctx))
-        ctx.show(*question.lines, rows=rows(ctx, question), edit=edit)
+        ctx.show(*question.lines, rows=rows(ctx, question), edit=edit, urgent=question.urgent)
 
     def on_press(self, ctx: DialogContext, value: str) -> None:
         model = self.model(ctx)

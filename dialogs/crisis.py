@@ -70,8 +70,9 @@ class CrisisDialog(FlowDialog[CrisisModel]):
             return Question(
                 [say("flow.help_now"), *safety.resource_lines(ctx), say("flow.help_team_told")],
                 [safe, need, plan],
+                urgent=True,
             )
-        return Question([say("safety.are_you_safe")], [safe, need, plan])
+        return Question([say("safety.are_you_safe")], [safe, need, plan], urgent=True)
 
     def after(self, ctx: DialogContext, model: CrisisModel, option: Option) -> None:
         if option.value == "plan":

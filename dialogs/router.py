@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dialogs import commands, consent, safety, stack
-from dialogs.base import FlowDialog
+from dialogs.base import FlowDialog, UnreadableFlow
 from dialogs.context import CONVERSATION, MENU, DialogContext, DialogDeps
 from dialogs.events import MAX_TEXT_LENGTH, Command, Event, Press, Text, Unsupported
 from dialogs.screens import say
@@ -25,11 +25,31 @@ from dialogs.state import Outcome, PatientState
 from state_machines.journey import consented
 
 ALWAYS = {"sos", "help", "start", "safetyplan"}
+# How many unreadable stored flows one update may drop (the stack is never deeper).
+MAX_UNREADABLE = stack.MAX_DEPTH + 1
 
 
 def handle(state: PatientState, event: Event, deps: DialogDeps) -> Outcome:
     ctx = DialogContext(state=state, outcome=Outcome(), deps=deps)
-    if isinstance(event, Text):
+    step: Event | None = event
+    for _ in range(MAX_UNREADABLE):
+        try:
+            _dispatch(ctx, step)
+            break
+        except UnreadableFlow as error:
+            # A stored place that no longer loads is dropped, said, and the next flow down
+            # asked again; escalations and records already in the outcome stay.
+            ctx.audit("conversation.unreadable", flow=error.flow.value, reason=error.reason[:200])
+            stack.drop(ctx)
+            ctx.show(say("common.stale_button"))
+            step = None
+    return ctx.outcome
+
+
+def _dispatch(ctx: DialogContext, event: Event | None) -> None:
+    if event is None:
+        _reask(ctx)
+    elif isinstance(event, Text):
         _on_text(ctx, event.text)
     elif isinstance(event, Command):
         _on_command(ctx, event)
@@ -41,7 +61,6 @@ def handle(state: PatientState, event: Event, deps: DialogDeps) -> Outcome:
             _reask(ctx)
         else:
             consent.ask_consent(ctx)
-    return ctx.outcome
 
 
 def handle_group_risk(state: PatientState, text: str, deps: DialogDeps) -> Outcome:

@@ -70,6 +70,7 @@ def test_i_need_help_now_never_asks_the_same_question_again() -> None:
         outcome = run(state, Press("m:help"))
         assert "safety.are_you_safe" not in keys(outcome)
         assert "flow.help_now" in keys(outcome)
+        assert all(screen.urgent for screen in outcome.replies)
         assert [e.trigger.value for e in outcome.escalations] == ["sos"]
 
 
@@ -109,3 +110,15 @@ def test_a_one_question_flow_interrupts_a_session_and_hands_it_back() -> None:
     assert keys(outcome)[:2] == ["safety.thanks_safe", "flow.carry_on"]
     assert "today.ask_minutes" in keys(outcome)
     assert place(state) == [("session", "ask_minutes")]
+
+
+def test_a_stored_place_that_no_longer_loads_is_dropped_kindly_not_stuck() -> None:
+    state = make_state()
+    run(state, Command("today"))
+    run(state, Command("checkin"))
+    state.conversation.data = {"cursor": "not a number", "answers": "broken"}
+    outcome = press(state, "a1")
+    assert keys(outcome)[0] == "common.stale_button"
+    assert "today.heading" in keys(outcome)  # the session card waiting beneath, asked again
+    assert place(state) == [("session", "offered")]
+    assert "conversation.unreadable" in [getattr(r, "action", "") for r in outcome.records]
