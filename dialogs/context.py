@@ -1,4 +1,4 @@
-"""The per-update context a dialog works in: state, outcome, content and button helpers."""
+"""The per-update context a dialog works in: state, outcome, content, and the flow stack."""
 
 from __future__ import annotations
 
