@@ -282,7 +282,7 @@ def diagrams(
     directory: Annotated[Path, typer.Option(help="Where the diagrams live.")] = Path("docs/flows"),
 ) -> None:
     """Write each flow's mermaid diagram, generated from its state machine."""
-    from state_machines import diagrams as flow_diagrams
+    from dialogs import diagrams as flow_diagrams
 
     if not check:
         for path in flow_diagrams.write(directory):

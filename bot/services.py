@@ -11,6 +11,7 @@ from bot.storage.repository import Store
 from content.clinical.risk import RiskScreen
 from content.loader import Content, load_content
 from dialogs.context import DialogDeps
+from dialogs.registry import build_registry
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Services:
             content=content,
             risk=RiskScreen(dict(content.risk)),
             default_country=settings.default_country,
+            flows=build_registry(),  # every flow's dialog, listed once
         )
         store = store or Store.from_url(settings.database_url)
         pipeline = PatientPipeline(store, deps, settings, clock)

@@ -10,17 +10,18 @@ with a stored `BarrierPlan` — what, and when — confirmed in one message.
 
 from __future__ import annotations
 
+from typing import Any
+
 from content.clinical.prescription_text import span
-from content.schemas.barriers import Script, ScriptStep
-from dialogs import flows, programme
+from content.schemas.barriers import ScriptStep
+from dialogs import programme
+from dialogs.base import FlowDialog, Option, Question
 from dialogs.context import DialogContext
-from dialogs.flows import BaseFlow
+from dialogs.flow import Flow
 from dialogs.records import BarrierPlan
 from dialogs.screens import Line, say
 from state_machines.barrier import BARRIER, BarrierModel, BarrierState
-from state_machines.engine import InvalidTransition
 
-FLOW = "barrier"
 # The plan a "try the short one" answer stands for: the catalogue's own plan choice id.
 SHORT_SESSION = "short_session"
 
@@ -60,130 +61,72 @@ def _script_params(ctx: DialogContext) -> dict[str, object]:
     }
 
 
-class BarrierDialog(BaseFlow):
-    name = FLOW
+class BarrierDialog(FlowDialog[BarrierModel]):
+    flow = Flow.BARRIER
+    table = BARRIER
+    model_type = BarrierModel
 
-    def start(self, ctx: DialogContext) -> None:
-        flows.enter(ctx, FLOW, S.CHOOSE.value, BarrierModel(S.CHOOSE).to_data())
-        self.ask(ctx)
-
-    def start_plan(self, ctx: DialogContext, barrier: str, script: str) -> None:
-        """Straight to the tiny plan (the mood check offers it), skipping the script."""
-        data = BarrierModel(S.PLAN_WHAT, barrier=barrier).to_data()
-        flows.enter(ctx, FLOW, S.PLAN_WHAT.value, {**data, "script": script})
-        self.ask(ctx)
-
-    def _model(self, ctx: DialogContext) -> BarrierModel:
-        data = ctx.conversation_data
-        return BarrierModel(
-            state=BarrierState(ctx.state.conversation.state),
-            steps=int(data.get("steps", 0)),
-            step=int(data.get("step", 0)),
-            barrier=data.get("barrier"),
-            what=data.get("what"),
-            when=data.get("when"),
-        )
-
-    def _save(self, ctx: DialogContext, model: BarrierModel) -> None:
-        ctx.state.conversation.state = model.state.value
-        ctx.conversation_data.update(model.to_data())
-
-    def _script(self, ctx: DialogContext) -> Script:
-        return ctx.content.barriers.script(str(ctx.conversation_data["script"]))
+    def begin(self, ctx: DialogContext, **kwargs: Any) -> BarrierModel:
+        """From the start (what got in the way?), or with `barrier` and `script` straight to
+        the tiny plan (the mood check offers it), skipping the script."""
+        if kwargs.get("barrier"):
+            return BarrierModel(
+                S.PLAN_WHAT, barrier=str(kwargs["barrier"]), script=str(kwargs["script"])
+            )
+        return BarrierModel(S.CHOOSE)
 
     def _step(self, ctx: DialogContext, model: BarrierModel) -> ScriptStep:
-        return self._script(ctx).steps[model.step]
+        return ctx.content.barriers.script(str(model.script)).steps[model.step]
 
-    def ask(self, ctx: DialogContext, *, fresh: bool = True) -> None:
-        if fresh:
-            ctx.new_question()
+    def question(self, ctx: DialogContext, model: BarrierModel) -> Question:
         catalogue = ctx.content.barriers
-        model = self._model(ctx)
         if model.state is S.CHOOSE:
-            ctx.show(
-                say(catalogue.intro_key),
-                rows=[[ctx.button(f"bar_{b.id}", b.label_key)] for b in catalogue.barriers],
-            )
-        elif model.state is S.SCRIPT:
+            options = []
+            for b in catalogue.barriers:
+                script = catalogue.script(b.script)
+                args = {"barrier": b.id, "script": script.id, "steps": len(script.steps)}
+                options.append(Option(f"bar_{b.id}", "choose", key=b.label_key, args=args))
+            return Question([say(catalogue.intro_key)], options)
+        if model.state is S.SCRIPT:
             step = self._step(ctx, model)
-            ctx.show(
-                say(step.text_key, **_script_params(ctx)),
-                rows=[[ctx.button(f"b{i}", key)] for i, key in enumerate(step.buttons)],
+            options = []
+            for index, key in enumerate(step.buttons):
+                if step.offer_short_session and index == 0:
+                    short = Option(
+                        "b0", "try_short", key=key, args={"value": SHORT_SESSION}, effect=_short
+                    )
+                    options.append(short)
+                else:
+                    options.append(Option(f"b{index}", "continue_script", key=key))
+            return Question([say(step.text_key, **_script_params(ctx))], options)
+        if model.state is S.PLAN_WHAT:
+            return Question(
+                [say(catalogue.plan_what_key)],
+                [
+                    Option(f"what_{c.id}", "pick_what", key=c.label_key, args={"value": c.id})
+                    for c in catalogue.plan_what
+                ],
             )
-        elif model.state is S.PLAN_WHAT:
-            ctx.show(
-                say(catalogue.plan_what_key),
-                rows=[[ctx.button(f"what_{c.id}", c.label_key)] for c in catalogue.plan_what],
-            )
-        elif model.state is S.PLAN_WHEN:
-            ctx.show(
-                say(catalogue.plan_when_key),
-                rows=[[ctx.button(f"when_{c.id}", c.label_key)] for c in catalogue.plan_when],
-            )
+        return Question(
+            [say(catalogue.plan_when_key)],
+            [
+                Option(f"when_{c.id}", "pick_when", key=c.label_key, args={"value": c.id})
+                for c in catalogue.plan_when
+            ],
+        )
 
-    def on_press(self, ctx: DialogContext, value: str) -> None:
-        model = self._model(ctx)
-        shown_short = False
-        try:
-            shown_short = self._fire(ctx, model, value)
-        except InvalidTransition:
-            ctx.show(say("common.button_unknown"))
-            self.ask(ctx, fresh=False)
-            return
-        self._save(ctx, model)
+    def after(self, ctx: DialogContext, model: BarrierModel, option: Option) -> None:
         if model.state is S.PLANNED:
             self._planned(ctx, model)
-            return
-        if shown_short:
-            self._short_session(ctx)
-        self.ask(ctx)
-
-    def _fire(self, ctx: DialogContext, model: BarrierModel, value: str) -> bool:
-        """Fire the trigger a button stands for; True when the short session was accepted."""
-        catalogue = ctx.content.barriers
-        kind, _, rest = value.partition("_")
-        if (
-            model.state is S.CHOOSE
-            and kind == "bar"
-            and rest in {b.id for b in catalogue.barriers}
-        ):
-            script = catalogue.script(catalogue.barrier(rest).script)
-            BARRIER.fire(model, "choose", barrier=rest, steps=len(script.steps))
-            ctx.conversation_data["script"] = script.id
-            return False
-        if (
-            model.state is S.SCRIPT
-            and value[:1] == "b"
-            and value[1:].isascii()
-            and value[1:].isdigit()
-        ):
-            step = self._step(ctx, model)
-            index = int(value[1:])
-            if index >= len(step.buttons):
-                raise InvalidTransition(value)
-            if step.offer_short_session and index == 0:
-                BARRIER.fire(model, "try_short", value=SHORT_SESSION)
-                return True
-            BARRIER.fire(model, "continue_script")
-            return False
-        if kind == "what" and rest in {c.id for c in catalogue.plan_what}:
-            BARRIER.fire(model, "pick_what", value=rest)
-            return False
-        if kind == "when" and rest in {c.id for c in catalogue.plan_when}:
-            BARRIER.fire(model, "pick_when", value=rest)
-            return False
-        raise InvalidTransition(value)
-
-    def _short_session(self, ctx: DialogContext) -> None:
-        """The short version of today's session: same kind of movement, easy pace."""
-        ctx.show(*short_session_lines(ctx))
+        else:
+            self.ask(ctx)
 
     def _planned(self, ctx: DialogContext, model: BarrierModel) -> None:
         catalogue = ctx.content.barriers
         assert model.what is not None and model.when is not None
         plan = BarrierPlan(
             barrier=model.barrier or "",
-            script=str(ctx.conversation_data.get("script", "")),
+            script=model.script or "",
             what=model.what,
             when=model.when,
             created_at=ctx.state.now,
@@ -193,26 +136,33 @@ class BarrierDialog(BaseFlow):
         whens = {c.id: c.label_key for c in catalogue.plan_when}
         text = ctx.texts.get
         what = text(ctx.language, whats[model.what]) if model.what in whats else model.what
-        if model.what == SHORT_SESSION and ctx.conversation_data.get("short_activity"):
+        if model.what == SHORT_SESSION and model.short_activity:
             what = text(
                 ctx.language,
                 "barrier.short.what",
                 minutes=catalogue.short_session_minutes,
-                activity=str(ctx.conversation_data["short_activity"]),
+                activity=model.short_activity,
             )
-        flows.finish(ctx)
         ctx.show(
             say("barrier.plan_summary", what=what, when=text(ctx.language, whens[model.when])),
             say(catalogue.plan_done_key),
         )
+        ctx.finish()
 
 
-def short_session_lines(ctx: DialogContext) -> list[Line]:
+def _short(ctx: DialogContext, model: BarrierModel) -> None:
+    """The short version of today's session: same kind of movement, easy pace."""
+    lines, activity = short_session(ctx)
+    model.short_activity = activity
+    ctx.show(*lines)
+
+
+def short_session(ctx: DialogContext) -> tuple[list[Line], str | None]:
     """Minutes from the catalogue, today's modality (or the first offered), one activity."""
     state, content = ctx.state, ctx.content
     minutes = content.barriers.short_session_minutes
     if not programme.has_programme(state):
-        return [say("barrier.short.plain", minutes=minutes)]
+        return [say("barrier.short.plain", minutes=minutes)], None
     planned = programme.planned_session(state, content, state.today)
     if planned is not None:
         modality, activities = planned.modality, planned.activities
@@ -222,25 +172,11 @@ def short_session_lines(ctx: DialogContext) -> list[Line]:
     activity = programme.example_names(
         content, ctx.language, modality, activities[:1]
     ) or programme.modality_name(content, ctx.language, modality)
-    ctx.conversation_data["short_activity"] = activity
     lines: list[Line] = [say("barrier.short.heading", minutes=minutes, activity=activity)]
     lines.append(say("barrier.short.easy"))
-    return lines
-
-
-BARRIER_DIALOG = BarrierDialog()
-flows.register(BARRIER_DIALOG)
-
-
-def start(ctx: DialogContext) -> None:
-    """Open the barrier conversation (after "Can't today", or from /barrier)."""
-    BARRIER_DIALOG.start(ctx)
+    return lines, activity
 
 
 def barrier_command(ctx: DialogContext, args: str = "") -> None:
     """/barrier: talk through what is getting in the way."""
-    BARRIER_DIALOG.start(ctx)
-
-
-def start_plan(ctx: DialogContext, barrier: str, script: str) -> None:
-    BARRIER_DIALOG.start_plan(ctx, barrier, script)
+    ctx.start(Flow.BARRIER)

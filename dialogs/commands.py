@@ -1,30 +1,23 @@
-"""The command table: every slash command and menu button a patient can use."""
+"""The command table: every slash command and menu button a patient can use.
+
+Every command answers in every state: those that start a flow go through the flow stack
+(`ctx.start`), which decides whether the running flow waits or is left.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
-from dialogs import (
-    barrier,
-    consent,
-    flows,
-    mood,
-    progress,
-    safety,
-    safety_plan,
-    settings,
-    today,
-)
-from dialogs.checkin import CHECKIN_DIALOG
+from dialogs import barrier, consent, mood, pause, progress, safety, safety_plan, settings, today
 from dialogs.context import DialogContext
+from dialogs.crisis import VALUES as CRISIS_BUTTONS
+from dialogs.crisis import CrisisDialog
+from dialogs.flow import Flow
 from dialogs.records import CheckinKind
 from dialogs.screens import say
-from state_machines.engine import InvalidTransition
-from state_machines.journey import JOURNEY, JourneyModel, JourneyState
+from state_machines.journey import consented
 
 Action = Callable[[DialogContext, str], None]
-PAUSE_CHOICES = (3, 7, 14)
 
 # Shown in Telegram's command menu (setMyCommands), in this order, per language.
 MENU_COMMANDS = (
@@ -47,60 +40,18 @@ def show_help(ctx: DialogContext, _args: str = "") -> None:
 
 
 def checkin_command(ctx: DialogContext, _args: str = "") -> None:
-    CHECKIN_DIALOG.start(ctx, CheckinKind.ON_DEMAND)
-
-
-def _journey(ctx: DialogContext) -> JourneyModel:
-    return JourneyModel(JourneyState(ctx.state.patient.journey))
-
-
-def pause(ctx: DialogContext, args: str = "") -> None:
-    if _journey(ctx).state is not JourneyState.ACTIVE:
-        ctx.show(say("pause.not_active"))
-        return
-    from dialogs.context import menu
-
-    ctx.show(
-        say("pause.ask"),
-        rows=[[menu(f"pause:{days}", "pause.button.days", days=days) for days in PAUSE_CHOICES]],
-    )
-
-
-def _pause_for(ctx: DialogContext, days: int) -> None:
-    journey = _journey(ctx)
-    try:
-        JOURNEY.fire(journey, "pause")
-    except InvalidTransition:
-        ctx.show(say("pause.not_active"))
-        return
-    ctx.state.patient.journey = journey.state.value
-    until = ctx.state.today + dt.timedelta(days=days)
-    ctx.state.patient.paused_until = until
-    ctx.audit("journey.paused", until=until.isoformat())
-    ctx.show(say("pause.done", until=until.isoformat()), say("pause.safety_still_on"))
-
-
-def resume(ctx: DialogContext, _args: str = "") -> None:
-    journey = _journey(ctx)
-    try:
-        JOURNEY.fire(journey, "resume")
-    except InvalidTransition:
-        ctx.show(say("resume.not_paused"))
-        return
-    ctx.state.patient.journey = journey.state.value
-    ctx.state.patient.paused_until = None
-    ctx.audit("journey.resumed")
-    ctx.show(say("resume.done"))
+    ctx.start(Flow.CHECKIN, kind=CheckinKind.ON_DEMAND)
 
 
 def cancel(ctx: DialogContext, _args: str = "") -> None:
-    handler = flows.dialog_for(ctx.state.conversation.flow)
-    if handler is None or ctx.state.conversation.flow == "onboarding":
+    """Leave the running flow; onboarding cannot be left (it waits until finished)."""
+    current = ctx.current
+    if current is None or current.waits:
         ctx.show(say("cancel.nothing"))
         return
-    handler.abandon(ctx)
-    flows.finish(ctx)
+    current.abandon(ctx)
     ctx.show(say("cancel.done"))
+    ctx.finish()
 
 
 COMMANDS: dict[str, Action] = {
@@ -116,25 +67,27 @@ COMMANDS: dict[str, Action] = {
     "barrier": barrier.barrier_command,
     "safetyplan": safety_plan.command,
     "settings": settings.command,
-    "pause": pause,
-    "resume": resume,
+    "pause": pause.pause,
+    "resume": pause.resume,
     "cancel": cancel,
 }
 
 
 def on_menu(ctx: DialogContext, value: str) -> bool:
-    """Buttons not tied to one question; False when the value is unknown (forged)."""
-    if safety.on_menu(ctx, value) or consent.on_menu(ctx, value):
+    """Buttons not tied to one question; False when the value is unknown (forged or retired)."""
+    if value in CRISIS_BUTTONS:
+        crisis = ctx.dialog(Flow.CRISIS)
+        assert isinstance(crisis, CrisisDialog)
+        crisis.on_always(ctx, value)
         return True
-    if not _journey(ctx).consented:
+    if consent.on_menu(ctx, value):
+        return True
+    if not consented(ctx.state.patient.journey):
         return False
     if value == "safetyplan":
-        safety_plan.SAFETY_PLAN_DIALOG.start_editing(ctx)
+        ctx.start(Flow.SAFETY_PLAN)
         return True
     kind, _, argument = value.partition(":")
-    if kind == "pause" and argument.isdigit() and int(argument) in PAUSE_CHOICES:
-        _pause_for(ctx, int(argument))
-        return True
     if kind == "cmd" and argument in COMMANDS:
         COMMANDS[argument](ctx, "")
         return True

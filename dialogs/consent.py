@@ -1,41 +1,49 @@
-"""Welcome and consent: what Stride does and does not do, before anything else happens."""
+"""Welcome and consent: what Stride does and does not do, before anything else happens.
+
+Any first message — a greeting, a command, a sticker, an old button — shows the consent,
+and showing it always moves the journey to CONSENT, so "I agree" works from whichever
+consent message the patient answers (it is a menu button: every copy stays valid).
+"No, thanks" goes back to NEW; the next message offers consent again.
+"""
 
 from __future__ import annotations
 
-from dialogs import flows
 from dialogs.context import DialogContext, menu
+from dialogs.flow import Flow
 from dialogs.records import ConsentRecord
 from dialogs.screens import say
-from state_machines.journey import JOURNEY, JourneyModel, JourneyState
+from state_machines.engine import InvalidTransition
+from state_machines.journey import JOURNEY, JourneyModel, JourneyState, consented
 
 CONSENT_ID = "stride-consent"
 CONSENT_VERSION = "2026-11"
 
 
-def _journey(ctx: DialogContext) -> JourneyModel:
-    return JourneyModel(JourneyState(ctx.state.patient.journey))
-
-
-def _set_journey(ctx: DialogContext, model: JourneyModel) -> None:
-    ctx.state.patient.journey = model.state.value
+def _fire(ctx: DialogContext, trigger: str) -> bool:
+    journey = JourneyModel(ctx.state.patient.journey)
+    try:
+        JOURNEY.fire(journey, trigger)
+    except InvalidTransition:
+        return False
+    ctx.state.patient.journey = journey.state
+    return True
 
 
 def start(ctx: DialogContext, _args: str = "") -> None:
-    journey = _journey(ctx)
-    if journey.state in (JourneyState.NEW, JourneyState.CONSENT):
-        JOURNEY.fire(journey, "start")
-        _set_journey(ctx, journey)
+    """/start: the consent for someone new; a welcome back and the current question else."""
+    if not consented(ctx.state.patient.journey):
         ask_consent(ctx)
         return
     ctx.show(say("welcome.back"))
-    handler = flows.dialog_for(ctx.state.conversation.flow)
-    if handler is not None:
-        handler.ask(ctx)
-    elif journey.state is JourneyState.ACTIVE:
+    current = ctx.current
+    if current is not None:
+        current.ask(ctx, fresh=False)  # the same question again: both copies answer it
+    elif ctx.state.patient.journey is JourneyState.ACTIVE:
         ctx.show(say("welcome.active_hint"))
 
 
 def ask_consent(ctx: DialogContext) -> None:
+    _fire(ctx, "start")
     other = "es" if ctx.language == "en" else "en"
     ctx.show(
         say("welcome.hello"),
@@ -53,35 +61,36 @@ def ask_consent(ctx: DialogContext) -> None:
 
 
 def on_menu(ctx: DialogContext, value: str) -> bool:
-    journey = _journey(ctx)
     if value.startswith("lang:"):
         language = value.removeprefix("lang:")
         if language not in ctx.texts.languages:
             return False
         ctx.state.patient.language = language
-        if journey.state in (JourneyState.NEW, JourneyState.CONSENT):
+        if not consented(ctx.state.patient.journey):
             ask_consent(ctx)
         else:
             ctx.show(say("language.changed"))
         return True
     if value not in ("agree", "decline"):
         return False
-    if journey.state is not JourneyState.CONSENT:
-        ctx.show(say("common.stale_button"))
+    if consented(ctx.state.patient.journey):
+        ctx.show(say("flow.consent_already"))
+        current = ctx.current
+        if current is not None:
+            current.ask(ctx, fresh=False)
         return True
+    # A consent button proves a consent screen was shown, even where the journey did not
+    # record it (rows from an earlier release stayed NEW when consent answered a greeting).
+    _fire(ctx, "start")
     if value == "decline":
-        JOURNEY.fire(journey, "decline")
-        _set_journey(ctx, journey)
+        _fire(ctx, "decline")
         ctx.audit("consent.declined")
         ctx.show(say("consent.declined"))
         return True
-    JOURNEY.fire(journey, "agree")
-    _set_journey(ctx, journey)
+    _fire(ctx, "agree")
     ctx.outcome.store(
         ConsentRecord(what=CONSENT_ID, version=CONSENT_VERSION, accepted_at=ctx.state.now)
     )
     ctx.audit("consent.accepted", version=CONSENT_VERSION)
-    from dialogs import onboarding
-
-    onboarding.start(ctx)
+    ctx.start(Flow.ONBOARDING)
     return True

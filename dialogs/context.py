@@ -1,16 +1,21 @@
-"""The per-update context a dialog works in: state, outcome, content and button helpers."""
+"""The per-update context a dialog works in: state, outcome, content, and the flow stack."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from content.clinical.risk import RiskScreen
 from content.loader import Content
 from content.texts import Texts
+from dialogs import stack
+from dialogs.flow import Flow
 from dialogs.screens import Choice, Line, Screen
 from dialogs.state import Outcome, PatientState
+
+if TYPE_CHECKING:
+    from dialogs.base import FlowDialog
 
 # Callback data namespaces. Conversation buttons carry the question's sequence number so a
 # press on an old message is recognised; menu buttons act whatever the current question.
@@ -18,11 +23,24 @@ CONVERSATION = "c"
 MENU = "m"
 
 
+def _registry() -> Mapping[Flow, FlowDialog[Any]]:
+    from dialogs.registry import build_registry  # the one place every flow is listed
+
+    return build_registry()
+
+
 @dataclass(frozen=True)
 class DialogDeps:
+    """What dialogs need besides the patient: content, the risk screen and the flows.
+
+    `flows` is built by `dialogs.registry.build_registry()` (the composition root passes it;
+    tests get the same registry by default).
+    """
+
     content: Content
     risk: RiskScreen
     default_country: str = "US"
+    flows: Mapping[Flow, FlowDialog[Any]] = field(default_factory=_registry)
 
 
 @dataclass
@@ -47,16 +65,26 @@ class DialogContext:
     def conversation_data(self) -> dict[str, Any]:
         return self.state.conversation.data
 
+    def dialog(self, flow: Flow) -> FlowDialog[Any]:
+        return self.deps.flows[flow]
+
+    @property
+    def current(self) -> FlowDialog[Any] | None:
+        """The running flow's dialog, or None when idle (or a flow no longer known)."""
+        return stack.current(self)
+
+    def start(self, flow: Flow, **kwargs: Any) -> None:
+        """Start `flow` on the flow stack (see `dialogs.stack`)."""
+        stack.start(self, flow, **kwargs)
+
+    def finish(self, then: Flow | None = None, **kwargs: Any) -> None:
+        """End the running flow; resume the one beneath, or start `then` in its place."""
+        stack.finish(self, then, **kwargs)
+
     def new_question(self) -> int:
         """Every new question gets a new number: older buttons become stale."""
         self.state.conversation.seq += 1
         return self.state.conversation.seq
-
-    def button(
-        self, value: str, key: str | None = None, *, literal: str | None = None, **params: object
-    ) -> Choice:
-        data = f"{CONVERSATION}:{self.state.conversation.seq}:{value}"
-        return Choice(data=data, key=key, literal=literal, params=params)
 
     def show(
         self,
@@ -79,7 +107,3 @@ class DialogContext:
 
 def menu(value: str, key: str, **params: object) -> Choice:
     return Choice(data=f"{MENU}:{value}", key=key, params=params)
-
-
-def rows_of(choices: list[Choice], width: int) -> list[list[Choice]]:
-    return [choices[i : i + width] for i in range(0, len(choices), width)]

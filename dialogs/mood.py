@@ -14,18 +14,17 @@ rating to it so later ratings in the same update see it too.
 from __future__ import annotations
 
 from collections.abc import MutableSequence
+from typing import Any
 
-from dialogs import barrier, flows
-from dialogs.context import DialogContext, rows_of
-from dialogs.flows import BaseFlow
+from dialogs.base import FlowDialog, Option, Question
+from dialogs.context import DialogContext
+from dialogs.flow import Flow
 from dialogs.records import MoodRecord
-from dialogs.screens import say
+from dialogs.screens import Line, say
 from dialogs.state import PatientState
 from dialogs.today import MOOD_RANGE, MOOD_ROW, whole_number
+from state_machines.mood import MOOD, MoodModel, MoodState
 
-FLOW = "mood"
-ASK = "ask"
-OFFER = "offer"
 # A rating at or below this is low enough to offer a small step (0–10 scale).
 LOW_MOOD = 3
 # What an accepted offer is stored as: a tiny plan for low mood, answered by activation.
@@ -50,84 +49,87 @@ def offer_due(state: PatientState, score: int) -> bool:
     )
 
 
-class MoodDialog(BaseFlow):
-    name = FLOW
+class MoodDialog(FlowDialog[MoodModel]):
+    flow = Flow.MOOD
+    table = MOOD
+    model_type = MoodModel
+    resumable = False
+    hands_over = frozenset({Flow.BARRIER})
 
-    def start(self, ctx: DialogContext, args: str) -> None:
-        typed = whole_number(args)
+    def begin(self, ctx: DialogContext, **kwargs: Any) -> MoodModel:
+        return MoodModel(MoodState.ASK)
+
+    def opened(self, ctx: DialogContext, model: MoodModel, **kwargs: Any) -> None:
+        """`/mood 6` rates at once; plain `/mood` asks."""
         low, high = MOOD_RANGE
+        typed = whole_number(str(kwargs.get("args", "")))
         if typed is not None and low <= typed <= high:
-            flows.enter(ctx, FLOW, ASK, {})
-            self._rate(ctx, typed)
+            self.apply(ctx, model, _rating(ctx, typed))
             return
-        flows.enter(ctx, FLOW, ASK, {})
         self.ask(ctx)
 
-    def ask(self, ctx: DialogContext, *, fresh: bool = True) -> None:
-        if fresh:
-            ctx.new_question()
-        if ctx.state.conversation.state == OFFER:
+    def question(self, ctx: DialogContext, model: MoodModel) -> Question:
+        if model.state is MoodState.OFFER:
             minutes = ctx.content.barriers.short_session_minutes
-            ctx.show(
-                say("mood.offer", minutes=minutes),
-                rows=[
-                    [ctx.button("do", "mood.button.do")],
-                    [ctx.button("not_now", "mood.button.not_now")],
+            return Question(
+                [say("mood.offer", minutes=minutes)],
+                [
+                    Option("do", "accept", key="mood.button.do"),
+                    Option("not_now", "decline", key="mood.button.not_now"),
                 ],
             )
-            return
         low, high = MOOD_RANGE
-        buttons = [ctx.button(f"mood{n}", literal=str(n)) for n in range(low, high + 1)]
-        ctx.show(say("mood.ask"), say("today.mood_scale"), rows=rows_of(buttons, MOOD_ROW))
+        return Question(
+            [say("mood.ask"), say("today.mood_scale")],
+            [_rating(ctx, n, value=f"mood{n}") for n in range(low, high + 1)],
+            columns=MOOD_ROW,
+            text=lambda text: _typed(ctx, text),
+        )
 
-    def on_press(self, ctx: DialogContext, value: str) -> None:
-        state = ctx.state.conversation.state
-        low, high = MOOD_RANGE
-        score = whole_number(value[4:]) if value.startswith("mood") else None
-        if state == ASK and score is not None and low <= score <= high:
-            self._rate(ctx, score)
-        elif state == OFFER and value == "do":
-            ctx.audit("mood.offer_accepted")
-            barrier.start_plan(ctx, PLAN_BARRIER, PLAN_SCRIPT)
-        elif state == OFFER and value == "not_now":
-            flows.finish(ctx)
-            ctx.show(say("mood.not_now"))
-        else:
-            ctx.show(say("common.button_unknown"))
-            self.ask(ctx, fresh=False)
-
-    def on_text(self, ctx: DialogContext, text: str) -> None:
-        if ctx.state.conversation.state != ASK:
-            super().on_text(ctx, text)
-            return
-        low, high = MOOD_RANGE
-        score = whole_number(text)
-        if score is not None and low <= score <= high:
-            self._rate(ctx, score)
-            return
-        ctx.show(say("today.mood_range", low=low, high=high))
-        self.ask(ctx, fresh=False)
-
-    def _rate(self, ctx: DialogContext, score: int) -> None:
-        offer = offer_due(ctx.state, score)
-        record = MoodRecord(at=ctx.state.now, score=score)
-        ctx.outcome.store(record)
-        earlier = moods_today(ctx.state)
-        if earlier is not None:
-            earlier.append(record)
-        if offer:
-            ctx.state.conversation.state = OFFER
+    def after(self, ctx: DialogContext, model: MoodModel, option: Option) -> None:
+        if model.state is MoodState.OFFER:
             ctx.show(say("mood.low_thanks"))
             self.ask(ctx)
-            return
-        flows.finish(ctx)
-        ctx.show(say("mood.thanks_low" if score <= LOW_MOOD else "mood.thanks"))
+        elif model.state is MoodState.RATED:
+            low = model.score is not None and model.score <= LOW_MOOD
+            ctx.show(say("mood.thanks_low" if low else "mood.thanks"))
+            ctx.finish()
+        elif model.state is MoodState.ACCEPTED:
+            ctx.audit("mood.offer_accepted")
+            ctx.finish(then=Flow.BARRIER, barrier=PLAN_BARRIER, script=PLAN_SCRIPT)
+        else:
+            ctx.show(say("mood.not_now"))
+            ctx.finish()
 
 
-MOOD_DIALOG = MoodDialog()
-flows.register(MOOD_DIALOG)
+def _rating(ctx: DialogContext, score: int, value: str = "typed") -> Option:
+    """A rating (button or typed): stored at once; the machine decides on the offer."""
+    return Option(
+        value,
+        "rate",
+        literal=str(score),
+        args={"value": score, "offer": offer_due(ctx.state, score)},
+        effect=_store(score),
+    )
+
+
+def _store(score: int) -> Any:
+    def store(ctx: DialogContext, model: MoodModel) -> None:
+        record = MoodRecord(at=ctx.state.now, score=score)
+        ctx.outcome.store(record)
+        moods_today(ctx.state).append(record)
+
+    return store
+
+
+def _typed(ctx: DialogContext, text: str) -> Option | Line:
+    low, high = MOOD_RANGE
+    score = whole_number(text)
+    if score is None or not low <= score <= high:
+        return say("today.mood_range", low=low, high=high)
+    return _rating(ctx, score)
 
 
 def mood(ctx: DialogContext, args: str = "") -> None:
     """/mood (or /mood 6): rate your mood from 0 to 10."""
-    MOOD_DIALOG.start(ctx, args)
+    ctx.start(Flow.MOOD, args=args)

@@ -12,13 +12,13 @@ Kinds, in priority order (content/data/nudges.yaml ranks them):
   conversation (menu button `m:cmd:barrier`);
 - `summary`: the weekly progress summary, with the chart.
 The supervisors' weekly `digest` is planned in `bot/` (it belongs to no patient); its text
-is built here by `digest_screen`.
+is built by `dialogs.digest.digest_screen`; the time rules live in `dialogs.nudge_time`.
 
 Rules, each one a function below:
 - quiet hours (the patient's, default 21:00–08:00, may span midnight) hold every nudge: it
   moves to the end of the quiet hours if still within the grace period, else it is dropped;
 - a nudge later than the grace period (the bot was down) is dropped, never sent late;
-- a pause (`journey == "paused"`) holds nudges on days before `paused_until`;
+- a pause (journey PAUSED) holds nudges on days before `paused_until`;
 - at most `max_per_day` nudges per local day; a slot yields to higher-priority slots still
   pending that day, and only those still needed count;
 - variants rotate: a slot takes the variant after the previous slot of its kind, so the same
@@ -33,19 +33,23 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from content.clinical import phq9
 from content.loader import Content
 from content.schemas.nudges import NudgePolicy, NudgeText, as_time
 from content.texts import Texts
 from dialogs import programme, progress
-from dialogs.checkin import FLOW as CHECKIN_FLOW
 from dialogs.context import menu
+from dialogs.flow import Flow
+from dialogs.nudge_time import (
+    deliverable_at,
+    local_instant,
+    paused_on,
+    quiet_hours,
+)
 from dialogs.records import SessionStatus
-from dialogs.screens import Audience, Choice, Line, Screen, say
+from dialogs.screens import Choice, Line, Screen
 from dialogs.state import PatientState
 from dialogs.timezones import tz_for
 
-PAUSED_JOURNEY = "paused"
 # Sessions that settle a day: no follow-up, no reminder. Missed is what the follow-up is for.
 _SETTLED = frozenset({SessionStatus.DONE, SessionStatus.PARTIAL, SessionStatus.SKIPPED})
 _RESCHEDULE_TOLERANCE = dt.timedelta(minutes=1)
@@ -95,68 +99,6 @@ class VariantLine(Line):
     def render(self, texts: Texts, language: str) -> str:
         assert self.key is not None
         return texts.variant(language, self.key, self.variant, **self.params)
-
-
-# --------------------------------------------------------------------------- time rules
-
-
-def local_instant(day: dt.date, at: dt.time, zone: dt.tzinfo) -> dt.datetime:
-    """The UTC instant of a local wall-clock time; zoneinfo resolves DST gaps and folds."""
-    return dt.datetime.combine(day, at, tzinfo=zone).astimezone(dt.UTC)
-
-
-@dataclass(frozen=True)
-class QuietHours:
-    start: dt.time
-    end: dt.time
-
-    def contains(self, local: dt.time) -> bool:
-        if self.start == self.end:
-            return False
-        if self.start < self.end:
-            return self.start <= local < self.end
-        return local >= self.start or local < self.end  # spans midnight
-
-    def end_after(self, instant: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
-        """When the quiet period holding `instant` ends (UTC)."""
-        local = instant.astimezone(zone)
-        day = local.date() if local.time() < self.end else local.date() + dt.timedelta(days=1)
-        return local_instant(day, self.end, zone)
-
-
-def quiet_hours(state: PatientState, policy: NudgePolicy) -> QuietHours:
-    """The patient's quiet hours; the policy's defaults for anything unreadable."""
-    profile = state.profile
-    try:
-        return QuietHours(as_time(profile.quiet_start), as_time(profile.quiet_end))
-    except ValueError:
-        return QuietHours(as_time(policy.quiet_hours.start), as_time(policy.quiet_hours.end))
-
-
-def deliverable_at(
-    due: dt.datetime,
-    now: dt.datetime,
-    zone: dt.tzinfo,
-    quiet: QuietHours,
-    grace: dt.timedelta,
-) -> dt.datetime | None:
-    """The earliest time from `now` a nudge due at `due` may go, or None: too late, drop it.
-
-    Inside quiet hours it waits for their end; either way it may not go later than `grace`
-    after it was due.
-    """
-    at = max(due, now)
-    if quiet.contains(at.astimezone(zone).time()):
-        at = quiet.end_after(at, zone)
-    return at if at - due <= grace else None
-
-
-def paused_on(state: PatientState, day: dt.date) -> bool:
-    """Paused patients get no nudges until `paused_until` (the day they resume)."""
-    if state.patient.journey != PAUSED_JOURNEY:
-        return False
-    until = state.patient.paused_until
-    return until is None or day < until
 
 
 # ----------------------------------------------------------------------------- planning
@@ -235,7 +177,7 @@ def wanted_at(
         wanted = (
             checkin_due_on(state, content, due)
             and not checkin_done_for(state, content, due)
-            and state.conversation.flow != CHECKIN_FLOW  # already answering it
+            and Flow.CHECKIN not in _running(state)  # already answering it (or paused in it)
         )
         return as_time(policy.checkin.time) if wanted else None
     if kind is NudgeKind.SUMMARY:
@@ -244,6 +186,12 @@ def wanted_at(
             return None
         return as_time(policy.summary.time)
     return None
+
+
+def _running(state: PatientState) -> set[str]:
+    """The flow the patient is in and those waiting beneath it."""
+    conversation = state.conversation
+    return {conversation.flow, *(frame.flow for frame in conversation.stack)}
 
 
 PATIENT_KINDS = (
@@ -447,73 +395,3 @@ def _summary(slot: Slot, state: PatientState, content: Content, key: str, button
         choices=_button("cmd:plan", button),
         chart=progress.chart(state, content, state.patient.language),
     )
-
-
-# ------------------------------------------------------------------- supervisors' digest
-
-
-@dataclass(frozen=True)
-class DigestFacts:
-    """What the digest needs to know about one patient; `code` is the only identity shown."""
-
-    code: str
-    journey: str
-    has_programme: bool
-    timezone: str
-    baseline_at: dt.datetime | None
-    baseline_total: int | None
-    latest_at: dt.datetime | None
-    latest_total: int | None
-    sessions_last_7_days: int
-    open_flags: int
-
-
-def checkin_overdue(facts: DigestFacts, content: Content, now: dt.datetime) -> bool:
-    """The last due check-in is not done `overdue_after_days` after its due day."""
-    if facts.baseline_at is None or not facts.has_programme:
-        return False
-    zone = tz_for(facts.timezone)
-    today = now.astimezone(zone).date()
-    start = facts.baseline_at.astimezone(zone).date()
-    every = content.phq9.readminister_days
-    elapsed = (today - start).days
-    if elapsed < every:
-        return False
-    due = start + dt.timedelta(days=elapsed - elapsed % every)
-    since = due - dt.timedelta(days=content.nudges.checkin.counts_from_days_before)
-    latest = facts.latest_at.astimezone(zone).date() if facts.latest_at else None
-    done = latest is not None and latest >= since and facts.latest_at != facts.baseline_at
-    return not done and (today - due).days >= content.nudges.checkin.overdue_after_days
-
-
-def deteriorated(facts: DigestFacts, content: Content) -> bool:
-    if facts.baseline_total is None or facts.latest_total is None:
-        return False
-    return phq9.compare(content.phq9, facts.baseline_total, facts.latest_total).deterioration
-
-
-def _active(facts: DigestFacts) -> bool:
-    return facts.has_programme and facts.journey != PAUSED_JOURNEY
-
-
-def digest_screen(
-    facts: Sequence[DigestFacts], content: Content, now: dt.datetime, day: dt.date
-) -> Screen:
-    """The weekly digest for supervisors: four lists of pseudonymous codes, nothing else.
-
-    Paused patients are not listed for missing check-ins or sessions (they asked for a
-    break); deterioration and open flags are listed whatever the journey.
-    """
-    groups = (
-        ("digest.overdue", [f for f in facts if _active(f) and checkin_overdue(f, content, now)]),
-        ("digest.no_sessions", [f for f in facts if _active(f) and f.sessions_last_7_days == 0]),
-        ("digest.deterioration", [f for f in facts if deteriorated(f, content)]),
-        ("digest.open_flags", [f for f in facts if f.open_flags > 0]),
-    )
-    lines: list[Line] = [say("digest.heading", date=day.isoformat())]
-    for key, listed in groups:
-        if listed:
-            lines.append(say(key, codes=", ".join(sorted(f.code for f in listed))))
-    if len(lines) == 1:
-        lines.append(say("digest.nothing"))
-    return Screen(lines=tuple(lines), audience=Audience.SUPERVISOR)

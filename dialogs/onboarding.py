@@ -1,123 +1,134 @@
-"""Onboarding after consent: baseline PHQ-9, readiness screen, then the profile questions.
+"""Onboarding after consent: timezone, baseline PHQ-9, readiness screen, then the profile.
 
-The step order is the onboarding machine's table; each step is answered through the shared
-question engine. Finishing builds the first weekly plan and offers today's session.
+The step order is the onboarding machine's table; each profile step is a declared question
+(`dialogs.questions`). The baseline is the check-in flow started over onboarding, which
+resumes here when it finishes. Onboarding `waits`: anything the patient starts mid-way
+(a check-in, /settings, a crisis reply) is stacked on top of it, never instead of it.
+Finishing builds the first weekly plan and offers today's session.
 """
 
 from __future__ import annotations
 
-from dialogs import checkin, flows, questions
-from dialogs.context import DialogContext
-from dialogs.flows import BaseFlow
-from dialogs.records import CheckinKind, EscalationRequest, EscalationTrigger, Priority
-from dialogs.screens import say
-from state_machines.journey import JOURNEY, JourneyModel, JourneyState
-from state_machines.onboarding import ONBOARDING, OnboardingModel, OnboardingStep
+from typing import Any
 
-FLOW = "onboarding"
+from dialogs import progress, questions
+from dialogs.base import FlowDialog, Option, Question
+from dialogs.context import DialogContext
+from dialogs.flow import Flow
+from dialogs.records import (
+    CheckinKind,
+    CheckinRecord,
+    EscalationRequest,
+    EscalationTrigger,
+    Priority,
+)
+from dialogs.screens import say
+from state_machines.journey import JOURNEY, JourneyModel
+from state_machines.onboarding import ONBOARDING, STEPS, OnboardingModel, OnboardingStep
+
 # Item 4 ("Feeling tired or having little energy") at "more than half the days" or more
 # starts the programme very low (CLINICAL_SPEC 3: low energy → bottom of the lowest range).
 LOW_ENERGY_ITEM = "phq9_4"
 LOW_ENERGY_ANSWER = 2
 
+S = OnboardingStep
 
-class OnboardingDialog(BaseFlow):
-    name = FLOW
 
-    def _step(self, ctx: DialogContext) -> OnboardingStep:
-        return OnboardingStep(ctx.state.conversation.state)
+class OnboardingDialog(FlowDialog[OnboardingModel]):
+    flow = Flow.ONBOARDING
+    table = ONBOARDING
+    model_type = OnboardingModel
+    waits = True
+    hands_over = frozenset({Flow.SESSION})
 
-    def ask(self, ctx: DialogContext, *, fresh: bool = True) -> None:
-        step = self._step(ctx)
-        if step is OnboardingStep.BASELINE:
-            checkin.CHECKIN_DIALOG.start(ctx, CheckinKind.BASELINE)
-        elif step is OnboardingStep.READINESS:
-            self._ask_readiness(ctx, fresh=fresh)
-        elif step is OnboardingStep.DONE:
-            self._finish(ctx)
-        else:
-            questions.ask(ctx, questions.QUESTIONS[step.value], fresh=fresh)
+    def begin(self, ctx: DialogContext, **kwargs: Any) -> OnboardingModel:
+        return OnboardingModel(STEPS[0])
 
-    def _ask_readiness(self, ctx: DialogContext, *, fresh: bool) -> None:
+    def opened(self, ctx: DialogContext, model: OnboardingModel, **kwargs: Any) -> None:
+        ctx.show(say("onboarding.intro"))
+        self._enter_step(ctx, model)
+
+    def restart(self, ctx: DialogContext, **kwargs: Any) -> None:
+        self.ask(ctx)  # onboarding is never started over: the patient carries on
+
+    def resume(self, ctx: DialogContext, finished: Flow) -> None:
+        model = self.model(ctx)
+        baseline = _baseline(ctx)
+        if model.state is S.BASELINE and baseline is not None and not baseline.safety_positive:
+            self._next(ctx, model)
+            return
+        if model.state is not S.BASELINE or baseline is None:
+            ctx.show(say("onboarding.carry_on"))
+        self.ask(ctx)
+
+    def ask(self, ctx: DialogContext, *, fresh: bool = True, edit: bool = False) -> None:
+        if self.model(ctx).state is S.BASELINE and _baseline(ctx) is None:
+            ctx.start(Flow.CHECKIN, kind=CheckinKind.BASELINE)
+            return
+        super().ask(ctx, fresh=fresh, edit=edit)
+
+    def question(self, ctx: DialogContext, model: OnboardingModel) -> Question:
+        if model.state is S.BASELINE:  # taken, item 9 positive: go on when they choose
+            return Question(
+                [say("onboarding.paused_for_safety")],
+                [Option("continue", "next", key="onboarding.button.continue")],
+            )
+        if model.state is S.READINESS:
+            return self._readiness(ctx, model)
+        spec = questions.QUESTIONS[model.state.value]
+        return questions.as_question(ctx, spec, model.selected, "next")
+
+    def _readiness(self, ctx: DialogContext, model: OnboardingModel) -> Question:
         screen = ctx.content.readiness
-        index = int(ctx.conversation_data.get("readiness_index", 0))
-        if fresh:
-            ctx.new_question()
+        index = model.readiness_index
         lines = [say(screen.intro_key)] if index == 0 else []
         lines.append(
             say("onboarding.readiness_progress", number=index + 1, count=len(screen.questions))
         )
         lines.append(say(screen.questions[index].text_key))
-        ctx.show(*lines, rows=[[ctx.button("yes", "common.yes"), ctx.button("no", "common.no")]])
-
-    def on_press(self, ctx: DialogContext, value: str) -> None:
-        step = self._step(ctx)
-        if step is OnboardingStep.BASELINE and value == "continue":
-            self._advance(ctx)
-            return
-        if step is OnboardingStep.READINESS:
-            if value not in ("yes", "no"):
-                super().on_press(ctx, value)
-                self.ask(ctx, fresh=False)
-                return
-            self._readiness_answer(ctx, value == "yes")
-            return
-        question = questions.QUESTIONS.get(step.value)
-        if question is not None and questions.on_press(ctx, question, value):
-            self._advance(ctx)
-
-    def on_text(self, ctx: DialogContext, text: str) -> None:
-        step = self._step(ctx)
-        question = questions.QUESTIONS.get(step.value)
-        if question is None:
-            super().on_text(ctx, text)
-            return
-        if questions.on_text(ctx, question, text):
-            self._advance(ctx)
-
-    def resume(self, ctx: DialogContext, finished: str) -> None:
-        if finished == checkin.FLOW and self._step(ctx) is OnboardingStep.BASELINE:
-            latest = ctx.state.checkins[-1] if ctx.state.checkins else None
-            if latest is not None and latest.safety_positive:
-                # After a crisis reply, onboarding waits until the patient chooses to go on.
-                ctx.new_question()
-                ctx.show(
-                    say("onboarding.paused_for_safety"),
-                    rows=[[ctx.button("continue", "onboarding.button.continue")]],
+        last = index + 1 == len(screen.questions)
+        return Question(
+            lines,
+            [
+                Option(
+                    answer,
+                    "next" if last else None,
+                    key=f"common.{answer}",
+                    effect=_readiness_answer(index, answer == "yes"),
                 )
-                return
-            self._advance(ctx)
-            return
-        ctx.show(say("onboarding.carry_on"))
-        self.ask(ctx)
+                for answer in ("yes", "no")
+            ],
+            columns=2,
+        )
 
-    def _readiness_answer(self, ctx: DialogContext, yes: bool) -> None:
-        screen = ctx.content.readiness
-        index = int(ctx.conversation_data.get("readiness_index", 0))
-        ctx.state.profile.readiness_answers[screen.questions[index].id] = yes
-        if index + 1 < len(screen.questions):
-            ctx.conversation_data["readiness_index"] = index + 1
-            self._ask_readiness(ctx, fresh=True)
-            return
-        if ctx.state.profile.readiness_positive:
-            ctx.show(say(screen.positive_advice_key))
-            answered_yes = [q for q, a in ctx.state.profile.readiness_answers.items() if a]
-            ctx.outcome.escalations.append(
-                EscalationRequest(
-                    EscalationTrigger.READINESS, Priority.ROUTINE, {"answered_yes": answered_yes}
-                )
-            )
-        self._advance(ctx)
+    def after(self, ctx: DialogContext, model: OnboardingModel, option: Option) -> None:
+        if option.edit:
+            self.ask(ctx, fresh=False, edit=True)
+        elif option.trigger is None:  # another readiness question
+            model.readiness_index += 1
+            self.save(ctx, model)
+            self.ask(ctx)
+        else:
+            if option.value in ("yes", "no") and ctx.state.profile.readiness_positive:
+                _readiness_flag(ctx)
+            self._enter_step(ctx, model)
 
-    def _advance(self, ctx: DialogContext) -> None:
-        model = OnboardingModel(self._step(ctx))
+    def _next(self, ctx: DialogContext, model: OnboardingModel) -> None:
         ONBOARDING.fire(model, "next")
-        ctx.state.conversation.state = model.state.value
+        self._enter_step(ctx, model)
+
+    def _enter_step(self, ctx: DialogContext, model: OnboardingModel) -> None:
+        """A new step: its multi-choice ticks start from the patient's current choices."""
+        if model.state is S.DONE:
+            self.save(ctx, model)
+            self._finish(ctx)
+            return
+        spec = questions.QUESTIONS.get(model.state.value)
+        model.selected = questions.initial_selection(ctx, spec) if spec else []
+        self.save(ctx, model)
         self.ask(ctx)
 
     def _finish(self, ctx: DialogContext) -> None:
-        from dialogs import today
-
         state = ctx.state
         profile = state.profile
         baseline = state.baseline
@@ -130,23 +141,34 @@ class OnboardingDialog(BaseFlow):
         profile.phase_started = state.today
         if not profile.preferred_time:
             profile.preferred_time = ctx.content.protocol.default_session_time
-        journey = JourneyModel(JourneyState(state.patient.journey))
+        journey = JourneyModel(state.patient.journey)
         JOURNEY.fire(journey, "complete_onboarding")
-        state.patient.journey = journey.state.value
+        state.patient.journey = journey.state
         ctx.audit("onboarding.completed")
-        flows.finish(ctx)
         ctx.show(say("onboarding.done"), say(ctx.content.protocol.expectations.message_key))
-        from dialogs import progress
-
         progress.plan(ctx, "")
-        today.today(ctx, "")
+        ctx.finish(then=Flow.SESSION)
 
 
-def start(ctx: DialogContext) -> None:
-    flows.enter(ctx, FLOW, OnboardingStep.BASELINE.value, {})
-    ctx.show(say("onboarding.intro"))
-    ONBOARDING_DIALOG.ask(ctx)
+def _baseline(ctx: DialogContext) -> CheckinRecord | None:
+    """The baseline check-in once taken (completed, or stopped by a positive item 9)."""
+    return next((c for c in ctx.state.checkins if c.kind is CheckinKind.BASELINE), None)
 
 
-ONBOARDING_DIALOG = OnboardingDialog()
-flows.register(ONBOARDING_DIALOG)
+def _readiness_answer(index: int, yes: bool) -> Any:
+    def keep(ctx: DialogContext, model: OnboardingModel) -> None:
+        question = ctx.content.readiness.questions[index]
+        ctx.state.profile.readiness_answers[question.id] = yes
+
+    return keep
+
+
+def _readiness_flag(ctx: DialogContext) -> None:
+    """A "yes" on the readiness screen: the advice, and a routine flag for the care team."""
+    ctx.show(say(ctx.content.readiness.positive_advice_key))
+    answered_yes = [q for q, a in ctx.state.profile.readiness_answers.items() if a]
+    ctx.outcome.escalations.append(
+        EscalationRequest(
+            EscalationTrigger.READINESS, Priority.ROUTINE, {"answered_yes": answered_yes}
+        )
+    )

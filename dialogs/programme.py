@@ -30,6 +30,7 @@ from content.schemas.base import IntRange
 from content.schemas.modalities import ProfileCondition
 from dialogs.records import SessionRecord, SessionStatus
 from dialogs.state import PatientState
+from state_machines.journey import JourneyState
 
 # `Profile.phase_id` is a non-null integer and protocol phase ids start at 1, so 0 stands for
 # maintenance (the core's `phase_id=None`).
@@ -37,7 +38,7 @@ MAINTENANCE_PHASE_ID = 0
 # Onboarding's barrier id for "nowhere to go, or no equipment": home activities come first.
 ACCESS_BARRIER = "access"
 # Journeys in which a programme exists (onboarding complete).
-PROGRAMME_JOURNEYS = frozenset({"active", "paused"})
+PROGRAMME_JOURNEYS = frozenset({JourneyState.ACTIVE, JourneyState.PAUSED})
 
 DAYS_IN_WEEK = 7
 _COMPLETED = (SessionStatus.DONE, SessionStatus.PARTIAL)

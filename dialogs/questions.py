@@ -1,8 +1,10 @@
 """Profile questions as data plus one small engine; onboarding and /settings share them.
 
 A question declares its prompt, its kind (number, choice, multi-choice, text, time,
-timezone), its options and where the answer is stored. The engine asks, validates and
-re-asks kindly with the valid range; nothing is stored until an answer is valid.
+timezone), its choices and where the answer is stored. `as_question` turns it into the
+declared `Question` of a flow state (buttons, typed-answer parser, what each answer stores);
+the shared press path validates and re-asks kindly, and nothing is stored until an answer
+is valid.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from babel.dates import get_day_names
 
 from content.loader import Content
 from content.schemas.modalities import ProfileCondition
-from dialogs.context import DialogContext, rows_of
-from dialogs.screens import Choice, say
+from dialogs.base import Check, Effect, Option, Question
+from dialogs.context import DialogContext
+from dialogs.screens import Line, say
 from dialogs.state import PatientState
 from dialogs.timezones import country_of, parse_timezone
 
@@ -35,18 +39,20 @@ class Kind(StrEnum):
 
 
 @dataclass(frozen=True)
-class Option:
+class Choice:
+    """One of a profile question's choices (its value and label)."""
+
     value: str
     key: str | None = None
     literal: str | None = None
 
 
-OptionSource = Callable[[Content, str], Sequence[Option]]
+OptionSource = Callable[[Content, str], Sequence[Choice]]
 Store = Callable[[PatientState, object], None]
 
 
 @dataclass(frozen=True)
-class Question:
+class ProfileQuestion:
     id: str
     prompt_key: str
     kind: Kind
@@ -67,7 +73,7 @@ def _set_profile(attribute: str) -> Store:
 
 
 def _fixed(*pairs: tuple[str, str]) -> OptionSource:
-    return lambda content, language: [Option(value, key) for value, key in pairs]
+    return lambda content, language: [Choice(value, key) for value, key in pairs]
 
 
 def _store_resting_hr(state: PatientState, value: object) -> None:
@@ -99,12 +105,12 @@ def _current_days(state: PatientState, content: Content) -> list[str]:
     return [str(day) for day in days]
 
 
-def _modalities(content: Content, language: str) -> list[Option]:
-    return [Option(m.id, m.name_key) for m in content.modalities.modalities]
+def _modalities(content: Content, language: str) -> list[Choice]:
+    return [Choice(m.id, m.name_key) for m in content.modalities.modalities]
 
 
-def _barriers(content: Content, language: str) -> list[Option]:
-    return [Option(b.id, b.label_key) for b in content.barriers.barriers]
+def _barriers(content: Content, language: str) -> list[Choice]:
+    return [Choice(b.id, b.label_key) for b in content.barriers.barriers]
 
 
 ASKED_CONDITIONS = [
@@ -112,13 +118,13 @@ ASKED_CONDITIONS = [
 ]
 
 
-def _conditions(content: Content, language: str) -> list[Option]:
-    return [Option(c.value, f"onboarding.condition.{c.value}") for c in ASKED_CONDITIONS]
+def _conditions(content: Content, language: str) -> list[Choice]:
+    return [Choice(c.value, f"onboarding.condition.{c.value}") for c in ASKED_CONDITIONS]
 
 
-def _days(content: Content, language: str) -> list[Option]:
+def _days(content: Content, language: str) -> list[Choice]:
     names = get_day_names("abbreviated", locale=language)
-    return [Option(str(day), literal=str(names[day])) for day in range(7)]
+    return [Choice(str(day), literal=str(names[day])) for day in range(7)]
 
 
 COMMON_TIMES = ("07:00", "08:00", "12:30", "18:00", "20:00")
@@ -133,17 +139,17 @@ COMMON_ZONES = (
     ("Australia/Sydney", "Sydney"),
 )
 
-QUESTIONS: dict[str, Question] = {
+QUESTIONS: dict[str, ProfileQuestion] = {
     q.id: q
     for q in (
-        Question(
+        ProfileQuestion(
             "age",
             "onboarding.ask.age",
             Kind.NUMBER,
             _set_profile("age"),
             bounds=lambda c: (c.protocol.age_range.low, c.protocol.age_range.high),
         ),
-        Question(
+        ProfileQuestion(
             "resting_hr",
             "onboarding.ask.resting_hr",
             Kind.NUMBER,
@@ -151,7 +157,7 @@ QUESTIONS: dict[str, Question] = {
             bounds=lambda c: (c.protocol.resting_hr_range.low, c.protocol.resting_hr_range.high),
             skip_key="onboarding.button.dont_know",
         ),
-        Question(
+        ProfileQuestion(
             "beta_blockers",
             "onboarding.ask.beta_blockers",
             Kind.CHOICE,
@@ -161,7 +167,7 @@ QUESTIONS: dict[str, Question] = {
             ),
             columns=3,
         ),
-        Question(
+        ProfileQuestion(
             "activity",
             "onboarding.ask.activity",
             Kind.CHOICE,
@@ -172,7 +178,7 @@ QUESTIONS: dict[str, Question] = {
                 ("regular", "onboarding.activity.regular"),
             ),
         ),
-        Question(
+        ProfileQuestion(
             "modalities",
             "onboarding.ask.modalities",
             Kind.MULTI,
@@ -181,7 +187,7 @@ QUESTIONS: dict[str, Question] = {
             current=lambda s, c: list(s.profile.preferred_modalities),
             required=False,
         ),
-        Question(
+        ProfileQuestion(
             "conditions",
             "onboarding.ask.conditions",
             Kind.MULTI,
@@ -190,14 +196,14 @@ QUESTIONS: dict[str, Question] = {
             current=lambda s, c: list(s.profile.conditions),
             required=False,
         ),
-        Question(
+        ProfileQuestion(
             "values",
             "onboarding.ask.values",
             Kind.TEXT,
             _set_profile("values_text"),
             skip_key="onboarding.button.skip",
         ),
-        Question(
+        ProfileQuestion(
             "barriers",
             "onboarding.ask.barriers",
             Kind.MULTI,
@@ -206,7 +212,7 @@ QUESTIONS: dict[str, Question] = {
             current=lambda s, c: list(s.profile.barriers),
             required=False,
         ),
-        Question(
+        ProfileQuestion(
             "days",
             "onboarding.ask.days",
             Kind.MULTI,
@@ -215,117 +221,159 @@ QUESTIONS: dict[str, Question] = {
             columns=4,
             current=_current_days,
         ),
-        Question(
+        ProfileQuestion(
             "time",
             "onboarding.ask.time",
             Kind.TIME,
             _set_profile("preferred_time"),
-            options=lambda c, lang: [Option(t, literal=t) for t in COMMON_TIMES],
+            options=lambda c, lang: [Choice(t, literal=t) for t in COMMON_TIMES],
             columns=3,
         ),
-        Question(
+        ProfileQuestion(
             "timezone",
             "onboarding.ask.timezone",
             Kind.TIMEZONE,
             _store_timezone,
-            options=lambda c, lang: [Option(z, literal=label) for z, label in COMMON_ZONES],
+            options=lambda c, lang: [Choice(z, literal=label) for z, label in COMMON_ZONES],
             columns=2,
         ),
     )
 }
 
 
-def ask(ctx: DialogContext, question: Question, *, fresh: bool = True, edit: bool = False) -> None:
-    if fresh:
-        ctx.new_question()
-        if question.kind is Kind.MULTI:
-            ctx.conversation_data["selected"] = (
-                question.current(ctx.state, ctx.content) if question.current else []
-            )
-    options = question.options(ctx.content, ctx.language)
-    selected = set(ctx.conversation_data.get("selected", []))
-    buttons: list[Choice] = []
+def as_question(
+    ctx: DialogContext, spec: ProfileQuestion, selected: Sequence[str], trigger: str
+) -> Question:
+    """The profile question `spec` as a declared question: each answer fires `trigger` and
+    stores itself; ticking a multi-choice box only redraws the message."""
+    options = spec.options(ctx.content, ctx.language)
+    declared: list[Option] = []
+    ticked = set(selected)
     for option in options:
-        if question.kind is Kind.MULTI:
-            mark = "✓ " if option.value in selected else ""
+        if spec.kind is Kind.MULTI:
+            mark = "✓ " if option.value in ticked else ""
             label = option.literal or ctx.texts.get(ctx.language, option.key or option.value)
-            buttons.append(ctx.button(f"t:{option.value}", literal=f"{mark}{label}"))
-        else:
-            buttons.append(ctx.button(f"o:{option.value}", option.key, literal=option.literal))
-    rows = rows_of(buttons, question.columns)
-    if question.kind is Kind.MULTI:
-        rows.append([ctx.button("done", "common.done")])
-    if question.skip_key:
-        rows.append([ctx.button("skip", question.skip_key)])
-    ctx.show(say(question.prompt_key), rows=rows, edit=edit)
-
-
-def on_press(ctx: DialogContext, question: Question, value: str) -> bool:
-    """True when an answer was stored; otherwise the question was re-asked."""
-    options = {o.value for o in question.options(ctx.content, ctx.language)}
-    if value == "skip" and question.skip_key:
-        question.store(ctx.state, None)
-        return True
-    if question.kind is Kind.MULTI:
-        selected: list[str] = list(ctx.conversation_data.get("selected", []))
-        if value.startswith("t:") and value[2:] in options:
-            choice = value[2:]
-            selected = (
-                [s for s in selected if s != choice] if choice in selected else [*selected, choice]
+            declared.append(
+                Option(
+                    f"t:{option.value}",
+                    None,
+                    literal=f"{mark}{label}",
+                    effect=_toggle(option.value),
+                    edit=True,
+                )
             )
-            ctx.conversation_data["selected"] = selected
-            ask(ctx, question, fresh=False, edit=True)
-            return False
-        if value == "done":
-            if question.required and not selected:
-                ctx.show(say("onboarding.pick_one"))
-                ask(ctx, question, fresh=False)
-                return False
-            question.store(ctx.state, selected)
-            return True
-    elif value.startswith("o:") and value[2:] in options:
-        question.store(ctx.state, value[2:])
-        return True
-    ctx.show(say("common.button_unknown"))
-    ask(ctx, question, fresh=False)
-    return False
+        else:
+            declared.append(
+                Option(
+                    f"o:{option.value}",
+                    trigger,
+                    key=option.key,
+                    literal=option.literal,
+                    effect=_store(spec, option.value),
+                )
+            )
+    if spec.kind is Kind.MULTI:
+        declared.append(
+            Option(
+                "done",
+                trigger,
+                key="common.done",
+                own_row=True,
+                check=_required(spec),
+                effect=_store_selected(spec),
+            )
+        )
+    if spec.skip_key:
+        declared.append(
+            Option("skip", trigger, key=spec.skip_key, own_row=True, effect=_store(spec, None))
+        )
+    text = _parser(ctx, spec, trigger)
+    return Question([say(spec.prompt_key)], declared, columns=spec.columns, text=text)
 
 
-def on_text(ctx: DialogContext, question: Question, text: str) -> bool:
-    if question.kind is Kind.NUMBER and question.bounds:
-        low, high = question.bounds(ctx.content)
-        number = _whole_number(text)
-        if number is None or not low <= number <= high:
-            ctx.show(say("common.number_range", low=low, high=high))
-            ask(ctx, question, fresh=False)
-            return False
-        question.store(ctx.state, number)
-        return True
-    if question.kind is Kind.TEXT:
-        if len(text) > MAX_FREE_TEXT:
-            ctx.show(say("common.too_long", limit=MAX_FREE_TEXT))
-            return False
-        question.store(ctx.state, text)
-        return True
-    if question.kind is Kind.TIME:
-        match = _TIME.match(text.strip())
-        if not match:
-            ctx.show(say("onboarding.time_format"))
-            ask(ctx, question, fresh=False)
-            return False
-        question.store(ctx.state, f"{int(match.group(1)):02d}:{match.group(2)}")
-        return True
-    if question.kind is Kind.TIMEZONE:
-        zone = parse_timezone(text)
-        if zone is None:
-            ctx.show(say("onboarding.timezone_unknown"))
-            ask(ctx, question, fresh=False)
-            return False
-        question.store(ctx.state, zone)
-        return True
-    ctx.show(say("common.use_buttons"))
-    ask(ctx, question, fresh=False)
-    return False
+def initial_selection(ctx: DialogContext, spec: ProfileQuestion) -> list[str]:
+    """What a multi-choice question starts with ticked (the patient's current choices)."""
+    if spec.kind is not Kind.MULTI or spec.current is None:
+        return []
+    return spec.current(ctx.state, ctx.content)
+
+
+def _toggle(choice: str) -> Effect:
+    def toggle(ctx: DialogContext, model: Any) -> None:
+        selected: list[str] = list(model.selected)
+        model.selected = (
+            [s for s in selected if s != choice] if choice in selected else [*selected, choice]
+        )
+
+    return toggle
+
+
+def _store(spec: ProfileQuestion, value: object) -> Effect:
+    def store(ctx: DialogContext, model: Any) -> None:
+        spec.store(ctx.state, value)
+
+    return store
+
+
+def _store_selected(spec: ProfileQuestion) -> Effect:
+    def store(ctx: DialogContext, model: Any) -> None:
+        spec.store(ctx.state, list(model.selected))
+
+    return store
+
+
+def _required(spec: ProfileQuestion) -> Check:
+    def check(ctx: DialogContext, model: Any) -> Line | None:
+        if spec.required and not model.selected:
+            return say("onboarding.pick_one")
+        return None
+
+    return check
+
+
+def _parser(
+    ctx: DialogContext, spec: ProfileQuestion, trigger: str
+) -> Callable[[str], Option | Line] | None:
+    """How typed text answers `spec`, or None when only its buttons do."""
+
+    def typed(value: object) -> Option:
+        return Option("typed", trigger, effect=_store(spec, value))
+
+    if spec.kind is Kind.NUMBER and spec.bounds:
+        low, high = spec.bounds(ctx.content)
+
+        def number(text: str) -> Option | Line:
+            value = _whole_number(text)
+            if value is None or not low <= value <= high:
+                return say("common.number_range", low=low, high=high)
+            return typed(value)
+
+        return number
+    if spec.kind is Kind.TEXT:
+
+        def free(text: str) -> Option | Line:
+            if len(text) > MAX_FREE_TEXT:
+                return say("common.too_long", limit=MAX_FREE_TEXT)
+            return typed(text)
+
+        return free
+    if spec.kind is Kind.TIME:
+
+        def time(text: str) -> Option | Line:
+            match = _TIME.match(text.strip())
+            if not match:
+                return say("onboarding.time_format")
+            return typed(f"{int(match.group(1)):02d}:{match.group(2)}")
+
+        return time
+    if spec.kind is Kind.TIMEZONE:
+
+        def zone(text: str) -> Option | Line:
+            found = parse_timezone(text)
+            return say("onboarding.timezone_unknown") if found is None else typed(found)
+
+        return zone
+    return None
 
 
 def _whole_number(text: str) -> int | None:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from state_machines.journey import JourneyState
+
 
 class CheckinKind(StrEnum):
     BASELINE = "baseline"
@@ -51,7 +53,7 @@ class Patient:
     language: str
     country: str
     timezone: str
-    journey: str
+    journey: JourneyState
     created_at: dt.datetime
     paused_until: dt.date | None = None
     display_name: str | None = None
@@ -88,20 +90,39 @@ class Profile:
         return any(self.readiness_answers.values())
 
 
+IDLE = "idle"
+
+
+@dataclass
+class Frame:
+    """A flow waiting beneath another (onboarding under a check-in, a session under a crisis
+    reply): its name, its machine state and its model's data, as the flow's model dumped it."""
+
+    flow: str
+    state: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class Conversation:
-    """The persisted place of a patient in a flow; written with every transition.
+    """The persisted place of a patient in their flows; written with every transition.
 
-    `seq` grows with every question asked: buttons carry it, so a press on an old message
-    is recognised as stale instead of answering the wrong question. `suspended` holds one
-    interrupted flow (e.g. onboarding paused by /checkin) to return to afterwards.
+    `flow`/`state`/`data` are the running flow (`idle` when none); `data` is what the
+    flow's model dumped (typed and versioned, see `state_machines.model`). `stack` holds the
+    flows it interrupted, innermost last: when the running flow finishes, the last one
+    resumes. `seq` grows with every question asked: buttons carry it, so a press on an old
+    message is recognised as stale instead of answering the wrong question.
     """
 
-    flow: str = "idle"
-    state: str = "idle"
+    flow: str = IDLE
+    state: str = IDLE
     data: dict[str, Any] = field(default_factory=dict)
     seq: int = 0
-    suspended: dict[str, Any] | None = None
+    stack: list[Frame] = field(default_factory=list)
+
+    @property
+    def idle(self) -> bool:
+        return self.flow == IDLE
 
 
 @dataclass

@@ -3,28 +3,53 @@
 Order matters and is deliberate:
 1. every free text is screened for risk language first, whatever flow is running;
 2. /sos and the crisis buttons work in every state, before consent too;
-3. before consent only /start, /help and /sos do anything;
-4. a button carries its question's number: a stale or forged one changes nothing.
+3. before consent, anything else (a greeting, a command, a sticker, an old button) shows
+   the consent — except /help and /start, which answer;
+4. a button carries its question's number: a stale or forged one changes nothing;
+5. typed text goes to the running flow's question if it takes typed answers; anything no
+   open question accepts goes to `on_unmatched_text`, the one place that decides what
+   free text means (the hook for understanding intents).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from dialogs import commands, consent, safety
+from dialogs import commands, consent, safety, stack
+from dialogs.base import FlowDialog, UnreadableFlow
 from dialogs.context import CONVERSATION, MENU, DialogContext, DialogDeps
 from dialogs.events import MAX_TEXT_LENGTH, Command, Event, Press, Text, Unsupported
-from dialogs.flows import dialog_for
 from dialogs.screens import say
 from dialogs.state import Outcome, PatientState
-from state_machines.journey import JourneyModel, JourneyState
+from state_machines.journey import consented
 
 ALWAYS = {"sos", "help", "start", "safetyplan"}
+# How many unreadable stored flows one update may drop (the stack is never deeper).
+MAX_UNREADABLE = stack.MAX_DEPTH + 1
 
 
 def handle(state: PatientState, event: Event, deps: DialogDeps) -> Outcome:
     ctx = DialogContext(state=state, outcome=Outcome(), deps=deps)
-    if isinstance(event, Text):
+    step: Event | None = event
+    for _ in range(MAX_UNREADABLE):
+        try:
+            _dispatch(ctx, step)
+            break
+        except UnreadableFlow as error:
+            # A stored place that no longer loads is dropped, said, and the next flow down
+            # asked again; escalations and records already in the outcome stay.
+            ctx.audit("conversation.unreadable", flow=error.flow.value, reason=error.reason[:200])
+            stack.drop(ctx)
+            ctx.show(say("common.stale_button"))
+            step = None
+    return ctx.outcome
+
+
+def _dispatch(ctx: DialogContext, event: Event | None) -> None:
+    if event is None:
+        _reask(ctx)
+    elif isinstance(event, Text):
         _on_text(ctx, event.text)
     elif isinstance(event, Command):
         _on_command(ctx, event)
@@ -32,8 +57,10 @@ def handle(state: PatientState, event: Event, deps: DialogDeps) -> Outcome:
         _on_press(ctx, event.data)
     elif isinstance(event, Unsupported) and not (event.text and _screen(ctx, event.text)):
         ctx.show(say("common.unsupported", kind=event.kind))
-        _reask(ctx)
-    return ctx.outcome
+        if _consented(ctx):
+            _reask(ctx)
+        else:
+            consent.ask_consent(ctx)
 
 
 def handle_group_risk(state: PatientState, text: str, deps: DialogDeps) -> Outcome:
@@ -45,23 +72,22 @@ def handle_group_risk(state: PatientState, text: str, deps: DialogDeps) -> Outco
 
 
 def _consented(ctx: DialogContext) -> bool:
-    return JourneyModel(JourneyState(ctx.state.patient.journey)).consented
+    return consented(ctx.state.patient.journey)
 
 
 def _screen(ctx: DialogContext, text: str) -> bool:
     """Risk language anywhere starts the safety protocol; True when it did."""
     finding = ctx.deps.risk.screen(text[:10_000], ctx.language)
     if finding.flagged:
+        current = ctx.current
+        if current is not None and current.keeps_risk_text and len(text) <= MAX_TEXT_LENGTH:
+            current.keep_risk_text(ctx, text.strip())  # e.g. a safety plan's warning sign
         safety.crisis(ctx, safety.risk_language_trigger(finding, text))
     return finding.flagged
 
 
 def _on_text(ctx: DialogContext, text: str) -> None:
     if _screen(ctx, text):
-        handler = dialog_for(ctx.state.conversation.flow)
-        keeps = handler is not None and getattr(handler, "keeps_risk_text", False)
-        if handler is not None and keeps and len(text) <= MAX_TEXT_LENGTH:
-            handler.on_text(ctx, text.strip())  # e.g. a safety plan's warning sign is kept
         return
     if len(text) > MAX_TEXT_LENGTH:
         ctx.show(say("common.too_long", limit=MAX_TEXT_LENGTH))
@@ -70,12 +96,25 @@ def _on_text(ctx: DialogContext, text: str) -> None:
     if not _consented(ctx):
         consent.ask_consent(ctx)
         return
-    handler = dialog_for(ctx.state.conversation.flow)
-    if handler is None:
-        ctx.show(say("common.idle_text"))
-        commands.show_help(ctx)
+    current = _step_aside(ctx)
+    if current is not None and current.on_text(ctx, text.strip()):
         return
-    handler.on_text(ctx, text.strip())
+    on_unmatched_text(ctx, text.strip())
+
+
+def on_unmatched_text(ctx: DialogContext, text: str) -> None:
+    """Typed text that no open question accepts: the one place that decides what it means.
+
+    Today: inside a flow, a kind "please use the buttons" and the question again; when
+    idle, what Stride can do. An intent table (text → `ctx.start(Flow.X)`) hooks in here.
+    """
+    current = ctx.current
+    if current is not None:
+        ctx.show(say("common.use_buttons"))
+        current.ask(ctx, fresh=False)
+        return
+    ctx.show(say("common.idle_text"))
+    commands.show_help(ctx)
 
 
 def _on_command(ctx: DialogContext, command: Command) -> None:
@@ -96,27 +135,38 @@ def _on_command(ctx: DialogContext, command: Command) -> None:
 
 def _on_press(ctx: DialogContext, data: str) -> None:
     namespace, _, rest = data.partition(":")
-    if namespace == MENU:
-        if not commands.on_menu(ctx, rest):
-            ctx.show(say("common.button_unknown"))
+    if namespace == MENU and commands.on_menu(ctx, rest):
+        return
+    if not _consented(ctx):
+        consent.ask_consent(ctx)  # a button from an old chat, before consent
         return
     if namespace != CONVERSATION:
         ctx.show(say("common.button_unknown"))
         return
     seq_text, _, value = rest.partition(":")
-    conversation = ctx.state.conversation
-    if not seq_text.isdigit() or int(seq_text) != conversation.seq:
+    current = ctx.current
+    if not seq_text.isdigit() or int(seq_text) != ctx.state.conversation.seq or current is None:
         ctx.show(say("common.stale_button"))
         _reask(ctx)
         return
-    handler = dialog_for(conversation.flow)
-    if handler is None:
+    current = _step_aside(ctx)
+    if current is None:
         ctx.show(say("common.stale_button"))
         return
-    handler.on_press(ctx, value)
+    current.on_press(ctx, value)
+
+
+def _step_aside(ctx: DialogContext) -> FlowDialog[Any] | None:
+    """A flow that steps aside (the crisis question) leaves when the patient moves on."""
+    current = ctx.current
+    if current is not None and current.steps_aside:
+        current.abandon(ctx)
+        stack.drop(ctx)
+        current = ctx.current
+    return current
 
 
 def _reask(ctx: DialogContext) -> None:
-    handler = dialog_for(ctx.state.conversation.flow)
-    if handler is not None:
-        handler.ask(ctx, fresh=False)
+    current = ctx.current
+    if current is not None:
+        current.ask(ctx, fresh=False)

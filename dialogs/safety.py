@@ -12,12 +12,9 @@ from typing import Any
 
 from content.clinical.risk import RiskFinding
 from dialogs.context import DialogContext, menu
+from dialogs.flow import Flow
 from dialogs.records import EscalationRequest, EscalationTrigger, Priority
 from dialogs.screens import Line, say
-
-# Patient answers to the crisis buttons, recorded for the supervisor.
-SAFE_NOW = "safe_now"
-NEEDS_HELP_NOW = "needs_help_now"
 
 SAFETY_PLAN_SECTIONS = (
     "warning_signs",
@@ -46,14 +43,19 @@ def risk_language_trigger(
 
 
 def crisis(ctx: DialogContext, trigger: CrisisTrigger) -> None:
-    """Escalate durably and reply at once; no quiet hours or pause ever apply here."""
+    """Escalate durably and reply at once (the crisis flow, over whatever was running); no
+    quiet hours or pause ever apply here."""
+    ctx.start(Flow.CRISIS, trigger=trigger.trigger, details=trigger.details)
+
+
+def escalate(ctx: DialogContext, trigger: CrisisTrigger) -> None:
+    """The urgent escalation, stored in the same transaction as the answer that raised it."""
     ctx.outcome.escalations.append(
         EscalationRequest(
             trigger=trigger.trigger, priority=Priority.URGENT, details=dict(trigger.details)
         )
     )
     ctx.audit("safety.triggered", trigger=trigger.trigger.value)
-    crisis_reply(ctx, trigger.trigger)
 
 
 def crisis_reply(ctx: DialogContext, trigger: EscalationTrigger) -> None:
@@ -120,23 +122,6 @@ def plan_lines(ctx: DialogContext) -> list[Line]:
 
 def sos(ctx: DialogContext, _args: str = "") -> None:
     crisis(ctx, CrisisTrigger(EscalationTrigger.SOS))
-
-
-def on_menu(ctx: DialogContext, value: str) -> bool:
-    """The crisis buttons: they work whatever the conversation is doing."""
-    if value == "safe":
-        ctx.outcome.responses.append(SAFE_NOW)
-        ctx.audit("safety.patient_response", response=SAFE_NOW)
-        ctx.show(say("safety.thanks_safe"), say("safety.team_still_in_touch"))
-        return True
-    if value == "help":
-        ctx.outcome.responses.append(NEEDS_HELP_NOW)
-        crisis(ctx, CrisisTrigger(EscalationTrigger.SOS, {"button": "needs_help_now"}))
-        return True
-    if value == "plan":
-        show_plan(ctx)
-        return True
-    return False
 
 
 def show_plan(ctx: DialogContext) -> None:

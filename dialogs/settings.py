@@ -1,88 +1,103 @@
-"""/settings: change training days, time, timezone, language and group sharing."""
+"""/settings: change training days, time, timezone, language and group sharing.
+
+A menu; each setting is edited by the same declared question onboarding uses, and every
+change goes back to the menu. The settings machine's table says which moves exist.
+"""
 
 from __future__ import annotations
 
-from dialogs import flows, questions
-from dialogs.context import DialogContext
-from dialogs.flows import BaseFlow
-from dialogs.screens import say
+from typing import Any
 
-FLOW = "settings"
+from dialogs import questions
+from dialogs.base import FlowDialog, Option, Question
+from dialogs.context import DialogContext
+from dialogs.flow import Flow
+from dialogs.screens import say
+from state_machines.settings import SETTINGS, SettingsModel, SettingsState
+
 EDITABLE = ("days", "time", "timezone")
 TOGGLES = ("share_name_in_groups", "celebrate_in_groups")
 
 
-class SettingsDialog(BaseFlow):
-    name = FLOW
+class SettingsDialog(FlowDialog[SettingsModel]):
+    flow = Flow.SETTINGS
+    table = SETTINGS
+    model_type = SettingsModel
 
-    def ask(self, ctx: DialogContext, *, fresh: bool = True) -> None:
-        state = ctx.state.conversation.state
-        if state in questions.QUESTIONS:
-            questions.ask(ctx, questions.QUESTIONS[state], fresh=fresh)
-            return
-        if fresh:
-            ctx.new_question()
+    def begin(self, ctx: DialogContext, **kwargs: Any) -> SettingsModel:
+        return SettingsModel(SettingsState.MENU)
+
+    def restart(self, ctx: DialogContext, **kwargs: Any) -> None:
+        self.save(ctx, SettingsModel(SettingsState.MENU))
+        self.ask(ctx)
+
+    def question(self, ctx: DialogContext, model: SettingsModel) -> Question:
+        if model.state is not SettingsState.MENU:
+            spec = questions.QUESTIONS[model.state.value]
+            return questions.as_question(ctx, spec, model.selected, "save")
         profile = ctx.state.profile
-        rows = [[ctx.button(f"edit:{q}", f"settings.button.{q}")] for q in EDITABLE]
+        options = [Option(f"edit:{q}", f"edit_{q}", key=f"settings.button.{q}") for q in EDITABLE]
         other = "es" if ctx.language == "en" else "en"
-        rows.append([ctx.button(f"lang:{other}", f"language.switch_to.{other}")])
+        if other in ctx.texts.languages:
+            options.append(
+                Option(
+                    f"lang:{other}",
+                    "switch",
+                    key=f"language.switch_to.{other}",
+                    effect=_language(other),
+                )
+            )
         for toggle in TOGGLES:
             on = bool(getattr(profile, toggle))
-            rows.append(
-                [
-                    ctx.button(
-                        f"toggle:{toggle}",
-                        f"settings.button.{toggle}",
-                        state=ctx.texts.get(ctx.language, "common.on" if on else "common.off"),
-                    )
-                ]
+            options.append(
+                Option(
+                    f"toggle:{toggle}",
+                    "switch",
+                    key=f"settings.button.{toggle}",
+                    params={
+                        "state": ctx.texts.get(ctx.language, "common.on" if on else "common.off")
+                    },
+                    effect=_toggle(toggle),
+                )
             )
-        rows.append([ctx.button("close", "settings.button.close")])
-        ctx.show(
-            say(
-                "settings.menu",
-                days=_days(ctx),
-                time=profile.preferred_time or "—",
-                timezone=ctx.state.patient.timezone,
-            ),
-            rows=rows,
+        options.append(Option("close", "close", key="settings.button.close"))
+        menu = say(
+            "settings.menu",
+            days=_days(ctx),
+            time=profile.preferred_time or "—",
+            timezone=ctx.state.patient.timezone,
         )
+        return Question([menu], options)
 
-    def on_press(self, ctx: DialogContext, value: str) -> None:
-        state = ctx.state.conversation.state
-        if state in questions.QUESTIONS:
-            if questions.on_press(ctx, questions.QUESTIONS[state], value):
-                self._saved(ctx)
-            return
-        kind, _, argument = value.partition(":")
-        if kind == "edit" and argument in EDITABLE:
-            ctx.state.conversation.state = argument
-            self.ask(ctx)
-        elif kind == "lang" and argument in ctx.texts.languages:
-            ctx.state.patient.language = argument
-            self._saved(ctx)
-        elif kind == "toggle" and argument in TOGGLES:
-            setattr(ctx.state.profile, argument, not getattr(ctx.state.profile, argument))
-            self._saved(ctx)
-        elif kind == "close":
-            flows.finish(ctx)
+    def after(self, ctx: DialogContext, model: SettingsModel, option: Option) -> None:
+        if option.edit:
+            self.ask(ctx, fresh=False, edit=True)
+        elif model.state is SettingsState.CLOSED:
             ctx.show(say("settings.closed"))
-        else:
-            super().on_press(ctx, value)
+            ctx.finish()
+        elif model.state is SettingsState.MENU:
+            ctx.audit("settings.changed")
+            ctx.show(say("settings.saved"))
+            self.ask(ctx)
+        else:  # a setting opened for editing: its choices start from the current ones
+            spec = questions.QUESTIONS[model.state.value]
+            model.selected = questions.initial_selection(ctx, spec)
+            self.save(ctx, model)
+            self.ask(ctx)
 
-    def on_text(self, ctx: DialogContext, text: str) -> None:
-        state = ctx.state.conversation.state
-        if state in questions.QUESTIONS:
-            if questions.on_text(ctx, questions.QUESTIONS[state], text):
-                self._saved(ctx)
-            return
-        super().on_text(ctx, text)
 
-    def _saved(self, ctx: DialogContext) -> None:
-        ctx.audit("settings.changed")
-        ctx.state.conversation.state = "menu"
-        ctx.show(say("settings.saved"))
-        self.ask(ctx)
+def _language(language: str) -> Any:
+    def switch(ctx: DialogContext, model: SettingsModel) -> None:
+        ctx.state.patient.language = language
+
+    return switch
+
+
+def _toggle(name: str) -> Any:
+    def switch(ctx: DialogContext, model: SettingsModel) -> None:
+        setattr(ctx.state.profile, name, not getattr(ctx.state.profile, name))
+
+    return switch
 
 
 def _days(ctx: DialogContext) -> str:
@@ -93,9 +108,4 @@ def _days(ctx: DialogContext) -> str:
 
 
 def command(ctx: DialogContext, _args: str = "") -> None:
-    flows.enter(ctx, FLOW, "menu", {})
-    SETTINGS_DIALOG.ask(ctx)
-
-
-SETTINGS_DIALOG = SettingsDialog()
-flows.register(SETTINGS_DIALOG)
+    ctx.start(Flow.SETTINGS)

@@ -1,11 +1,12 @@
-"""Today's session (/today) and a session outside the plan (/log).
+"""Today's session (/today) and a session outside the plan (/log), as one flow.
 
 /today shows the prescribed session as a card: what, how long, how hard (a heart-rate range
 with its %HRR, or the effort and talk test when pacing is by feel), examples from the
 patient's preferences, warm-up and cool-down, with Done / Did part of it / Can't today.
 Done or partial asks minutes → effort → mood before → mood after, then stores one
 `SessionRecord`, celebrates, and tells the patient in one sentence if their phase changed.
-Can't today stores a skipped record and opens the barrier conversation.
+Can't today stores a skipped record and opens the barrier conversation in its place.
+While paused, /today says so (and how to resume) instead of showing a session.
 
 Effort is stored in `SessionRecord.exertion` as a number on Borg's 6–20 scale, at the scale's
 own verbal anchors, so it can be read against the prescription's RPE range: Easy = 11
@@ -18,139 +19,59 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from content.clinical.prescription import Prescription
-from content.clinical.prescription_text import span
-from content.clinical.progression import ProgressionDecision
 from content.clinical.weekly_plan import PlannedSession
-from dialogs import barrier, flows, programme
-from dialogs.context import DialogContext, menu, rows_of
-from dialogs.flows import BaseFlow
+from dialogs import programme
+from dialogs.base import FlowDialog, Option, Question
+from dialogs.context import DialogContext, menu
+from dialogs.flow import Flow
 from dialogs.records import SessionRecord, SessionStatus
 from dialogs.screens import Line, say
-from state_machines.engine import InvalidTransition
+from dialogs.session_card import (
+    EFFORT_RPE,
+    MINUTE_CHOICES,
+    MINUTES_RANGE,
+    MOOD_RANGE,
+    MOOD_ROW,
+    decision_line,
+    intensity_lines,
+    modality_name,
+    next_session_line,
+    not_ready,
+    template_lines,
+    week_line,
+    whole_number,
+)
+from state_machines.journey import JourneyState
 from state_machines.session import SESSION, SessionModel, SessionState
 
-FLOW = "session"
-
-# Borg 6–20 anchors for the four effort buttons (see the module docstring).
-EFFORT_RPE: dict[str, int] = {"easy": 11, "right": 13, "hard": 15, "very_hard": 17}
-# Quick answers and the accepted range for minutes: input validation and presentation, not
-# clinical numbers (a session above five hours is a typing slip).
-MINUTE_CHOICES = (10, 20, 30, 45, 60)
-MINUTES_RANGE = (1, 300)
-# Mood is rated 0 (very low) to 10 (very good), the same scale as /mood.
-MOOD_RANGE = (0, 10)
-MOOD_ROW = 6
+__all__ = ["EFFORT_RPE", "MOOD_RANGE", "MOOD_ROW", "SessionDialog", "log", "today", "whole_number"]
 
 S = SessionState
 
 
-def whole_number(text: str, digits: int = 4) -> int | None:
-    """A short run of ASCII digits as a number; anything else (including "²" or "½") is None."""
-    cleaned = text.strip()
-    if cleaned.isascii() and cleaned.isdigit() and len(cleaned) <= digits:
-        return int(cleaned)
-    return None
+class SessionDialog(FlowDialog[SessionModel]):
+    flow = Flow.SESSION
+    table = SESSION
+    model_type = SessionModel
+    hands_over = frozenset({Flow.BARRIER})
 
-
-def modality_name(ctx: DialogContext, modality: str) -> str:
-    return programme.modality_name(ctx.content, ctx.language, modality)
-
-
-def day_name(ctx: DialogContext, day: dt.date) -> str:
-    return programme.day_name(ctx.language, day)
-
-
-def intensity_lines(ctx: DialogContext, prescription: Prescription, modality: str) -> list[Line]:
-    """Heart-rate range for steady heart-rate work; otherwise the effort and talk test."""
-    catalogue = ctx.content.modalities
-    rpe = prescription.rpe
-    exertion = say(
-        prescription.exertion_key,
-        rpe=str(rpe.low) if rpe.low == rpe.high else f"{rpe.low}–{rpe.high}",
-    )
-    steady = catalogue.modality(modality).intensity == "heart_rate" and modality != catalogue.hiit
-    bpm = prescription.target_bpm
-    if steady and bpm is not None:
-        return [
-            say(
-                "today.target_hr",
-                bpm_low=bpm.low,
-                bpm_high=bpm.high,
-                percent=span(prescription.hrr_percent),
-            ),
-            exertion,
-        ]
-    if steady:
-        return [say("today.by_feel"), exertion]
-    return [exertion]
-
-
-def template_lines(ctx: DialogContext, modality: str) -> list[Line]:
-    template = ctx.content.modalities.modality(modality).template
-    text = ctx.texts.get
-    return [
-        say(
-            "today.warm_up",
-            minutes=template.warm_up_minutes,
-            text=text(ctx.language, template.warm_up_key),
-        ),
-        say("today.main", text=text(ctx.language, template.main_key)),
-        say(
-            "today.cool_down",
-            minutes=template.cool_down_minutes,
-            text=text(ctx.language, template.cool_down_key),
-        ),
-    ]
-
-
-def next_session_line(ctx: DialogContext) -> Line | None:
-    upcoming = programme.next_session(ctx.state, ctx.content, ctx.state.today)
-    if upcoming is None:
-        return None
-    return say(
-        "today.next_session",
-        day=day_name(ctx, upcoming.date),
-        time=upcoming.time.strftime("%H:%M"),
-        modality=modality_name(ctx, upcoming.modality),
-        minutes=upcoming.minutes,
-    )
-
-
-def week_line(ctx: DialogContext) -> Line:
-    """Minutes moved this calendar week against the week's planned minutes."""
-    state, content = ctx.state, ctx.content
-    first = programme.week_start(state.today)
-    done = programme.minutes_between(state.sessions, first, first + dt.timedelta(days=6))
-    target = sum(s.minutes for s in programme.planned_sessions(state, content, state.today))
-    if target and done >= target:
-        return say("today.week_met", minutes=done, target=target)
-    return say("today.week_progress", minutes=done, target=target)
-
-
-def decision_line(
-    ctx: DialogContext, before: int, decision: ProgressionDecision | None
-) -> Line | None:
-    """One sentence when the phase moved (or repeats), with the numbers behind it."""
-    if decision is None or not programme.phase_changed(before, decision):
-        return None
-    return say(decision.reason_key, **decision.params, phase=decision.phase_id or "")
-
-
-def not_ready(ctx: DialogContext) -> None:
-    ctx.show(say("today.not_ready"))
-
-
-class SessionDialog(BaseFlow):
-    name = FLOW
-
-    # --- entry points -------------------------------------------------------------------
-
-    def offer(self, ctx: DialogContext) -> None:
-        state, content = ctx.state, ctx.content
-        if not programme.has_programme(state):
+    def begin(self, ctx: DialogContext, **kwargs: Any) -> SessionModel | None:
+        if not programme.has_programme(ctx.state):
             not_ready(ctx)
-            return
+            return None
+        if kwargs.get("log"):
+            return SessionModel(S.ASK_ACTIVITY, planned=False, day=ctx.state.today.isoformat())
+        return self._offer(ctx)
+
+    def _offer(self, ctx: DialogContext) -> SessionModel | None:
+        state, content = ctx.state, ctx.content
+        if state.patient.journey is JourneyState.PAUSED:
+            until = state.patient.paused_until
+            ctx.show(
+                say("flow.today_paused", until=until.isoformat() if until else "—"),
+                rows=[[menu("cmd:resume", "flow.button.resume")]],
+            )
+            return None
         planned = programme.planned_session(state, content, state.today)
         if planned is None:
             lines = [say("today.rest_day")]
@@ -159,7 +80,7 @@ class SessionDialog(BaseFlow):
                 lines.append(upcoming)
             lines.append(say("today.rest_day_log"))
             ctx.show(*lines, rows=[[menu("cmd:log", "today.button.log")]])
-            return
+            return None
         already = programme.best_of_day([r for r in state.sessions if r.planned], state.today)
         if already is not None and already.status in (SessionStatus.DONE, SessionStatus.PARTIAL):
             lines = [say("today.already_done", minutes=already.minutes or 0), week_line(ctx)]
@@ -167,102 +88,83 @@ class SessionDialog(BaseFlow):
             if upcoming is not None:
                 lines.append(upcoming)
             ctx.show(*lines, rows=[[menu("cmd:log", "today.button.log")]])
-            return
-        self._leave_running(ctx)
-        flows.enter(
-            ctx,
-            FLOW,
-            S.OFFERED.value,
-            {
-                "planned": True,
-                "day": state.today.isoformat(),
-                "modality": planned.modality,
-                "planned_minutes": planned.minutes,
-                "status": None,
-                "answers": {},
-            },
-        )
-        self.ask(ctx)
-
-    def log(self, ctx: DialogContext) -> None:
-        if not programme.has_programme(ctx.state):
-            not_ready(ctx)
-            return
-        self._leave_running(ctx)
-        flows.enter(
-            ctx,
-            FLOW,
-            S.ASK_ACTIVITY.value,
-            {
-                "planned": False,
-                "day": ctx.state.today.isoformat(),
-                "status": None,
-                "answers": {},
-            },
-        )
-        self.ask(ctx)
-
-    def _leave_running(self, ctx: DialogContext) -> None:
-        """Starting again over a running session keeps what it already has (see abandon)."""
-        if ctx.state.conversation.flow == FLOW:
-            self.abandon(ctx)
-
-    # --- the conversation ---------------------------------------------------------------
-
-    def _model(self, ctx: DialogContext) -> SessionModel:
-        data = ctx.conversation_data
+            return None
         return SessionModel(
-            state=SessionState(ctx.state.conversation.state),
-            planned=bool(data.get("planned")),
-            status=data.get("status"),
-            answers=dict(data.get("answers", {})),
+            S.OFFERED,
+            planned=True,
+            day=state.today.isoformat(),
+            modality=planned.modality,
+            planned_minutes=planned.minutes,
         )
 
-    def _save(self, ctx: DialogContext, model: SessionModel) -> None:
-        ctx.state.conversation.state = model.state.value
-        ctx.conversation_data.update({"status": model.status, "answers": dict(model.answers)})
-
-    def ask(self, ctx: DialogContext, *, fresh: bool = True) -> None:
-        if fresh:
-            ctx.new_question()
-        state = SessionState(ctx.state.conversation.state)
-        data = ctx.conversation_data
-        if state is S.OFFERED:
-            self._card(ctx)
-        elif state is S.ASK_ACTIVITY:
-            ctx.show(say("log.ask_activity"), rows=rows_of(self._activity_buttons(ctx), 2))
-        elif state is S.ASK_MINUTES:
-            key = (
-                "today.ask_minutes_partial"
-                if data.get("status") == "partial"
-                else "today.ask_minutes"
-            )
-            buttons = [
-                ctx.button(f"min{m}", "today.button.minutes", minutes=m) for m in MINUTE_CHOICES
-            ]
-            ctx.show(say(key), say("today.minutes_hint"), rows=[buttons])
-        elif state is S.ASK_EXERTION:
-            ctx.show(
-                say("today.ask_effort"),
-                rows=[
-                    [ctx.button(f"eff_{name}", f"today.button.effort.{name}")]
-                    for name in EFFORT_RPE
+    def question(self, ctx: DialogContext, model: SessionModel) -> Question:
+        if model.state is S.OFFERED:
+            return Question(
+                self._card(ctx, model),
+                [
+                    Option("done", "done", key="today.button.done"),
+                    Option("partial", "partial", key="today.button.partial"),
+                    Option("cant", "cant", key="today.button.cant"),
                 ],
             )
-        elif state in (S.ASK_MOOD_BEFORE, S.ASK_MOOD_AFTER):
-            key = "today.ask_mood_before" if state is S.ASK_MOOD_BEFORE else "today.ask_mood_after"
-            ctx.show(say(key), say("today.mood_scale"), rows=self._mood_buttons(ctx))
+        if model.state is S.ASK_ACTIVITY:
+            return Question([say("log.ask_activity")], self._activities(ctx), columns=2)
+        if model.state is S.ASK_MINUTES:
+            key = "today.ask_minutes_partial" if model.status == "partial" else "today.ask_minutes"
+            return Question(
+                [say(key), say("today.minutes_hint")],
+                [
+                    Option(
+                        f"min{m}",
+                        "give_minutes",
+                        key="today.button.minutes",
+                        params={"minutes": m},
+                        args={"value": m},
+                    )
+                    for m in MINUTE_CHOICES
+                ],
+                columns=len(MINUTE_CHOICES),
+                text=_number(MINUTES_RANGE, "give_minutes", "today.minutes_range"),
+            )
+        if model.state is S.ASK_EXERTION:
+            return Question(
+                [say("today.ask_effort")],
+                [
+                    Option(
+                        f"eff_{name}",
+                        "give_exertion",
+                        key=f"today.button.effort.{name}",
+                        args={"value": rpe},
+                    )
+                    for name, rpe in EFFORT_RPE.items()
+                ],
+            )
+        before = model.state is S.ASK_MOOD_BEFORE
+        trigger = "give_mood_before" if before else "give_mood_after"
+        low, high = MOOD_RANGE
+        return Question(
+            [
+                say("today.ask_mood_before" if before else "today.ask_mood_after"),
+                say("today.mood_scale"),
+            ],
+            [
+                Option(f"mood{n}", trigger, literal=str(n), args={"value": n})
+                for n in range(low, high + 1)
+            ],
+            columns=MOOD_ROW,
+            text=_number(MOOD_RANGE, trigger, "today.mood_range"),
+        )
 
-    def _card(self, ctx: DialogContext) -> None:
+    def _card(self, ctx: DialogContext, model: SessionModel) -> list[Line]:
         state, content = ctx.state, ctx.content
-        day = dt.date.fromisoformat(str(ctx.conversation_data["day"]))
+        day = dt.date.fromisoformat(model.day)
         planned = programme.planned_session(state, content, day)
         if planned is None:  # the plan changed since the offer: fall back to what was offered
             planned = PlannedSession(
                 date=day,
                 time=programme.session_time(state, content),
-                modality=str(ctx.conversation_data["modality"]),
-                minutes=int(ctx.conversation_data["planned_minutes"]),
+                modality=str(model.modality),
+                minutes=int(model.planned_minutes or 0),
                 activities=(),
             )
         prescription = programme.prescription_on(state, content, day)
@@ -282,86 +184,21 @@ class SessionDialog(BaseFlow):
         if examples:
             lines.append(say("today.examples", activities=examples))
         lines += template_lines(ctx, planned.modality)
-        ctx.show(
-            *lines,
-            rows=[
-                [ctx.button("done", "today.button.done")],
-                [ctx.button("partial", "today.button.partial")],
-                [ctx.button("cant", "today.button.cant")],
-            ],
-        )
+        return lines
 
-    def _activity_buttons(self, ctx: DialogContext) -> list[Any]:
+    def _activities(self, ctx: DialogContext) -> list[Option]:
         preferred = ctx.state.profile.preferred_modalities
         modalities = sorted(ctx.content.modalities.modalities, key=lambda m: m.id not in preferred)
-        return [ctx.button(f"mod_{m.id}", m.name_key) for m in modalities]
+        return [
+            Option(f"mod_{m.id}", "give_activity", key=m.name_key, args={"value": m.id})
+            for m in modalities
+        ]
 
-    def _mood_buttons(self, ctx: DialogContext) -> list[list[Any]]:
-        low, high = MOOD_RANGE
-        buttons = [ctx.button(f"mood{n}", literal=str(n)) for n in range(low, high + 1)]
-        return rows_of(buttons, MOOD_ROW)
-
-    def on_press(self, ctx: DialogContext, value: str) -> None:
-        model = self._model(ctx)
-        try:
-            self._fire_press(ctx, model, value)
-        except InvalidTransition:
-            ctx.show(say("common.button_unknown"))
-            self.ask(ctx, fresh=False)
-            return
-        self._after(ctx, model)
-
-    def _fire_press(self, ctx: DialogContext, model: SessionModel, value: str) -> None:
-        known = {m.id for m in ctx.content.modalities.modalities}
-        if value in ("done", "partial", "cant"):
-            SESSION.fire(model, value)
-        elif value.startswith("mod_") and value[4:] in known:
-            SESSION.fire(model, "give_activity", value=value[4:])
-        elif value.startswith("min") and whole_number(value[3:]) in MINUTE_CHOICES:
-            SESSION.fire(model, "give_minutes", value=int(value[3:]))
-        elif value.startswith("eff_") and value[4:] in EFFORT_RPE:
-            SESSION.fire(model, "give_exertion", value=EFFORT_RPE[value[4:]])
-        elif value.startswith("mood") and (score := whole_number(value[4:])) is not None:
-            self._fire_mood(model, score)
-        else:
-            raise InvalidTransition(value)
-
-    def _fire_mood(self, model: SessionModel, score: int) -> None:
-        low, high = MOOD_RANGE
-        if not low <= score <= high:
-            raise InvalidTransition(str(score))
-        trigger = "give_mood_before" if model.state is S.ASK_MOOD_BEFORE else "give_mood_after"
-        SESSION.fire(model, trigger, value=score)
-
-    def on_text(self, ctx: DialogContext, text: str) -> None:
-        state = SessionState(ctx.state.conversation.state)
-        if state is S.ASK_MINUTES:
-            self._typed_number(ctx, text, MINUTES_RANGE, "give_minutes", "today.minutes_range")
-        elif state in (S.ASK_MOOD_BEFORE, S.ASK_MOOD_AFTER):
-            trigger = "give_mood_before" if state is S.ASK_MOOD_BEFORE else "give_mood_after"
-            self._typed_number(ctx, text, MOOD_RANGE, trigger, "today.mood_range")
-        else:
-            super().on_text(ctx, text)
-
-    def _typed_number(
-        self, ctx: DialogContext, text: str, bounds: tuple[int, int], trigger: str, range_key: str
-    ) -> None:
-        low, high = bounds
-        number = whole_number(text)
-        if number is None or not low <= number <= high:
-            ctx.show(say(range_key, low=low, high=high))
-            self.ask(ctx, fresh=False)
-            return
-        model = self._model(ctx)
-        SESSION.fire(model, trigger, value=number)
-        self._after(ctx, model)
-
-    def _after(self, ctx: DialogContext, model: SessionModel) -> None:
-        self._save(ctx, model)
+    def after(self, ctx: DialogContext, model: SessionModel, option: Option) -> None:
         if model.state is S.LOGGED:
             self._logged(ctx, model)
         elif model.state is S.SKIPPED:
-            self._skipped(ctx)
+            self._skipped(ctx, model)
         else:
             self.ask(ctx)
 
@@ -369,10 +206,9 @@ class SessionDialog(BaseFlow):
 
     def _record(self, ctx: DialogContext, model: SessionModel, status: SessionStatus) -> None:
         """Store the session; a planned day's earlier record (a skip, a miss) is updated."""
-        data = ctx.conversation_data
-        day = dt.date.fromisoformat(str(data["day"]))
+        day = dt.date.fromisoformat(model.day)
         answers = model.answers
-        modality = answers.get("modality") or data.get("modality")
+        modality = answers.get("modality") or model.modality
         earlier = None
         if model.planned:
             earlier = next(
@@ -402,7 +238,6 @@ class SessionDialog(BaseFlow):
         self._record(ctx, model, status)
         before = ctx.state.profile.phase_id
         decision = programme.apply_progression(ctx.state, ctx.content)
-        flows.finish(ctx)
         minutes = int(model.answers["minutes"])
         if not model.planned:
             modality = str(model.answers["modality"])
@@ -416,23 +251,22 @@ class SessionDialog(BaseFlow):
         if changed is not None:
             lines.append(changed)
         ctx.show(*lines)
+        ctx.finish()
 
-    def _skipped(self, ctx: DialogContext) -> None:
-        model = self._model(ctx)
+    def _skipped(self, ctx: DialogContext, model: SessionModel) -> None:
         self._record(ctx, model, SessionStatus.SKIPPED)
         before = ctx.state.profile.phase_id
         decision = programme.apply_progression(ctx.state, ctx.content)
-        flows.finish(ctx)
         lines = [say("today.skipped")]
         changed = decision_line(ctx, before, decision)
         if changed is not None:
             lines.append(changed)
         ctx.show(*lines)
-        barrier.start(ctx)
+        ctx.finish(then=Flow.BARRIER)
 
     def abandon(self, ctx: DialogContext) -> None:
         """Leaving mid-way keeps what the patient told: minutes are enough for a record."""
-        model = self._model(ctx)
+        model = self.model(ctx)
         if "minutes" not in model.answers:
             return
         status = SessionStatus(model.status or SessionStatus.DONE.value)
@@ -440,15 +274,24 @@ class SessionDialog(BaseFlow):
         ctx.audit("session.abandoned", answered=sorted(model.answers))
 
 
-SESSION_DIALOG = SessionDialog()
-flows.register(SESSION_DIALOG)
+def _number(bounds: tuple[int, int], trigger: str, range_key: str) -> Any:
+    """A typed whole number within `bounds` answers `trigger`; else the range, kindly."""
+    low, high = bounds
+
+    def parse(text: str) -> Option | Line:
+        number = whole_number(text)
+        if number is None or not low <= number <= high:
+            return say(range_key, low=low, high=high)
+        return Option("typed", trigger, args={"value": number})
+
+    return parse
 
 
 def today(ctx: DialogContext, args: str = "") -> None:
     """/today: today's prescribed session, or the rest day and the next session."""
-    SESSION_DIALOG.offer(ctx)
+    ctx.start(Flow.SESSION)
 
 
 def log(ctx: DialogContext, args: str = "") -> None:
     """/log: a session outside the plan."""
-    SESSION_DIALOG.log(ctx)
+    ctx.start(Flow.SESSION, log=True)

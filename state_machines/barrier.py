@@ -8,7 +8,8 @@ from typing import Any
 
 from transitions import EventData
 
-from state_machines.engine import Flow, model_of
+from state_machines.engine import FlowTable, model_of
+from state_machines.model import Versioned
 
 
 class BarrierState(Enum):
@@ -20,22 +21,18 @@ class BarrierState(Enum):
 
 
 @dataclass
-class BarrierModel:
+class BarrierModel(Versioned):
+    """`script` is the catalogue script chosen; `short_activity` names the short session
+    offered on the way (for the plan's summary)."""
+
     state: BarrierState
     steps: int = 0
     step: int = 0
     barrier: str | None = None
     what: str | None = None
     when: str | None = None
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "steps": self.steps,
-            "step": self.step,
-            "barrier": self.barrier,
-            "what": self.what,
-            "when": self.when,
-        }
+    script: str | None = None
+    short_activity: str | None = None
 
 
 def more_steps(event: EventData) -> bool:
@@ -44,9 +41,11 @@ def more_steps(event: EventData) -> bool:
 
 
 def keep_barrier(event: EventData) -> None:
-    model_of(event, BarrierModel).barrier = event.kwargs["barrier"]
-    model_of(event, BarrierModel).steps = int(event.kwargs["steps"])
-    model_of(event, BarrierModel).step = 0
+    model = model_of(event, BarrierModel)
+    model.barrier = event.kwargs["barrier"]
+    model.script = event.kwargs["script"]
+    model.steps = int(event.kwargs["steps"])
+    model.step = 0
 
 
 def next_step(event: EventData) -> None:
@@ -78,4 +77,4 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "pick_when", "source": S.PLAN_WHEN, "dest": S.PLANNED, "before": [keep_when]},
 ]
 
-BARRIER = Flow("barrier", BarrierState, TRANSITIONS, S.CHOOSE)
+BARRIER = FlowTable("barrier", BarrierState, TRANSITIONS, S.CHOOSE)

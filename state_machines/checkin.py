@@ -12,7 +12,8 @@ from typing import Any
 
 from transitions import EventData
 
-from state_machines.engine import Flow, model_of
+from state_machines.engine import FlowTable, model_of
+from state_machines.model import TRANSIENT, Versioned
 
 
 class CheckinState(Enum):
@@ -23,27 +24,26 @@ class CheckinState(Enum):
 
 
 @dataclass
-class CheckinModel:
-    """Everything needed to resume a check-in exactly where it stopped."""
+class CheckinModel(Versioned):
+    """Everything needed to resume a check-in exactly where it stopped.
+
+    `kind` and `started_at` (ISO) describe the check-in for its record; the instrument's
+    item ids and safety rule are transient: rebuilt from content every update.
+    """
 
     state: CheckinState
-    item_ids: list[str]
-    safety_item: str | None
-    safety_threshold: int
+    item_ids: list[str] = field(default_factory=list, metadata=TRANSIENT)
+    safety_item: str | None = field(default=None, metadata=TRANSIENT)
+    safety_threshold: int = field(default=1, metadata=TRANSIENT)
     cursor: int = 0
     answers: dict[str, int] = field(default_factory=dict)
     difficulty: int | None = None
+    kind: str = "on_demand"
+    started_at: str = ""
 
     @property
     def current_item(self) -> str:
         return self.item_ids[self.cursor]
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "cursor": self.cursor,
-            "answers": dict(self.answers),
-            "difficulty": self.difficulty,
-        }
 
 
 def record_answer(event: EventData) -> None:
@@ -115,4 +115,4 @@ TRANSITIONS: list[dict[str, Any]] = [
     },
 ]
 
-CHECKIN = Flow("checkin", CheckinState, TRANSITIONS, S.ASKING)
+CHECKIN = FlowTable("checkin", CheckinState, TRANSITIONS, S.ASKING)

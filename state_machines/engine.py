@@ -32,7 +32,9 @@ class FlowModel(Protocol):
     state: Any
 
 
-class Flow:
+class FlowTable:
+    """One flow's transitions table, compiled once into a `transitions` machine."""
+
     def __init__(
         self,
         name: str,

@@ -7,15 +7,15 @@ nothing the patient does can move an escalation (CLINICAL_SPEC 7).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from transitions import EventData
 
-from state_machines.engine import Flow, model_of
+from state_machines.engine import FlowTable, model_of
 
 
-class EscalationState(Enum):
+class EscalationState(StrEnum):
     OPEN = "open"
     NOTIFIED = "notified"
     ACKNOWLEDGED = "acknowledged"
@@ -46,4 +46,4 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "resolve", "source": [S.OPEN, S.NOTIFIED, S.ACKNOWLEDGED], "dest": S.RESOLVED},
 ]
 
-ESCALATION = Flow("escalation", EscalationState, TRANSITIONS, S.OPEN)
+ESCALATION = FlowTable("escalation", EscalationState, TRANSITIONS, S.OPEN)

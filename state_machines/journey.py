@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
+from typing import Any
 
-from state_machines.engine import Flow
+from state_machines.engine import FlowTable
 
 
-class JourneyState(Enum):
+class JourneyState(StrEnum):
     NEW = "new"
     CONSENT = "consent"
     ONBOARDING = "onboarding"
@@ -18,7 +19,7 @@ class JourneyState(Enum):
 
 S = JourneyState
 
-TRANSITIONS = [
+TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "start", "source": [S.NEW, S.CONSENT], "dest": S.CONSENT},
     {"trigger": "agree", "source": S.CONSENT, "dest": S.ONBOARDING},
     {"trigger": "decline", "source": S.CONSENT, "dest": S.NEW},
@@ -27,7 +28,7 @@ TRANSITIONS = [
     {"trigger": "resume", "source": S.PAUSED, "dest": S.ACTIVE},
 ]
 
-JOURNEY = Flow("journey", JourneyState, TRANSITIONS, S.NEW)
+JOURNEY = FlowTable("journey", JourneyState, TRANSITIONS, S.NEW)
 
 
 @dataclass
@@ -36,4 +37,9 @@ class JourneyModel:
 
     @property
     def consented(self) -> bool:
-        return self.state not in (S.NEW, S.CONSENT)
+        return consented(self.state)
+
+
+def consented(state: JourneyState) -> bool:
+    """Past the consent screen: everything but NEW and CONSENT."""
+    return state not in (S.NEW, S.CONSENT)

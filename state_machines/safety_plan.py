@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from transitions import EventData
 
-from state_machines.engine import Flow, model_of
+from state_machines.engine import FlowTable, model_of
+from state_machines.model import TRANSIENT, Versioned
 
 
 class SafetyPlanState(Enum):
@@ -18,9 +19,9 @@ class SafetyPlanState(Enum):
 
 
 @dataclass
-class SafetyPlanModel:
+class SafetyPlanModel(Versioned):
     state: SafetyPlanState
-    sections: int
+    sections: int = field(default=0, metadata=TRANSIENT)
     section: int = 0
 
 
@@ -57,4 +58,4 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "next_section", "source": S.EDITING, "dest": S.SAVED},
 ]
 
-SAFETY_PLAN = Flow("safety_plan", SafetyPlanState, TRANSITIONS, S.SHOWING)
+SAFETY_PLAN = FlowTable("safety_plan", SafetyPlanState, TRANSITIONS, S.SHOWING)

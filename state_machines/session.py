@@ -8,7 +8,8 @@ from typing import Any
 
 from transitions import EventData
 
-from state_machines.engine import Flow, model_of
+from state_machines.engine import FlowTable, model_of
+from state_machines.model import Versioned
 
 
 class SessionState(Enum):
@@ -23,11 +24,17 @@ class SessionState(Enum):
 
 
 @dataclass
-class SessionModel:
+class SessionModel(Versioned):
+    """A session being logged: `day` (ISO) it counts for; for a planned one, the `modality`
+    and `planned_minutes` offered (the plan may change before the answers are in)."""
+
     state: SessionState
-    planned: bool
+    planned: bool = False
     status: str | None = None
     answers: dict[str, Any] = field(default_factory=dict)
+    day: str = ""
+    modality: str | None = None
+    planned_minutes: int | None = None
 
 
 def _set_status(status: str) -> Any:
@@ -101,4 +108,4 @@ TRANSITIONS: list[dict[str, Any]] = [
     },
 ]
 
-SESSION = Flow("session", SessionState, TRANSITIONS, S.OFFERED)
+SESSION = FlowTable("session", SessionState, TRANSITIONS, S.OFFERED)

@@ -34,15 +34,14 @@ from bot.sending import send_screens
 from bot.services import Services
 from bot.storage.nudges import StoredSlot
 from bot.storage.repository import Transaction
+from dialogs.digest import DigestFacts, digest_screen
 from dialogs.nudges import (
     DayLoad,
     Defer,
-    DigestFacts,
     Send,
     Skip,
     SlotStatus,
     decide,
-    digest_screen,
 )
 from dialogs.screens import Screen
 from dialogs.state import PatientState

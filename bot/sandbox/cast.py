@@ -2,7 +2,8 @@
 
 Why: a visitor should meet Stride as a patient in English or Spanish, see the supervisor's
 side of a crisis and a peer group without creating anyone. Patients added on the page are
-remembered by the database, so a restart (a fresh emulator) brings them back.
+remembered (name, language, role) in the sandbox's memory file, so a restart (a fresh
+emulator) brings them back as they were; patients only the database knows come back too.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bot.emulator import EmulatorClient
+from bot.sandbox.memory import Remembered, SandboxMemory
 from bot.storage.repository import Store
 
 LANGUAGES = ("en", "es")
@@ -43,6 +45,7 @@ def clean_name(name: object) -> str:
 @dataclass
 class Cast:
     client: EmulatorClient
+    memory: SandboxMemory | None = None
     patients: list[Person] = field(default_factory=lambda: list(PATIENTS))
     supervisor: Person = SUPERVISOR
     group_id: int = 0
@@ -59,7 +62,14 @@ class Cast:
         return {p.id for p in self.patients} | {self.supervisor.id, self.group_id}
 
     async def populate(self, store: Store, now: dt.datetime) -> None:
-        """Create everyone in a fresh emulator (and patients remembered by the database)."""
+        """Create everyone in a fresh emulator (and the patients added on earlier runs)."""
+        if self.memory is not None:
+            known = set(self.names)
+            self.patients.extend(
+                Person(p.id, p.name, p.language)
+                for p in self.memory.people
+                if p.role == "patient" and p.id not in known
+            )
         self.patients.extend(await remembered_patients(store, now, self.names.keys()))
         for person in (*self.patients, self.supervisor):
             await self._create(person)
@@ -72,6 +82,8 @@ class Cast:
         person = Person(max(p.id for p in self.patients) + 1, clean_name(name), str(language))
         await self._create(person)
         self.patients.append(person)
+        if self.memory is not None:
+            self.memory.remember(Remembered(person.id, person.name, person.language, "patient"))
         await self.client.chat_member(self.group_id, person.id, "add")
         return person
 

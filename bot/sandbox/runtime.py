@@ -31,6 +31,7 @@ from bot.emulator.core import DEFAULT_TOKEN
 from bot.sandbox.cast import Cast
 from bot.sandbox.clock_control import ClockControl
 from bot.sandbox.events import EventHub
+from bot.sandbox.memory import MEMORY_FILE, SandboxMemory
 from bot.sandbox.views import BOT_NAME, MESSAGE_EVENTS, page_message
 from bot.sandbox.web import SandboxContext, create_web_app
 from bot.services import Services
@@ -75,6 +76,7 @@ class Sandbox:
     clock: ShiftedClock
     cast: Cast
     application: Application
+    memory: SandboxMemory
     _stack: AsyncExitStack = field(repr=False)
 
     async def stop(self) -> None:
@@ -93,7 +95,10 @@ async def start_sandbox(
     database = (Path(directory) / DATABASE_FILE).resolve()
     database_url = f"sqlite+aiosqlite:///{database}"
     clock_file = Path(directory) / CLOCK_FILE
-    clock = ShiftedClock(saved_offset(clock_file) if database.exists() else dt.timedelta(0))
+    earlier_run = database.exists()
+    clock = ShiftedClock(saved_offset(clock_file) if earlier_run else dt.timedelta(0))
+    memory_file = Path(directory) / MEMORY_FILE
+    memory = SandboxMemory.load(memory_file) if earlier_run else SandboxMemory(memory_file)
     stack = AsyncExitStack()
     stack.callback(listener.close)
     try:
@@ -107,16 +112,23 @@ async def start_sandbox(
         client = EmulatorClient(emulator.url)
         stack.push_async_callback(client.close)
 
-        cast = Cast(client)
+        cast = Cast(client, memory)
         bot_settings = sandbox_settings(
             base, emulator.bot_api_base, database_url, cast.supervisor.id
         )
         services = Services.build(bot_settings, clock)
         await cast.populate(services.store, clock.now())
+        world = emulator.emulator.world
+        memory.restore_numbering(world)  # before the bot polls: no update id is reused
+        stack.callback(memory.note, world)
         application = build_application(bot_settings, clock, services)
         await _start_bot(application, stack)
 
-        hub = EventHub(client, lambda kind, data: _for_page(cast, kind, data))
+        def adapt(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+            memory.note(world)  # the numbering moved: remember it
+            return _for_page(cast, kind, data)
+
+        hub = EventHub(client, adapt)
         control = ClockControl(
             clock,
             application,
@@ -130,7 +142,7 @@ async def start_sandbox(
     except BaseException:
         await stack.aclose()
         raise
-    return Sandbox(url, emulator.url, database, clock, cast, application, stack)
+    return Sandbox(url, emulator.url, database, clock, cast, application, memory, stack)
 
 
 def reserve_port(port: int) -> socket.socket:

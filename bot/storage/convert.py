@@ -32,6 +32,7 @@ from dialogs.records import (
     Conversation,
     Escalation,
     EscalationTrigger,
+    Frame,
     Patient,
     Priority,
     Profile,
@@ -39,19 +40,23 @@ from dialogs.records import (
     SessionRecord,
     SessionStatus,
 )
+from state_machines.escalation import EscalationState
+from state_machines.journey import JourneyState
 
 # Set once at creation; `save` never rewrites them.
 _PATIENT_IMMUTABLE = frozenset({"id", "code", "telegram_id", "created_at"})
 
 
 def patient_from_row(row: PatientRow) -> Patient:
-    return Patient(**{f.name: getattr(row, f.name) for f in fields(Patient)})
+    values = {f.name: getattr(row, f.name) for f in fields(Patient)}
+    values["journey"] = JourneyState(values["journey"])
+    return Patient(**values)
 
 
 def apply_patient(row: PatientRow, patient: Patient) -> None:
     for name, value in asdict(patient).items():
         if name not in _PATIENT_IMMUTABLE:
-            setattr(row, name, value)
+            setattr(row, name, str(value) if name == "journey" else value)
 
 
 def profile_from_row(row: ProfileRow) -> Profile:
@@ -63,13 +68,22 @@ def apply_profile(row: ProfileRow, profile: Profile) -> None:
         setattr(row, name, value)
 
 
+STACK_VERSION = 2
+
+
 def conversation_from_row(row: ConversationRow) -> Conversation:
+    """The running flow from its columns; the flows waiting beneath it from `suspended`.
+
+    `suspended` held one waiting flow (`{"flow", "state", "data"}`) in the first release;
+    now it holds `{"v": 2, "stack": [...]}`. Both load; each flow's `data` is read by its
+    own model (`state_machines.model`), which also reads the first release's dicts.
+    """
     return Conversation(
         flow=row.flow,
         state=row.state,
         data=copy.deepcopy(row.data),
         seq=row.seq,
-        suspended=copy.deepcopy(row.suspended),
+        stack=stack_from_json(row.suspended),
     )
 
 
@@ -78,7 +92,29 @@ def apply_conversation(row: ConversationRow, conversation: Conversation) -> None
     row.state = conversation.state
     row.data = copy.deepcopy(conversation.data)
     row.seq = conversation.seq
-    row.suspended = copy.deepcopy(conversation.suspended)
+    row.suspended = stack_to_json(conversation.stack)
+
+
+def stack_to_json(stack: list[Frame]) -> dict[str, Any] | None:
+    if not stack:
+        return None
+    return {"v": STACK_VERSION, "stack": [copy.deepcopy(asdict(frame)) for frame in stack]}
+
+
+def stack_from_json(value: dict[str, Any] | None) -> list[Frame]:
+    if not value:
+        return []
+    if "stack" not in value:  # the first release: one suspended flow
+        return [_frame(value)]
+    return [_frame(frame) for frame in value["stack"]]
+
+
+def _frame(value: dict[str, Any]) -> Frame:
+    return Frame(
+        flow=str(value["flow"]),
+        state=str(value["state"]),
+        data=copy.deepcopy(dict(value.get("data") or {})),
+    )
 
 
 def checkin_from_row(row: CheckinRow) -> CheckinRecord:
@@ -140,7 +176,7 @@ def escalation_from_row(row: EscalationRow, patient_code: str) -> Escalation:
         patient_code=patient_code,
         trigger=EscalationTrigger(row.trigger),
         priority=Priority(row.priority),
-        state=row.state,
+        state=EscalationState(row.state),
         details=copy.deepcopy(row.details),
         created_at=row.created_at,
         level=row.level,

@@ -34,7 +34,8 @@ from bot.storage.models import (
 from bot.storage.nudge_models import NudgeHorizonRow, NudgeSlotRow
 from bot.storage.scope import SessionScope
 from dialogs import programme
-from dialogs.nudges import DayLoad, DigestFacts, NudgeKind, Slot, SlotStatus
+from dialogs.digest import DigestFacts
+from dialogs.nudges import DayLoad, NudgeKind, Slot, SlotStatus
 from dialogs.records import SessionStatus
 from dialogs.state import PatientState
 from dialogs.timezones import tz_for

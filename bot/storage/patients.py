@@ -42,11 +42,12 @@ from dialogs.records import (
 )
 from dialogs.state import Outcome, PatientState
 from dialogs.timezones import tz_for
+from state_machines.journey import JourneyState
 
 SESSION_WINDOW = dt.timedelta(days=56)
 """How far back `PatientState.sessions` reaches: the length of the programme's phases."""
 
-NEW_JOURNEY = "new"
+NEW_JOURNEY = JourneyState.NEW.value
 _CODE_ATTEMPTS = 20
 
 

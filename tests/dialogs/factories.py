@@ -29,6 +29,7 @@ from dialogs.records import (
 )
 from dialogs.screens import Screen
 from dialogs.state import Outcome, PatientState
+from state_machines.journey import JourneyState
 
 PROGRAMME_START = dt.date(2026, 11, 23)  # a Monday
 # Wednesday 25 November 2026, 08:30 in Madrid (UTC+1).
@@ -75,7 +76,7 @@ def make_state(started_days_ago: int | None = None, **overrides: Any) -> Patient
         language="en",
         country="ES",
         timezone="Europe/Madrid",
-        journey="active",
+        journey=JourneyState.ACTIVE,
         created_at=dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
     )
     state = PatientState(patient=patient, profile=profile, conversation=Conversation(), now=NOW)
@@ -177,3 +178,11 @@ def press(state: PatientState, value: str, screen: Screen | None = None) -> Outc
 
 def button_values(screen: Screen) -> list[str]:
     return [choice.data.rsplit(":", 1)[-1] for row in screen.choices for choice in row]
+
+
+def new_patient() -> PatientState:
+    """Someone who has just written for the first time: journey NEW, nothing known."""
+    state = make_state(journey=JourneyState.NEW)
+    state.profile = Profile()
+    state.conversation = Conversation()
+    return state

@@ -90,14 +90,14 @@ class BotProcess:
             self.process.kill()
             await self.process.wait()
 
-    async def restart_after_kill(self, users: EmulatorClient) -> None:
+    async def restart_after_kill(self, users: EmulatorClient, args: tuple[str, ...] = ()) -> None:
         self.kill()
         assert self.process is not None
         await self.process.wait()
         stats = await users.stats()
         calls = stats.get("methods", {})
         self.polls_before = calls.get("getUpdates", 0) if isinstance(calls, dict) else 0
-        await self.start(users)
+        await self.start(users, args=args)
 
 
 def bot_environment(

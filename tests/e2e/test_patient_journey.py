@@ -24,6 +24,8 @@ async def onboard(person: Person, item9: str = "Not at all") -> None:
     await person.send("/start")
     await person.wait_for("not an emergency service")
     await person.press("I agree")
+    await person.wait_for("Where are you")
+    await person.press("New York")
     await person.wait_for("Question 1 of 9")
     for number in range(2, 10):
         await person.press("Several days")
@@ -56,8 +58,6 @@ async def answer_profile(person: Person) -> None:
     await person.press("Done")
     await person.wait_for("time")
     await person.send("07:30")
-    await person.wait_for("Where are you")
-    await person.send("New York")
 
 
 async def test_new_patient_reaches_a_logged_first_session_and_a_barrier_plan(
@@ -107,6 +107,7 @@ async def test_a_crash_mid_checkin_resumes_at_the_same_item(
     person = Person(users, PATIENT)
     await person.send("/start")
     await person.press("I agree")
+    await person.press("London")
     await person.wait_for("Question 1 of 9")
     for number in range(2, 5):
         await person.press("More than half the days")

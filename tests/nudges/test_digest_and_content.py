@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from content.texts import placeholders
-from dialogs.nudges import PATIENT_KINDS, DigestFacts, digest_screen, text_key
+from dialogs.digest import DigestFacts, digest_screen
+from dialogs.nudges import PATIENT_KINDS, text_key
 from dialogs.screens import Audience
 from tests.nudges.helpers import content
 

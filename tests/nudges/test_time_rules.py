@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from dialogs.nudges import NudgeKind, QuietHours, SlotStatus, deliverable_at, local_instant
+from dialogs.nudge_time import QuietHours, deliverable_at, local_instant
+from dialogs.nudges import NudgeKind, SlotStatus
 from dialogs.timezones import tz_for
 from tests.nudges.helpers import local, make_state, of_kind, plan_days
 

@@ -79,6 +79,7 @@ def buttons(message: dict[str, Any]) -> list[str]:
 ONBOARDING: list[tuple[str, str]] = [
     ("say", "/start"),
     ("press", "I agree"),
+    ("press", "London"),
     *[("press", "Several days")] * 8,
     ("press", "Not at all"),
     ("press", "Somewhat difficult"),
@@ -95,7 +96,6 @@ ONBOARDING: list[tuple[str, str]] = [
     *[("press", day) for day in ("Tue", "Thu", "Sat", "Sun")],
     ("press", "Done"),
     ("say", "8:00"),
-    ("say", "London"),
 ]
 OFFSCREEN_UPDATES = 2_000_000_000  # update ids far from the emulator's
 

@@ -31,6 +31,10 @@ async def test_a_patient_consents_through_the_page(sandbox: Sandbox, page: Page)
     await page.post(
         "/api/press", {"chat_id": BEN, "message_id": consent["message_id"], "text": "I agree"}
     )
+    where = await page.wait_for(BEN, "London", button=True)
+    await page.post(
+        "/api/press", {"chat_id": BEN, "message_id": where["message_id"], "text": "London"}
+    )
     question = await page.wait_for(BEN, "Question 1 of 9")
     assert "Not at all" in buttons(question)
 

@@ -111,6 +111,7 @@ async def _crisis_story(page: Any, expect: Any) -> None:
     await box.press("Enter")
 
     await message(patient, "welcome").get_by_role("button", name="I agree").click()
+    await message(patient, "Where are you").get_by_role("button", name="London").click()
     for number in range(1, 10):
         answer = "Several days" if number == 9 else "Not at all"
         question = message(patient, f"Question {number} of 9")

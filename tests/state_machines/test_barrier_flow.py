@@ -12,7 +12,7 @@ S = BarrierState
 
 def chosen(steps: int, barrier: str = "no_time") -> BarrierModel:
     model = BarrierModel(S.CHOOSE)
-    BARRIER.fire(model, "choose", barrier=barrier, steps=steps)
+    BARRIER.fire(model, "choose", barrier=barrier, script=f"{barrier}_script", steps=steps)
     return model
 
 
@@ -41,13 +41,17 @@ def test_full_plan_is_kept() -> None:
     assert model.state is S.PLAN_WHEN
     BARRIER.fire(model, "pick_when", value="after lunch")
     assert model.state is S.PLANNED
-    assert model.to_data() == {
+    assert model.dump() == {
         "steps": 2,
         "step": 1,
         "barrier": "no_time",
         "what": "walk 10 minutes",
         "when": "after lunch",
+        "script": "no_time_script",
+        "short_activity": None,
+        "v": 1,
     }
+    assert BarrierModel.load(model.state.value, model.dump()) == model
 
 
 @pytest.mark.parametrize("continues", [0, 1, 2])

@@ -68,11 +68,11 @@ def test_positive_item_9_stops_at_once_keeping_every_answer(item9: int) -> None:
 def test_safety_stop_is_final(trigger: str) -> None:
     model = new_checkin()
     answer_all(model, [0] * 8 + [1])
-    before = model.to_data()
+    before = model.dump()
     with pytest.raises(InvalidTransition):
         CHECKIN.fire(model, trigger, value=0)
     assert model.state is S.SAFETY_STOP
-    assert model.to_data() == before
+    assert model.dump() == before
 
 
 def test_safety_item_stops_before_later_items_are_asked() -> None:
@@ -160,16 +160,12 @@ def test_complete_is_final(trigger: str) -> None:
 
 
 def test_a_check_in_resumes_from_its_stored_record() -> None:
-    """The machine is rebuilt per update: state plus to_data() must be enough to go on."""
+    """The machine is rebuilt per update: state plus dump() must be enough to go on."""
     model = new_checkin()
     answer_all(model, [1, 1, 1, 1])
-    stored = (model.state, model.to_data())
-    resumed = CheckinModel(
-        state=stored[0],
-        item_ids=list(ITEMS),
-        safety_item=SAFETY_ITEM,
-        safety_threshold=1,
-        **stored[1],
+    stored = (model.state.value, model.dump())
+    resumed = CheckinModel.load(
+        stored[0], stored[1], item_ids=list(ITEMS), safety_item=SAFETY_ITEM, safety_threshold=1
     )
     answer_all(resumed, [0] * 5)
     assert resumed.state is S.DIFFICULTY
@@ -220,3 +216,17 @@ def test_any_mix_of_answers_and_backs_matches_a_reference(
             else:
                 state = S.DIFFICULTY
         assert (model.state, model.cursor, model.answers) == (state, cursor, answers)
+
+
+def test_a_check_in_stored_by_the_first_release_still_loads() -> None:
+    """Rows written before models serialised themselves had no version: they still load."""
+    legacy = {
+        "kind": "baseline",
+        "started_at": "2026-11-30T08:00:00+00:00",
+        "cursor": 2,
+        "answers": {"phq9_1": 1, "phq9_2": 0},
+        "difficulty": None,
+    }
+    model = CheckinModel.load("asking", legacy, item_ids=list(ITEMS), safety_item=SAFETY_ITEM)
+    assert (model.cursor, model.answers, model.kind) == (2, {"phq9_1": 1, "phq9_2": 0}, "baseline")
+    assert model.dump()["v"] == CheckinModel.VERSION

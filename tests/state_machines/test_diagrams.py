@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from state_machines.diagrams import expected_files, stale
+from dialogs.diagrams import expected_files, stale
 
 REPO = Path(__file__).resolve().parents[2]
 DIAGRAMS = REPO / "docs" / "flows"

@@ -15,13 +15,17 @@ import pytest
 
 from state_machines.barrier import BarrierState
 from state_machines.checkin import CheckinState
-from state_machines.engine import Flow, InvalidTransition
+from state_machines.crisis import CrisisState
+from state_machines.engine import FlowTable, InvalidTransition
 from state_machines.escalation import EscalationState
 from state_machines.journey import JourneyState
+from state_machines.mood import MoodState
 from state_machines.onboarding import OnboardingStep
+from state_machines.question import QuestionState
 from state_machines.registry import FLOWS
 from state_machines.safety_plan import SafetyPlanState
 from state_machines.session import SessionState
+from state_machines.settings import SettingsState
 
 FLOW_NAMES = sorted(FLOWS)
 
@@ -38,7 +42,7 @@ def sources(row: dict[str, Any]) -> list[Enum]:
     return list(source) if isinstance(source, list) else [source]
 
 
-def reachable(flow: Flow, skip_triggers: frozenset[str] = frozenset()) -> set[Enum]:
+def reachable(flow: FlowTable, skip_triggers: frozenset[str] = frozenset()) -> set[Enum]:
     """States reachable from the initial state by following the table (guards ignored)."""
     seen = {flow.initial}
     queue = deque([flow.initial])
@@ -62,6 +66,10 @@ def test_registry_lists_every_flow_under_its_own_name() -> None:
         "session",
         "barrier",
         "safety_plan",
+        "settings",
+        "mood",
+        "crisis",
+        "question",
         "escalation",
     }
     for name, flow in FLOWS.items():
@@ -71,11 +79,15 @@ def test_registry_lists_every_flow_under_its_own_name() -> None:
 def test_each_flow_starts_where_its_conversation_starts() -> None:
     assert {name: flow.initial for name, flow in FLOWS.items()} == {
         "journey": JourneyState.NEW,
-        "onboarding": OnboardingStep.BASELINE,
+        "onboarding": OnboardingStep.TIMEZONE,
         "checkin": CheckinState.ASKING,
         "session": SessionState.OFFERED,
         "barrier": BarrierState.CHOOSE,
         "safety_plan": SafetyPlanState.SHOWING,
+        "settings": SettingsState.MENU,
+        "mood": MoodState.ASK,
+        "crisis": CrisisState.ASKED,
+        "question": QuestionState.ASKED,
         "escalation": EscalationState.OPEN,
     }
 

@@ -17,6 +17,7 @@ from dialogs.records import (
     ConsentRecord,
     EscalationRequest,
     EscalationTrigger,
+    Frame,
     MoodRecord,
     Priority,
     SessionRecord,
@@ -62,7 +63,10 @@ def _fill(state: PatientState) -> None:
         "answers": {"phq9_1": 2, "phq9_2": 1},
         "meta": {"nested": {"deeper": [1, "two", None, True]}},
     }
-    state.conversation.suspended = {"flow": "onboarding", "state": "age", "data": {"x": 1}}
+    state.conversation.stack = [
+        Frame("onboarding", "age", {"x": 1, "v": 2}),
+        Frame("session", "ask_minutes", {"planned": True}),
+    ]
     state.safety_plan.sections = {"warning_signs": ["not sleeping"], "contacts": ["Ana", "GP"]}
     state.safety_plan.updated_at = NOW.astimezone(MADRID)
 

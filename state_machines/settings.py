@@ -1,0 +1,42 @@
+"""/settings: a menu, one setting edited at a time, back to the menu after each change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from state_machines.engine import FlowTable
+from state_machines.model import Versioned
+
+
+class SettingsState(Enum):
+    MENU = "menu"
+    DAYS = "days"
+    TIME = "time"
+    TIMEZONE = "timezone"
+    CLOSED = "closed"
+
+
+@dataclass
+class SettingsModel(Versioned):
+    """`selected`: the days ticked so far while editing the training days."""
+
+    state: SettingsState
+    selected: list[str] = field(default_factory=list)
+
+
+S = SettingsState
+EDITING = [S.DAYS, S.TIME, S.TIMEZONE]
+
+TRANSITIONS: list[dict[str, Any]] = [
+    {"trigger": "edit_days", "source": S.MENU, "dest": S.DAYS},
+    {"trigger": "edit_time", "source": S.MENU, "dest": S.TIME},
+    {"trigger": "edit_timezone", "source": S.MENU, "dest": S.TIMEZONE},
+    {"trigger": "save", "source": EDITING, "dest": S.MENU},
+    # Language and group-sharing switches change at once and stay on the menu.
+    {"trigger": "switch", "source": S.MENU, "dest": S.MENU},
+    {"trigger": "close", "source": S.MENU, "dest": S.CLOSED},
+]
+
+SETTINGS = FlowTable("settings", SettingsState, TRANSITIONS, S.MENU)
