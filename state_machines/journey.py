@@ -15,6 +15,9 @@ class JourneyState(StrEnum):
     ONBOARDING = "onboarding"
     ACTIVE = "active"
     PAUSED = "paused"
+    # Data erased on the patient's request; only a pseudonymous anchor row for kept
+    # incidents remains (bot/storage/erasure.py). Nothing leaves this state.
+    ERASED = "erased"
 
 
 S = JourneyState
@@ -26,6 +29,7 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "complete_onboarding", "source": S.ONBOARDING, "dest": S.ACTIVE},
     {"trigger": "pause", "source": S.ACTIVE, "dest": S.PAUSED},
     {"trigger": "resume", "source": S.PAUSED, "dest": S.ACTIVE},
+    {"trigger": "erase", "source": list(S), "dest": S.ERASED},
 ]
 
 JOURNEY = FlowTable("journey", JourneyState, TRANSITIONS, S.NEW)
@@ -41,5 +45,5 @@ class JourneyModel:
 
 
 def consented(state: JourneyState) -> bool:
-    """Past the consent screen: everything but NEW and CONSENT."""
-    return state not in (S.NEW, S.CONSENT)
+    """Past the consent screen and still taking part: not NEW, CONSENT or ERASED."""
+    return state not in (S.NEW, S.CONSENT, S.ERASED)

@@ -46,9 +46,10 @@ from bot.storage.models import (
 from bot.storage.repository import Store
 from content.texts import FALLBACK_LANGUAGE
 from dialogs.records import Conversation, Profile
+from state_machines.journey import JourneyState
 
 RESOLVED = "resolved"
-ERASED_JOURNEY = "erased"
+ERASED_JOURNEY = JourneyState.ERASED.value
 ERASED = "erased"
 # Escalation details kept after erasure: codes and numbers, never the patient's words.
 # (Keys written by dialogs: item9/phq9_total/baseline/answered are numbers; `answered_yes`

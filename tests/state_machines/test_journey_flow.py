@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from state_machines.engine import InvalidTransition
-from state_machines.journey import JOURNEY, JourneyModel, JourneyState
+from state_machines.journey import JOURNEY, JourneyModel, JourneyState, consented
 
 S = JourneyState
 
@@ -70,7 +70,8 @@ def test_every_path_to_onboarding_goes_through_agree() -> None:
             if dest not in seen:
                 seen.add(dest)
                 frontier.append(dest)
-    assert seen == {S.NEW, S.CONSENT}
+    assert not any(consented(state) for state in seen)
+    assert seen == {S.NEW, S.CONSENT, S.ERASED}
 
 
 def test_pause_and_resume() -> None:
