@@ -8,9 +8,9 @@ Done or partial asks minutes → effort → mood before → mood after, then sto
 Can't today stores a skipped record and opens the barrier conversation.
 
 Effort is stored in `SessionRecord.exertion` as a number on Borg's 6–20 scale, at the scale's
-own verbal anchors, so it can be read against the prescription's RPE range: Easy = 11
-("light"), About right = 13 ("somewhat hard"), Hard = 15 ("hard"), Very hard = 17 ("very
-hard").
+own verbal anchors (`protocol.yaml` effort_buttons: Easy = 11 "light", About right = 13
+"somewhat hard", Hard = 15 "hard", Very hard = 17 "very hard"), so it can be read against the
+prescription's RPE range and steer the dose (content/clinical/progression.py).
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from content.clinical.ladder import Step
 from content.clinical.prescription import Prescription
-from content.clinical.prescription_text import span
 from content.clinical.progression import ProgressionDecision
+from content.clinical.session_card import card_lines, session_card
 from content.clinical.weekly_plan import PlannedSession
+from content.loader import Content
 from dialogs import barrier, flows, programme
 from dialogs.context import DialogContext, menu, rows_of
 from dialogs.flows import BaseFlow
@@ -32,8 +34,12 @@ from state_machines.session import SESSION, SessionModel, SessionState
 
 FLOW = "session"
 
-# Borg 6–20 anchors for the four effort buttons (see the module docstring).
-EFFORT_RPE: dict[str, int] = {"easy": 11, "right": 13, "hard": 15, "very_hard": 17}
+
+def effort_rpe(content: Content) -> dict[str, int]:
+    """Effort button id → Borg score, from content (see the module docstring)."""
+    return {button.id: button.rpe for button in content.protocol.effort_buttons}
+
+
 # Quick answers and the accepted range for minutes: input validation and presentation, not
 # clinical numbers (a session above five hours is a typing slip).
 MINUTE_CHOICES = (10, 20, 30, 45, 60)
@@ -61,46 +67,17 @@ def day_name(ctx: DialogContext, day: dt.date) -> str:
     return programme.day_name(ctx.language, day)
 
 
-def intensity_lines(ctx: DialogContext, prescription: Prescription, modality: str) -> list[Line]:
-    """Heart-rate range for steady heart-rate work; otherwise the effort and talk test."""
-    catalogue = ctx.content.modalities
-    rpe = prescription.rpe
-    exertion = say(
-        prescription.exertion_key,
-        rpe=str(rpe.low) if rpe.low == rpe.high else f"{rpe.low}–{rpe.high}",
-    )
-    steady = catalogue.modality(modality).intensity == "heart_rate" and modality != catalogue.hiit
-    bpm = prescription.target_bpm
-    if steady and bpm is not None:
-        return [
-            say(
-                "today.target_hr",
-                bpm_low=bpm.low,
-                bpm_high=bpm.high,
-                percent=span(prescription.hrr_percent),
-            ),
-            exertion,
-        ]
-    if steady:
-        return [say("today.by_feel"), exertion]
-    return [exertion]
-
-
-def template_lines(ctx: DialogContext, modality: str) -> list[Line]:
-    template = ctx.content.modalities.modality(modality).template
-    text = ctx.texts.get
+def card_body(
+    ctx: DialogContext, prescription: Prescription, planned: PlannedSession
+) -> list[Line]:
+    """Intensity, effort, warm-up, main part (or rounds), cool-down and total, by modality."""
+    content = ctx.content
+    card = session_card(content.modalities, prescription, planned.modality, planned.minutes)
     return [
-        say(
-            "today.warm_up",
-            minutes=template.warm_up_minutes,
-            text=text(ctx.language, template.warm_up_key),
-        ),
-        say("today.main", text=text(ctx.language, template.main_key)),
-        say(
-            "today.cool_down",
-            minutes=template.cool_down_minutes,
-            text=text(ctx.language, template.cool_down_key),
-        ),
+        say(key, **params)
+        for key, params in card_lines(
+            ctx.texts, content.protocol, content.modalities, card, ctx.language
+        )
     ]
 
 
@@ -129,7 +106,7 @@ def week_line(ctx: DialogContext) -> Line:
 
 
 def decision_line(
-    ctx: DialogContext, before: int, decision: ProgressionDecision | None
+    ctx: DialogContext, before: Step, decision: ProgressionDecision | None
 ) -> Line | None:
     """One sentence when the phase moved (or repeats), with the numbers behind it."""
     if decision is None or not programme.phase_changed(before, decision):
@@ -150,6 +127,15 @@ class SessionDialog(BaseFlow):
         state, content = ctx.state, ctx.content
         if not programme.has_programme(state):
             not_ready(ctx)
+            return
+        before = programme.current_step(state, content)
+        decision = programme.apply_progression(state, content)
+        if decision is not None and decision.open_barrier_conversation:
+            # Three planned sessions in a row not done: one step back, then the barrier talk.
+            changed = decision_line(ctx, before, decision)
+            ctx.show(*([changed] if changed is not None else []))
+            self._leave_running(ctx)
+            barrier.start(ctx)
             return
         planned = programme.planned_session(state, content, state.today)
         if planned is None:
@@ -245,8 +231,8 @@ class SessionDialog(BaseFlow):
             ctx.show(
                 say("today.ask_effort"),
                 rows=[
-                    [ctx.button(f"eff_{name}", f"today.button.effort.{name}")]
-                    for name in EFFORT_RPE
+                    [ctx.button(f"eff_{button.id}", button.label_key)]
+                    for button in ctx.content.protocol.effort_buttons
                 ],
             )
         elif state in (S.ASK_MOOD_BEFORE, S.ASK_MOOD_AFTER):
@@ -275,13 +261,16 @@ class SessionDialog(BaseFlow):
         ]
         if prescription.start_low:
             lines.append(say("today.start_low"))
-        lines += intensity_lines(ctx, prescription, planned.modality)
+        if prescription.hold_key is not None:
+            lines.append(say(prescription.hold_key))
+        if prescription.effort_lowered:
+            lines.append(say("prescription.effort_lowered"))
         examples = programme.example_names(
             ctx.content, ctx.language, planned.modality, planned.activities
         )
         if examples:
             lines.append(say("today.examples", activities=examples))
-        lines += template_lines(ctx, planned.modality)
+        lines += card_body(ctx, prescription, planned)
         ctx.show(
             *lines,
             rows=[
@@ -319,8 +308,8 @@ class SessionDialog(BaseFlow):
             SESSION.fire(model, "give_activity", value=value[4:])
         elif value.startswith("min") and whole_number(value[3:]) in MINUTE_CHOICES:
             SESSION.fire(model, "give_minutes", value=int(value[3:]))
-        elif value.startswith("eff_") and value[4:] in EFFORT_RPE:
-            SESSION.fire(model, "give_exertion", value=EFFORT_RPE[value[4:]])
+        elif value.startswith("eff_") and value[4:] in effort_rpe(ctx.content):
+            SESSION.fire(model, "give_exertion", value=effort_rpe(ctx.content)[value[4:]])
         elif value.startswith("mood") and (score := whole_number(value[4:])) is not None:
             self._fire_mood(model, score)
         else:
@@ -400,7 +389,7 @@ class SessionDialog(BaseFlow):
     def _logged(self, ctx: DialogContext, model: SessionModel) -> None:
         status = SessionStatus(model.status or SessionStatus.DONE.value)
         self._record(ctx, model, status)
-        before = ctx.state.profile.phase_id
+        before = programme.current_step(ctx.state, ctx.content)
         decision = programme.apply_progression(ctx.state, ctx.content)
         flows.finish(ctx)
         minutes = int(model.answers["minutes"])
@@ -420,7 +409,7 @@ class SessionDialog(BaseFlow):
     def _skipped(self, ctx: DialogContext) -> None:
         model = self._model(ctx)
         self._record(ctx, model, SessionStatus.SKIPPED)
-        before = ctx.state.profile.phase_id
+        before = programme.current_step(ctx.state, ctx.content)
         decision = programme.apply_progression(ctx.state, ctx.content)
         flows.finish(ctx)
         lines = [say("today.skipped")]

@@ -22,7 +22,7 @@ from factories import (
 from dialogs import programme
 from dialogs.events import Press, Text
 from dialogs.records import SessionRecord, SessionStatus
-from dialogs.today import EFFORT_RPE
+from dialogs.today import effort_rpe
 
 THURSDAY = dt.date(2026, 11, 26)
 
@@ -93,7 +93,7 @@ def test_the_done_path_stores_one_session() -> None:
         True,
     )
     assert (record.modality, record.minutes) == ("aerobic", 30)
-    assert record.exertion == EFFORT_RPE["right"]
+    assert record.exertion == effort_rpe(CONTENT)["right"]
     assert (record.mood_before, record.mood_after) == (3, 6)
     assert state.sessions == [record]
     assert "today.logged_done" in keys(outcome)
