@@ -214,7 +214,6 @@ def progress(ctx: DialogContext, args: str = "") -> None:
     if not programme.has_programme(state):
         ctx.show(say("today.not_ready"))
         return
-    programme.apply_progression(state, content)  # misses step back at any contact
     lines = [say("progress.heading"), *summary_lines(state, content, state.today, ctx.language)]
     ctx.show(*lines, chart=chart(state, content, ctx.language))
 

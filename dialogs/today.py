@@ -130,13 +130,15 @@ class SessionDialog(BaseFlow):
             return
         before = programme.current_step(state, content)
         decision = programme.apply_progression(state, content)
+        changed = decision_line(ctx, before, decision)
         if decision is not None and decision.open_barrier_conversation:
             # Three planned sessions in a row not done: one step back, then the barrier talk.
-            changed = decision_line(ctx, before, decision)
             ctx.show(*([changed] if changed is not None else []))
             self._leave_running(ctx)
             barrier.start(ctx)
             return
+        if changed is not None:
+            ctx.show(changed)  # the step moved since the last contact: say why, once
         planned = programme.planned_session(state, content, state.today)
         if planned is None:
             lines = [say("today.rest_day")]
