@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from dataclasses import replace
 from decimal import Decimal
 
@@ -188,7 +186,7 @@ def test_start_low_begins_at_the_phase_1_bottom(
 @pytest.mark.parametrize("inp", START_LOW_INPUTS)
 def test_start_low_is_a_start_not_a_ceiling(parts: ClinicalParts, inp: PrescriptionInput) -> None:
     """Once the ladder has moved the patient up, the start-low criteria do not pin the dose."""
-    moved_on = dataclasses.replace(inp, week=7, phase_id=3, start_step=False)
+    moved_on = replace(inp, week=7, phase_id=3, start_step=False)
     p = prescribe(parts, moved_on)
     assert not p.start_low
     assert p.minutes == IntRange(low=40, high=50)
@@ -224,7 +222,8 @@ def test_effort_follows_the_hrr_band_by_acsm(
 
 def test_very_hard_lowers_the_target_a_notch(parts: ClinicalParts) -> None:
     usual = prescribe(parts, PrescriptionInput(age=40, resting_hr=60, week=5))
-    lowered = prescribe(parts, PrescriptionInput(age=40, resting_hr=60, week=5, effort_lowered=True))
+    notched = PrescriptionInput(age=40, resting_hr=60, week=5, effort_lowered=True)
+    lowered = prescribe(parts, notched)
     assert lowered.hrr_percent == IntRange(low=60, high=65)
     assert usual.target_bpm is not None and lowered.target_bpm is not None
     assert lowered.target_bpm.high < usual.target_bpm.high
