@@ -91,6 +91,10 @@ def _rated_since(state: PatientState, since: dt.date) -> list[SessionOutcome]:
 
 
 def effort_lowered(state: PatientState, content: Content) -> bool:
-    """The last rated sessions of this step felt very hard: the target drops a notch."""
-    since = state.profile.phase_started or state.profile.programme_start or state.today
+    """The last rated sessions (within the progression window) felt very hard: a notch lower.
+
+    The window, not the step, bounds it: a step repeated because it felt very hard keeps the
+    lower target until a session feels better.
+    """
+    since = state.today - dt.timedelta(days=content.protocol.progression.window_days)
     return progression.felt_very_hard(content.protocol, _rated_since(state, since))
