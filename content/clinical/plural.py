@@ -26,7 +26,9 @@ def category(language: str, count: int) -> str:
 def plural_key(texts: Texts, language: str, key: str, count: int) -> str:
     """The sub-key of `key` to use for `count`, falling back to `other`."""
     chosen = f"{key}.{category(language, count)}"
-    return chosen if texts.has(chosen, language) else f"{key}.{OTHER}"
+    # A language with no texts is shown in English, so English's forms decide.
+    shown_in = language if language in texts.languages else FALLBACK_LANGUAGE
+    return chosen if texts.has(chosen, shown_in) else f"{key}.{OTHER}"
 
 
 def plural(texts: Texts, language: str, key: str, count: int, **params: object) -> str:
