@@ -6,6 +6,7 @@ question engine. Finishing builds the first weekly plan and offers today's sessi
 
 from __future__ import annotations
 
+from content.clinical.ladder import is_low_energy
 from dialogs import checkin, flows, questions
 from dialogs.context import DialogContext
 from dialogs.flows import BaseFlow
@@ -17,8 +18,6 @@ from state_machines.onboarding import ONBOARDING, OnboardingModel, OnboardingSte
 FLOW = "onboarding"
 # Item 4 ("Feeling tired or having little energy") at "more than half the days" or more
 # starts the programme very low (CLINICAL_SPEC 3: low energy → bottom of the lowest range).
-LOW_ENERGY_ITEM = "phq9_4"
-LOW_ENERGY_ANSWER = 2
 
 
 class OnboardingDialog(BaseFlow):
@@ -121,9 +120,9 @@ class OnboardingDialog(BaseFlow):
         state = ctx.state
         profile = state.profile
         baseline = state.baseline
-        low_energy_answer = baseline.answers.get(LOW_ENERGY_ITEM, 0) if baseline else 0
-        profile.low_energy = (
-            low_energy_answer >= LOW_ENERGY_ANSWER or profile.activity_level == "none"
+        # The low-energy rule lives in content (protocol.yaml, start_low).
+        profile.low_energy = is_low_energy(
+            ctx.content.protocol, baseline.answers if baseline else {}, profile.activity_level
         )
         profile.programme_start = state.today
         profile.phase_id = 1

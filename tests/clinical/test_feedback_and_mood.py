@@ -86,3 +86,18 @@ def test_low_mood_and_its_one_follow_up(protocol: Protocol) -> None:
     assert not follow_up_due(
         protocol, offered, later, logged_since_offer=False, in_quiet_hours=True
     )
+
+
+def test_the_mood_dialog_threshold_matches_content(protocol: Protocol) -> None:
+    from dialogs.mood import LOW_MOOD
+
+    assert protocol.mood.low_mood == LOW_MOOD
+
+
+def test_low_energy_rule_from_content(protocol: Protocol) -> None:
+    from content.clinical.ladder import is_low_energy
+
+    assert is_low_energy(protocol, {"phq9_4": 2}, "some")
+    assert not is_low_energy(protocol, {"phq9_4": 1}, "some")
+    assert is_low_energy(protocol, {}, "none")
+    assert not is_low_energy(protocol, {}, None)
