@@ -281,6 +281,23 @@ bottom of phase 1); the reason column quotes what the patient is told. Age 40, r
 rate 60, Tanaka HRmax 180; no training days chosen, so the plan uses the content's default
 days for the step's sessions per week.
 
+The rules applied (numbers in `content/data/protocol.yaml`, code in `content/clinical/`):
+
+- **Start low, then climb.** Low energy (PHQ-9 item 4 ≥ 2 or hardly active), a severe band, a
+  readiness "yes" or a safety flag start on an extra step at the bottom of phase 1 (20 min at
+  50 % HRR) for two weeks, then move up by the same two-thirds gate as everyone.
+- **Clearance.** A readiness "yes", or an urgent trigger (item 9, risk language, `/sos`) in the
+  last 28 days, holds the step until a supervisor records clearance; the patient is told why.
+- **Step back.** Three planned sessions in a row not done by the end of their day, whatever
+  was pressed, move one step down and open the barrier conversation at the next contact.
+- **Felt effort.** "Very hard" on the last two rated sessions holds the step and lowers the
+  target by 5 % HRR; "easy" on the last two lets a patient who meets the gate move up early
+  (after a full two-week window).
+- **Effort.** Each step's RPE is read off ACSM's table from its %HRR (so weeks 3–12 are
+  vigorous, RPE 14–16); heart-rate ranges are at least 5 beats wide.
+- **Frequency.** With no chosen days, the plan uses enough days for the step (4 from phase 3);
+  from phase 3 on a week planned below 150 minutes says so, and the patient is offered a day.
+
 """
 
 
