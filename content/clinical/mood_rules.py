@@ -40,3 +40,21 @@ def follow_up_due(
     if logged_since_offer or in_quiet_hours:
         return False
     return now >= offered_at + dt.timedelta(hours=protocol.mood.follow_up_hours)
+
+
+def barrier_follow_up_at(
+    protocol: Protocol, when_id: str, planned_at: dt.datetime
+) -> dt.datetime | None:
+    """When to ask "How did it go?" (Done / Not yet / Change my plan) after a barrier plan.
+
+    `planned_at` is when the plan was made, in the patient's local time zone; None for a
+    `when` the content does not know (then the promise must not be made).
+    """
+    rule = protocol.barrier_follow_up.after_plan.get(when_id)
+    if rule is None:
+        return None
+    if rule.hours is not None:
+        return planned_at + dt.timedelta(hours=rule.hours)
+    assert rule.at is not None  # the schema gives exactly one of hours and at
+    day = planned_at.date() + dt.timedelta(days=rule.days)
+    return dt.datetime.combine(day, dt.time.fromisoformat(rule.at), planned_at.tzinfo)

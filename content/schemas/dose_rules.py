@@ -113,3 +113,24 @@ class SafetyFlag(StrictModel):
     """How long an urgent escalation (item 9, risk language, /sos) shapes the prescription."""
 
     days: int = Field(ge=1)
+
+
+class FollowUpTime(StrictModel):
+    """When to ask "How did it go?" after a barrier plan: some hours later, or a local time
+    on the same day or `days` later."""
+
+    hours: int | None = Field(default=None, ge=1)
+    days: int = Field(default=0, ge=0)
+    at: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}$")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Self:
+        if (self.hours is None) == (self.at is None):
+            raise ValueError("give either hours or at")
+        return self
+
+
+class BarrierFollowUp(StrictModel):
+    """The barrier plan's promise "I will check in with you then", by the plan's `when` id."""
+
+    after_plan: dict[Identifier, FollowUpTime]

@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from content.schemas.base import Identifier, IntRange, StrictModel, TextKey
 from content.schemas.dose_rules import (
+    BarrierFollowUp,
     Credit,
     EffortButton,
     EffortScale,
@@ -90,6 +91,7 @@ class Protocol(StrictModel):
     mood: MoodRules
     streak: Streak
     safety_flag: SafetyFlag
+    barrier_follow_up: BarrierFollowUp
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -101,3 +101,20 @@ def test_low_energy_rule_from_content(protocol: Protocol) -> None:
     assert not is_low_energy(protocol, {"phq9_4": 1}, "some")
     assert is_low_energy(protocol, {}, "none")
     assert not is_low_energy(protocol, {}, None)
+
+
+def test_barrier_plan_follow_up_times(shipped: Content) -> None:
+    from zoneinfo import ZoneInfo
+
+    from content.clinical.mood_rules import barrier_follow_up_at
+
+    protocol = shipped.protocol
+    made = dt.datetime(2026, 12, 1, 10, 15, tzinfo=ZoneInfo("Europe/Madrid"))
+    assert barrier_follow_up_at(protocol, "next_hour", made) == made + dt.timedelta(hours=2)
+    evening = barrier_follow_up_at(protocol, "this_evening", made)
+    assert evening == dt.datetime(2026, 12, 1, 20, 30, tzinfo=ZoneInfo("Europe/Madrid"))
+    morning = barrier_follow_up_at(protocol, "tomorrow_morning", made)
+    assert morning is not None and morning.date() == dt.date(2026, 12, 2)
+    assert barrier_follow_up_at(protocol, "someday", made) is None
+    every_choice = {choice.id for choice in shipped.barriers.plan_when}
+    assert every_choice <= set(protocol.barrier_follow_up.after_plan)
