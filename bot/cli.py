@@ -388,6 +388,26 @@ def sandbox(
     _exit_with(_optional_module("bot.sandbox", "stride sandbox").run(settings, port))
 
 
+@app.command()
+def simulate(
+    persona: Annotated[
+        str, typer.Option(help="Persona name from bot/simulation/personas.yaml, or 'all'.")
+    ] = "all",
+    weeks: Annotated[int, typer.Option(min=1, max=52, help="Programme weeks.")] = 12,
+    write: Annotated[
+        Path | None, typer.Option(help="Also write the table here (Markdown).")
+    ] = None,
+) -> None:
+    """Run a persona through the programme and print the week-by-week prescription."""
+    from content.loader import shipped_content
+
+    module = _optional_module("bot.simulate", "stride simulate")
+    try:
+        _exit_with(module.run(shipped_content(), persona, weeks, write))
+    except ValueError as error:
+        fail(str(error))
+
+
 @bench_app.command("nudges")
 def bench_nudges(
     patients: Annotated[int, typer.Option(min=1, help="Simulated patients.")] = 1000,

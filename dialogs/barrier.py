@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from content.clinical.plural import plural
 from content.clinical.prescription_text import span
 from content.schemas.barriers import ScriptStep
 from dialogs import programme
@@ -40,9 +41,7 @@ def progress_text(ctx: DialogContext) -> str:
     if not sessions:
         return text(ctx.language, "barrier.progress.none")
     minutes = [r.minutes or 0 for r in sessions]
-    sentence = text(
-        ctx.language, "barrier.progress.some", count=len(sessions), minutes=sum(minutes)
-    )
+    sentence = plural(ctx.texts, ctx.language, "moved", len(sessions), minutes=sum(minutes))
     if max(minutes) > minutes[0]:
         sentence += " " + text(
             ctx.language, "barrier.progress.longer", first=minutes[0], longest=max(minutes)

@@ -26,6 +26,8 @@ from dialogs.today import MOOD_RANGE, MOOD_ROW, whole_number
 from state_machines.mood import MOOD, MoodModel, MoodState
 
 # A rating at or below this is low enough to offer a small step (0–10 scale).
+# Read from content when the mood dialog moves to the new engine (`content.clinical.
+# mood_rules.is_low_mood`, protocol.yaml `mood.low_mood`); a test keeps the two equal.
 LOW_MOOD = 3
 # What an accepted offer is stored as: a tiny plan for low mood, answered by activation.
 PLAN_BARRIER = "low_mood"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from content.clinical.ladder import is_low_energy
 from dialogs import progress, questions
 from dialogs.base import FlowDialog, Option, Question
 from dialogs.context import DialogContext
@@ -28,8 +29,6 @@ from state_machines.onboarding import ONBOARDING, STEPS, OnboardingModel, Onboar
 
 # Item 4 ("Feeling tired or having little energy") at "more than half the days" or more
 # starts the programme very low (CLINICAL_SPEC 3: low energy → bottom of the lowest range).
-LOW_ENERGY_ITEM = "phq9_4"
-LOW_ENERGY_ANSWER = 2
 
 S = OnboardingStep
 
@@ -132,9 +131,9 @@ class OnboardingDialog(FlowDialog[OnboardingModel]):
         state = ctx.state
         profile = state.profile
         baseline = state.baseline
-        low_energy_answer = baseline.answers.get(LOW_ENERGY_ITEM, 0) if baseline else 0
-        profile.low_energy = (
-            low_energy_answer >= LOW_ENERGY_ANSWER or profile.activity_level == "none"
+        # The low-energy rule lives in content (protocol.yaml, start_low).
+        profile.low_energy = is_low_energy(
+            ctx.content.protocol, baseline.answers if baseline else {}, profile.activity_level
         )
         profile.programme_start = state.today
         profile.phase_id = 1

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from babel.dates import format_date
 
 from content.clinical import progression
+from content.clinical.ladder import Step
 from content.clinical.prescription import (
     Prescription,
     PrescriptionInput,
@@ -24,17 +25,27 @@ from content.clinical.prescription import (
     prescribe,
 )
 from content.clinical.progression import ProgressionDecision, SessionOutcome
-from content.clinical.weekly_plan import PlannedSession, WeeklyPlan, session_for, weekly_plan
+from content.clinical.weekly_plan import (
+    PlannedSession,
+    WeeklyPlan,
+    default_days,
+    session_for,
+    weekly_plan,
+)
 from content.loader import Content
 from content.schemas.base import IntRange
 from content.schemas.modalities import ProfileCondition
+from dialogs.dose_state import (
+    MAINTENANCE_PHASE_ID,
+    current_step,
+    effort_lowered,
+    hold_key,
+    safety_flag,
+)
 from dialogs.records import SessionRecord, SessionStatus
 from dialogs.state import PatientState
 from state_machines.journey import JourneyState
 
-# `Profile.phase_id` is a non-null integer and protocol phase ids start at 1, so 0 stands for
-# maintenance (the core's `phase_id=None`).
-MAINTENANCE_PHASE_ID = 0
 # Onboarding's barrier id for "nowhere to go, or no equipment": home activities come first.
 ACCESS_BARRIER = "access"
 # Journeys in which a programme exists (onboarding complete).
@@ -97,6 +108,9 @@ def prescription_input(
         week = max(week, content.protocol.maintenance.from_week)
     latest = state.latest_checkin
     known_modalities = {m.id for m in content.modalities.modalities}
+    conditions = set(_conditions(profile.conditions))
+    if profile.treatment_resistant:
+        conditions.add(ProfileCondition.TREATMENT_RESISTANT)
     return PrescriptionInput(
         age=profile.age,
         resting_hr=None if profile.resting_hr_unknown else profile.resting_hr,
@@ -105,15 +119,18 @@ def prescription_input(
         phase_id=None if maintenance else profile.phase_id,
         phase_week=None if maintenance else _phase_week(state, day),
         hrmax_formula=profile.hrmax_formula,
-        conditions=_conditions(profile.conditions),
+        conditions=frozenset(conditions),
         preferred_modalities=tuple(
             m for m in profile.preferred_modalities if m in known_modalities
         ),
         low_energy=profile.low_energy,
         phq9_band=latest.band if latest else None,
-        safety_flag=bool(latest and latest.safety_positive),
+        safety_flag=safety_flag(state, content),
         readiness_positive=profile.readiness_positive,
         access_barrier=ACCESS_BARRIER in profile.barriers,
+        start_step=current_step(state, content).start_low,
+        effort_lowered=effort_lowered(state, content),
+        hold_key=hold_key(state, content),
     )
 
 
@@ -125,8 +142,15 @@ def current_prescription(state: PatientState, content: Content) -> Prescription:
     return prescription_on(state, content, state.today)
 
 
-def training_days(state: PatientState, content: Content) -> list[int]:
-    return list(state.profile.training_days or content.protocol.default_training_days)
+def training_days(
+    state: PatientState, content: Content, prescription: Prescription | None = None
+) -> list[int]:
+    """The patient's chosen days; with none chosen, enough days for the step's sessions."""
+    if state.profile.training_days:
+        return list(state.profile.training_days)
+    if prescription is None:
+        return list(content.protocol.default_training_days)
+    return default_days(content.protocol, prescription)
 
 
 def session_time(state: PatientState, content: Content) -> dt.time:
@@ -139,11 +163,14 @@ def session_time(state: PatientState, content: Content) -> dt.time:
 
 def week_plan(state: PatientState, content: Content, day: dt.date) -> WeeklyPlan:
     """The plan of the calendar week holding `day`, written with the prescription of `day`."""
+    prescription = prescription_on(state, content, day)
     return weekly_plan(
-        prescription_on(state, content, day),
-        training_days(state, content),
+        prescription,
+        training_days(state, content, prescription),
         week_start(day),
         session_time(state, content),
+        catalogue=content.modalities,
+        protocol=content.protocol,
     )
 
 
@@ -229,40 +256,53 @@ def session_outcomes(state: PatientState, content: Content) -> list[SessionOutco
         elif record.planned or each in planned_days:
             outcomes.append(
                 SessionOutcome(
-                    each, progression.SessionStatus(record.status.value), record.minutes or 0
+                    each,
+                    progression.SessionStatus(record.status.value),
+                    record.minutes or 0,
+                    record.exertion,
                 )
             )
     return outcomes
 
 
 def apply_progression(state: PatientState, content: Content) -> ProgressionDecision | None:
-    """Advance, hold, step back or continue; the profile's phase follows the decision.
+    """Advance, hold, step back or continue; the profile's step follows the decision.
 
-    Returns None when there is no programme yet. When the decision starts a new period (an
-    advance, a step back or a repeated phase) the phase clock restarts today.
+    Call it at every contact (a session answer, /today, /progress, a nudge): a run of missed
+    days must step back whether or not anything was pressed. Returns None when there is no
+    programme yet. When the decision starts a new period (an advance, a step back or a
+    repeated step) the step's clock restarts today.
     """
     profile = state.profile
     if not has_programme(state):
         return None
-    current: int | None = None if profile.phase_id == MAINTENANCE_PHASE_ID else profile.phase_id
-    if current is not None:
-        phase_by_id(content.protocol, current)  # an unknown phase is a bug: fail loudly
+    step = current_step(state, content)
+    if step.phase_id is not None:
+        phase_by_id(content.protocol, step.phase_id)  # an unknown phase is a bug: fail loudly
     started = profile.phase_started or profile.programme_start or state.today
     decision = progression.decide(
-        content.protocol, current, started, state.today, session_outcomes(state, content)
+        content.protocol,
+        step,
+        started,
+        state.today,
+        session_outcomes(state, content),
+        hold_key(state, content),
     )
     if decision.starts_new_period:
-        profile.phase_id = MAINTENANCE_PHASE_ID if decision.phase_id is None else decision.phase_id
+        to = decision.step
+        profile.phase_id = MAINTENANCE_PHASE_ID if to.phase_id is None else to.phase_id
+        profile.start_step = to.start_low
         profile.phase_started = state.today
+    elif profile.start_step is None:
+        profile.start_step = step.start_low  # placed once, so later flags cannot move it
     return decision
 
 
-def phase_changed(before: int, decision: ProgressionDecision | None) -> bool:
-    """Worth one sentence to the patient: a new phase, or the same phase repeated."""
+def phase_changed(before: Step, decision: ProgressionDecision | None) -> bool:
+    """Worth one sentence to the patient: a new step, or the same step repeated."""
     if decision is None or not decision.starts_new_period:
         return False
-    after = MAINTENANCE_PHASE_ID if decision.phase_id is None else decision.phase_id
-    return after != before or decision.action == "hold"
+    return decision.step != before or decision.action == "hold"
 
 
 # --- names in the patient's language (for the session card, the plan and the barrier talk) --

@@ -1,10 +1,11 @@
 """/progress (how the weeks are going, with a chart) and /plan (this week, one line a session).
 
 The streak forgives: a week is kept when the sessions done reach the sessions planned minus
-one (at least one session), so one miss a week never breaks it. Only planned sessions are
-counted as due — rest days never are — and a week with nothing planned (the days before the
-programme started) neither keeps nor breaks it. Counting starts from last week; the current
-week counts only once it is already kept, so an unfinished week never breaks a streak.
+the forgiven misses (content: one), at least one session, so one miss a week never breaks
+it. Only planned sessions are counted as due — rest days never are — and a week with nothing
+planned (the days before the programme started) neither keeps nor breaks it. The current
+week counts once it is kept, and breaks the streak as soon as it can no longer be kept, so a
+summary after 0 of 3 never reads "on track" (content/clinical/feedback.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from dataclasses import dataclass
 
 from babel.dates import format_date
 
-from content.clinical import phq9
+from content.clinical import feedback
+from content.clinical.feedback import WeekStatus
+from content.clinical.plural import plural_key
 from content.loader import Content
 from dialogs import programme
 from dialogs.context import DialogContext
@@ -57,17 +60,21 @@ class ProgressChart:
     `weeks` runs oldest first, the current week last; its target band is the weekly minutes
     the prescription asks for (0–0 before the programme started). `phq9` are the completed
     check-ins, oldest first; `phq9_max` fixes the axis and `weekly_minimum` is the minimum
-    effective weekly dose, drawn as a line.
+    effective weekly dose, drawn as a labelled line. `phq9_bands` are (low, high, label) in
+    the patient's language, shaded behind the scores.
     """
 
     weeks: tuple[WeekMinutes, ...]
     phq9: tuple[Phq9Point, ...]
     phq9_max: int
     weekly_minimum: int
+    phq9_bands: tuple[tuple[int, int, str], ...] = ()
     title_key: str = "progress.chart.title"
     minutes_key: str = "progress.chart.minutes"
     target_key: str = "progress.chart.target"
     phq9_key: str = "progress.chart.phq9"
+    minimum_key: str = "chart.minimum"
+    lower_better_key: str = "chart.lower_better"
 
 
 def _done_in_week(state: PatientState, monday: dt.date, until: dt.date | None = None) -> list[int]:
@@ -77,21 +84,35 @@ def _done_in_week(state: PatientState, monday: dt.date, until: dt.date | None = 
     return [r.minutes or 0 for r in programme.completed(state.sessions) if monday <= r.day <= last]
 
 
+def week_status(state: PatientState, content: Content, monday: dt.date) -> WeekStatus:
+    """Kept, lost (can no longer be kept), open, or nothing planned, as of today."""
+    sessions = programme.planned_sessions(state, content, monday)
+    to_come = sum(1 for s in sessions if s.date >= state.today)
+    done = len(_done_in_week(state, monday, until=state.today))
+    return feedback.week_status(content.protocol, len(sessions), done, to_come)
+
+
 def week_kept(state: PatientState, content: Content, monday: dt.date) -> bool | None:
     """True kept, False broken, None when nothing was planned that week."""
-    planned = len(programme.planned_sessions(state, content, monday))
-    if planned == 0:
+    status = week_status(state, content, monday)
+    if status is WeekStatus.NOTHING_PLANNED:
         return None
-    return len(_done_in_week(state, monday)) >= max(planned - 1, 1)
+    return status is WeekStatus.KEPT
 
 
 def streak(state: PatientState, content: Content) -> int:
-    """Weeks kept in a row, counting back from last week (this week too, once kept)."""
+    """Weeks kept in a row, counting back from last week (this week too, once kept).
+
+    A current week that can no longer be kept ends the streak at once.
+    """
     start = state.profile.programme_start
     if start is None:
         return 0
     this_week = programme.week_start(state.today)
-    weeks = 1 if week_kept(state, content, this_week) else 0
+    now = week_status(state, content, this_week)
+    if now is WeekStatus.LOST:
+        return 0
+    weeks = 1 if now is WeekStatus.KEPT else 0
     monday = this_week - WEEK
     while monday >= programme.week_start(start):
         kept = week_kept(state, content, monday)
@@ -118,12 +139,9 @@ def chart(state: PatientState, content: Content, language: str) -> ProgressChart
     for back in range(CHART_WEEKS - 1, -1, -1):
         monday = this_week - back * WEEK
         if monday + WEEK <= start:
-            low = high = 0
-        else:
-            band = programme.target_band(
-                programme.prescription_on(state, content, max(monday, start))
-            )
-            low, high = band.low, band.high
+            continue  # the chart starts at the patient's first week
+        band = programme.target_band(programme.prescription_on(state, content, max(monday, start)))
+        low, high = band.low, band.high
         minutes = sum(_done_in_week(state, monday))
         weeks.append(WeekMinutes(monday, minutes, low, high, short_date(monday, language)))
     checkins = sorted(
@@ -141,6 +159,10 @@ def chart(state: PatientState, content: Content, language: str) -> ProgressChart
         phq9=points,
         phq9_max=content.phq9.max_total,
         weekly_minimum=content.protocol.weekly_dose.minimum_minutes,
+        phq9_bands=tuple(
+            (band.range.low, band.range.high, band.label.get(language))
+            for band in content.phq9.bands
+        ),
     )
 
 
@@ -151,25 +173,19 @@ def phq9_line(state: PatientState, content: Content) -> Line:
         return say("progress.phq9_none")
     if baseline is None or baseline is latest or baseline.total is None:
         return say("progress.phq9_first", total=latest.total, maximum=content.phq9.max_total)
-    change = phq9.compare(content.phq9, baseline.total, latest.total)
-    params = {
-        "total": latest.total,
-        "baseline": baseline.total,
-        "maximum": content.phq9.max_total,
-        "points": abs(change.delta),
-    }
-    if change.remission:
-        return say("progress.phq9_remission", **params)
-    if change.response:
-        return say("progress.phq9_response", **params)
-    if change.meaningful_improvement:
-        return say("progress.phq9_better", **params)
-    if change.deterioration:
-        return say("progress.phq9_higher", **params)
-    return say("progress.phq9_steady", **params)
+    key = feedback.phq9_trend_key(content.phq9, baseline.total, latest.total)
+    return say(
+        key,
+        total=latest.total,
+        baseline=baseline.total,
+        maximum=content.phq9.max_total,
+        points=abs(latest.total - baseline.total),
+    )
 
 
-def summary_lines(state: PatientState, content: Content, day: dt.date) -> list[Line]:
+def summary_lines(
+    state: PatientState, content: Content, day: dt.date, language: str | None = None
+) -> list[Line]:
     """The week containing `day` against its target, the streak and the check-in trend.
 
     Shared by /progress and the weekly summary nudge, so both always say the same thing.
@@ -178,9 +194,10 @@ def summary_lines(state: PatientState, content: Content, day: dt.date) -> list[L
     planned = programme.planned_sessions(state, content, day)
     done = _done_in_week(state, monday, until=day)
     weeks = streak(state, content)
+    lang = language or state.patient.language
     return [
         say(
-            "progress.week",
+            plural_key(content.texts, lang, "progress_week", len(planned)),
             sessions=len(done),
             planned=len(planned),
             minutes=sum(done),
@@ -197,7 +214,7 @@ def progress(ctx: DialogContext, args: str = "") -> None:
     if not programme.has_programme(state):
         ctx.show(say("today.not_ready"))
         return
-    lines = [say("progress.heading"), *summary_lines(state, content, state.today)]
+    lines = [say("progress.heading"), *summary_lines(state, content, state.today, ctx.language)]
     ctx.show(*lines, chart=chart(state, content, ctx.language))
 
 

@@ -113,9 +113,14 @@ def _barriers(content: Content, language: str) -> list[Choice]:
     return [Choice(b.id, b.label_key) for b in content.barriers.barriers]
 
 
-ASKED_CONDITIONS = [
-    c for c in ProfileCondition if c not in (ProfileCondition.OLDER_ADULT, ProfileCondition.MINOR)
-]
+# Age decides older adult and minor; a supervisor sets treatment resistance (a clinical
+# judgement the patient is not asked to make).
+NOT_ASKED = (
+    ProfileCondition.OLDER_ADULT,
+    ProfileCondition.MINOR,
+    ProfileCondition.TREATMENT_RESISTANT,
+)
+ASKED_CONDITIONS = [c for c in ProfileCondition if c not in NOT_ASKED]
 
 
 def _conditions(content: Content, language: str) -> list[Choice]:

@@ -84,6 +84,17 @@ class Profile:
     quiet_end: str = "08:00"
     share_name_in_groups: bool = False
     celebrate_in_groups: bool = False
+    # The dose ladder (content/clinical/ladder.py): True on the start-low step below phase 1,
+    # False above it, None until the first progression decision (derived from the profile).
+    start_step: bool | None = None
+    # A supervisor's medical clearance: lifts the hold a readiness "yes" (or an earlier
+    # safety flag) puts on stepping up. The supervisor command records it.
+    medical_clearance_at: dt.datetime | None = None
+    medical_clearance_by: str | None = None
+    # Set by a supervisor: treatment-resistant depression, for which intervals are offered.
+    treatment_resistant: bool = False
+    # When the latest urgent escalation (item 9, risk language, /sos) was raised.
+    safety_flag_at: dt.datetime | None = None
 
     @property
     def readiness_positive(self) -> bool:

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from content.clinical.ladder import Step
 from content.clinical.prescription import Prescription
-from content.clinical.prescription_text import span
 from content.clinical.progression import ProgressionDecision
+from content.clinical.session_card import card_lines, session_card
+from content.clinical.weekly_plan import PlannedSession
+from content.loader import Content
 from dialogs import programme
 from dialogs.context import DialogContext
 from dialogs.screens import Line, say
 
-# Borg 6–20 anchors for the four effort buttons (see dialogs.today).
-EFFORT_RPE: dict[str, int] = {"easy": 11, "right": 13, "hard": 15, "very_hard": 17}
 # Quick answers and the accepted range for minutes: input validation and presentation, not
 # clinical numbers (a session above five hours is a typing slip).
 MINUTE_CHOICES = (10, 20, 30, 45, 60)
@@ -24,6 +25,11 @@ MINUTES_RANGE = (1, 300)
 # Mood is rated 0 (very low) to 10 (very good), the same scale as /mood.
 MOOD_RANGE = (0, 10)
 MOOD_ROW = 6
+
+
+def effort_rpe(content: Content) -> dict[str, int]:
+    """Effort button id → Borg score, from content (protocol.yaml effort_buttons)."""
+    return {button.id: button.rpe for button in content.protocol.effort_buttons}
 
 
 def whole_number(text: str, digits: int = 4) -> int | None:
@@ -42,46 +48,17 @@ def day_name(ctx: DialogContext, day: dt.date) -> str:
     return programme.day_name(ctx.language, day)
 
 
-def intensity_lines(ctx: DialogContext, prescription: Prescription, modality: str) -> list[Line]:
-    """Heart-rate range for steady heart-rate work; otherwise the effort and talk test."""
-    catalogue = ctx.content.modalities
-    rpe = prescription.rpe
-    exertion = say(
-        prescription.exertion_key,
-        rpe=str(rpe.low) if rpe.low == rpe.high else f"{rpe.low}–{rpe.high}",
-    )
-    steady = catalogue.modality(modality).intensity == "heart_rate" and modality != catalogue.hiit
-    bpm = prescription.target_bpm
-    if steady and bpm is not None:
-        return [
-            say(
-                "today.target_hr",
-                bpm_low=bpm.low,
-                bpm_high=bpm.high,
-                percent=span(prescription.hrr_percent),
-            ),
-            exertion,
-        ]
-    if steady:
-        return [say("today.by_feel"), exertion]
-    return [exertion]
-
-
-def template_lines(ctx: DialogContext, modality: str) -> list[Line]:
-    template = ctx.content.modalities.modality(modality).template
-    text = ctx.texts.get
+def card_body(
+    ctx: DialogContext, prescription: Prescription, planned: PlannedSession
+) -> list[Line]:
+    """Intensity, effort, warm-up, main part (or rounds), cool-down and total, by modality."""
+    content = ctx.content
+    card = session_card(content.modalities, prescription, planned.modality, planned.minutes)
     return [
-        say(
-            "today.warm_up",
-            minutes=template.warm_up_minutes,
-            text=text(ctx.language, template.warm_up_key),
-        ),
-        say("today.main", text=text(ctx.language, template.main_key)),
-        say(
-            "today.cool_down",
-            minutes=template.cool_down_minutes,
-            text=text(ctx.language, template.cool_down_key),
-        ),
+        say(key, **params)
+        for key, params in card_lines(
+            ctx.texts, content.protocol, content.modalities, card, ctx.language
+        )
     ]
 
 
@@ -110,7 +87,7 @@ def week_line(ctx: DialogContext) -> Line:
 
 
 def decision_line(
-    ctx: DialogContext, before: int, decision: ProgressionDecision | None
+    ctx: DialogContext, before: Step, decision: ProgressionDecision | None
 ) -> Line | None:
     """One sentence when the phase moved (or repeats), with the numbers behind it."""
     if decision is None or not programme.phase_changed(before, decision):

@@ -9,9 +9,9 @@ Can't today stores a skipped record and opens the barrier conversation in its pl
 While paused, /today says so (and how to resume) instead of showing a session.
 
 Effort is stored in `SessionRecord.exertion` as a number on Borg's 6–20 scale, at the scale's
-own verbal anchors, so it can be read against the prescription's RPE range: Easy = 11
-("light"), About right = 13 ("somewhat hard"), Hard = 15 ("hard"), Very hard = 17 ("very
-hard").
+own verbal anchors (`protocol.yaml` effort_buttons: Easy = 11 "light", About right = 13
+"somewhat hard", Hard = 15 "hard", Very hard = 17 "very hard"), so it can be read against the
+prescription's RPE range and steer the dose (content/clinical/progression.py).
 """
 
 from __future__ import annotations
@@ -27,24 +27,23 @@ from dialogs.flow import Flow
 from dialogs.records import SessionRecord, SessionStatus
 from dialogs.screens import Line, say
 from dialogs.session_card import (
-    EFFORT_RPE,
     MINUTE_CHOICES,
     MINUTES_RANGE,
     MOOD_RANGE,
     MOOD_ROW,
+    card_body,
     decision_line,
-    intensity_lines,
+    effort_rpe,
     modality_name,
     next_session_line,
     not_ready,
-    template_lines,
     week_line,
     whole_number,
 )
 from state_machines.journey import JourneyState
 from state_machines.session import SESSION, SessionModel, SessionState
 
-__all__ = ["EFFORT_RPE", "MOOD_RANGE", "MOOD_ROW", "SessionDialog", "log", "today", "whole_number"]
+__all__ = ["MOOD_RANGE", "MOOD_ROW", "SessionDialog", "effort_rpe", "log", "today", "whole_number"]
 
 S = SessionState
 
@@ -72,6 +71,17 @@ class SessionDialog(FlowDialog[SessionModel]):
                 rows=[[menu("cmd:resume", "flow.button.resume")]],
             )
             return None
+        before = programme.current_step(state, content)
+        decision = programme.apply_progression(state, content)
+        changed = decision_line(ctx, before, decision)
+        if decision is not None and decision.open_barrier_conversation:
+            # Three planned sessions in a row not done: one step back, then the barrier talk.
+            if changed is not None:
+                ctx.show(changed)
+            ctx.start(Flow.BARRIER)
+            return None
+        if changed is not None:
+            ctx.show(changed)  # the step moved since the last contact: say why, once
         planned = programme.planned_session(state, content, state.today)
         if planned is None:
             lines = [say("today.rest_day")]
@@ -131,12 +141,12 @@ class SessionDialog(FlowDialog[SessionModel]):
                 [say("today.ask_effort")],
                 [
                     Option(
-                        f"eff_{name}",
+                        f"eff_{button.id}",
                         "give_exertion",
-                        key=f"today.button.effort.{name}",
-                        args={"value": rpe},
+                        key=button.label_key,
+                        args={"value": button.rpe},
                     )
-                    for name, rpe in EFFORT_RPE.items()
+                    for button in ctx.content.protocol.effort_buttons
                 ],
             )
         before = model.state is S.ASK_MOOD_BEFORE
@@ -177,13 +187,16 @@ class SessionDialog(FlowDialog[SessionModel]):
         ]
         if prescription.start_low:
             lines.append(say("today.start_low"))
-        lines += intensity_lines(ctx, prescription, planned.modality)
+        if prescription.hold_key is not None:
+            lines.append(say(prescription.hold_key))
+        if prescription.effort_lowered:
+            lines.append(say("prescription.effort_lowered"))
         examples = programme.example_names(
             ctx.content, ctx.language, planned.modality, planned.activities
         )
         if examples:
             lines.append(say("today.examples", activities=examples))
-        lines += template_lines(ctx, planned.modality)
+        lines += card_body(ctx, prescription, planned)
         return lines
 
     def _activities(self, ctx: DialogContext) -> list[Option]:
@@ -236,7 +249,7 @@ class SessionDialog(FlowDialog[SessionModel]):
     def _logged(self, ctx: DialogContext, model: SessionModel) -> None:
         status = SessionStatus(model.status or SessionStatus.DONE.value)
         self._record(ctx, model, status)
-        before = ctx.state.profile.phase_id
+        before = programme.current_step(ctx.state, ctx.content)
         decision = programme.apply_progression(ctx.state, ctx.content)
         minutes = int(model.answers["minutes"])
         if not model.planned:
@@ -255,7 +268,7 @@ class SessionDialog(FlowDialog[SessionModel]):
 
     def _skipped(self, ctx: DialogContext, model: SessionModel) -> None:
         self._record(ctx, model, SessionStatus.SKIPPED)
-        before = ctx.state.profile.phase_id
+        before = programme.current_step(ctx.state, ctx.content)
         decision = programme.apply_progression(ctx.state, ctx.content)
         lines = [say("today.skipped")]
         changed = decision_line(ctx, before, decision)

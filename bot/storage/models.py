@@ -114,6 +114,11 @@ class ProfileRow(Base):
     quiet_end: Mapped[str] = mapped_column(String(16))
     share_name_in_groups: Mapped[bool]
     celebrate_in_groups: Mapped[bool]
+    start_step: Mapped[bool | None]
+    medical_clearance_at: Mapped[dt.datetime | None]
+    medical_clearance_by: Mapped[str | None] = mapped_column(String(64))
+    treatment_resistant: Mapped[bool]
+    safety_flag_at: Mapped[dt.datetime | None]
 
 
 class ConversationRow(Base):

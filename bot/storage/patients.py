@@ -37,6 +37,7 @@ from dialogs.records import (
     Conversation,
     MoodRecord,
     NewRecord,
+    Priority,
     Profile,
     SessionRecord,
 )
@@ -104,6 +105,10 @@ class PatientsMixin(SessionScope):
         patient_id = state.patient.id
         patient = await self._session.get_one(PatientRow, patient_id)
         convert.apply_patient(patient, state.patient)
+        if any(r.priority is Priority.URGENT for r in outcome.escalations):
+            # Every urgent trigger (item 9, risk language, /sos) shapes the prescription the
+            # same way: the one place they all pass through is here.
+            state.profile.safety_flag_at = now
         convert.apply_profile(await self._session.get_one(ProfileRow, patient_id), state.profile)
         conversation = await self._session.get_one(ConversationRow, patient_id)
         convert.apply_conversation(conversation, state.conversation)

@@ -12,7 +12,8 @@ from decimal import Decimal
 from babel import UnknownLocaleError
 from babel.numbers import format_decimal
 
-from content.clinical.prescription import Prescription
+from content.clinical.prescription import EFFORT_LOWERED, Prescription
+from content.clinical.session_card import anchors_text
 from content.schemas.base import IntRange
 from content.schemas.modalities import ModalityCatalogue
 from content.schemas.protocol import Protocol
@@ -130,10 +131,17 @@ def describe_prescription(
         reason = text(prescription.rpe_reason_key) if prescription.rpe_reason_key else ""
         lines.append(text(RPE_ONLY, reason=reason, percent=span(prescription.hrr_percent)))
     rpe = prescription.rpe
-    # `rpe` is "12" or "12–13": a start-low dose has a single value, which reads badly as
-    # "{rpe_low}–{rpe_high}".
-    exertion = text(prescription.exertion_key, rpe=span(rpe), rpe_low=rpe.low, rpe_high=rpe.high)
+    # `rpe` is "12" or "12–13"; the exertion words come from ACSM's band and Borg's anchors.
+    exertion = text(
+        prescription.exertion_key,
+        rpe=span(rpe),
+        anchors=anchors_text(texts, protocol, language, rpe),
+    )
     lines.append(text(RPE, rpe=span(rpe), exertion=exertion))
+    if prescription.effort_lowered:
+        lines.append(text(EFFORT_LOWERED))
+    if prescription.hold_key is not None:
+        lines.append(text(prescription.hold_key))
 
     lines.append(text(MODALITIES))
     for choice in prescription.modalities:

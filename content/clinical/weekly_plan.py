@@ -6,7 +6,11 @@ first), replace one session each, up to half of the week's sessions rounded down
 keeps the majority the dose-response evidence rests on. They add variety, not sessions: the
 week never exceeds the phase's upper sessions/week. They alternate with aerobic sessions from
 the second one, so the week opens with the backbone and no two non-aerobic sessions touch.
-Every session gets the same minutes: the catalogue has no per-modality dose.
+Steady sessions get the same minutes; an interval session lasts what its rounds add up to.
+
+Frequency: fewer chosen days than the step needs gives a note (and `extra_day_offer` says
+when to ask once a week to add a day); from `flag_below_minimum_from_phase` on, a week
+planned below the minimum weekly dose always says so — never silently.
 """
 
 from __future__ import annotations
@@ -16,11 +20,15 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from content.clinical.prescription import Prescription
+from content.clinical.session_card import session_minutes_for
 from content.schemas.base import IntRange
+from content.schemas.modalities import ModalityCatalogue
+from content.schemas.protocol import Protocol
 
 FEWER_DAYS_KEY = "plan.fewer_days"
 BELOW_WEEKLY_MINIMUM_KEY = "plan.below_weekly_minimum"
-TEXT_KEYS = (FEWER_DAYS_KEY, BELOW_WEEKLY_MINIMUM_KEY)
+EXTRA_DAY_KEY = "plan.extra_day"
+TEXT_KEYS = (FEWER_DAYS_KEY, BELOW_WEEKLY_MINIMUM_KEY, EXTRA_DAY_KEY)
 
 # Session lengths are offered in steps of five minutes: easier to read and to keep to than
 # 52 or 37 minutes. A presentation step, not a clinical number.
@@ -54,6 +62,25 @@ class WeeklyPlan:
     @property
     def total_minutes(self) -> int:
         return sum(session.minutes for session in self.sessions)
+
+
+@dataclass(frozen=True)
+class ExtraDayOffer:
+    """Ask (once a week, with buttons) to add a day: the step's minimum and what it is for."""
+
+    chosen_days: int
+    minimum_sessions: int
+    weekly_minimum: int
+    planned_minutes: int
+
+    @property
+    def params(self) -> dict[str, int]:
+        return {
+            "chosen": self.chosen_days,
+            "minimum": self.minimum_sessions,
+            "weekly": self.weekly_minimum,
+            "planned": self.planned_minutes,
+        }
 
 
 def _nearest_step_ties_down(minutes: float) -> int:
@@ -94,16 +121,34 @@ def _date_of(week_start: date, weekday: int) -> date:
     return week_start + timedelta(days=(weekday - week_start.weekday()) % DAYS_IN_WEEK)
 
 
+def default_days(protocol: Protocol, prescription: Prescription) -> list[int]:
+    """Days for a patient who chose none: enough for the step's lower sessions/week."""
+    table = protocol.frequency.default_days_by_sessions
+    wanted = prescription.sessions_per_week.low
+    fitting = [count for count in table if count >= wanted]
+    return list(table[min(fitting)] if fitting else table[max(table)])
+
+
+def flags_below_minimum(protocol: Protocol, prescription: Prescription) -> bool:
+    """From phase 3 (content) and in maintenance, a week below the minimum is said aloud."""
+    phase = prescription.phase_id
+    return phase is None or phase >= protocol.weekly_dose.flag_below_minimum_from_phase
+
+
 def weekly_plan(
     prescription: Prescription,
     training_days: Sequence[int],
     week_start: date,
     preferred_time: time,
+    catalogue: ModalityCatalogue | None = None,
+    protocol: Protocol | None = None,
 ) -> WeeklyPlan:
     """Plan the week starting `week_start` (any weekday) on the patient's training days.
 
     At most the upper sessions/week are planned; fewer chosen days than the lower bound give a
-    note rather than extra days the patient did not choose.
+    note rather than extra days the patient did not choose. With the catalogue, interval
+    sessions last what their rounds add up to; with the protocol, a week below the minimum
+    weekly dose from phase 3 on gets a note.
     """
     days = sorted(set(training_days))
     if not days or not all(0 <= day < DAYS_IN_WEEK for day in days):
@@ -119,17 +164,13 @@ def weekly_plan(
             )
         )
     weekly = prescription.weekly_minutes
+    minimum: int | None = weekly.low if weekly is not None else None
     if weekly is not None:
         minutes = _maintenance_minutes(weekly, prescription.minutes, count)
-        if minutes * count < weekly.low:
-            notes.append(
-                PlanNote(
-                    BELOW_WEEKLY_MINIMUM_KEY,
-                    (("planned", minutes * count), ("minimum", weekly.low)),
-                )
-            )
     else:
         minutes = session_minutes(prescription)
+    if protocol is not None and flags_below_minimum(protocol, prescription):
+        minimum = protocol.weekly_dose.minimum_minutes
 
     backbone = next(c for c in prescription.modalities if c.modality == prescription.backbone)
     others = [c for c in prescription.modalities if c.modality != backbone.modality]
@@ -141,12 +182,51 @@ def weekly_plan(
             date=_date_of(week_start, day),
             time=preferred_time,
             modality=choice.modality,
-            minutes=minutes,
+            minutes=(
+                session_minutes_for(catalogue, choice.modality, minutes)
+                if catalogue is not None
+                else minutes
+            ),
             activities=choice.activities,
         )
         for day, choice in zip(chosen, order, strict=True)
     )
+    planned = sum(s.minutes for s in sessions)
+    if minimum is not None and planned < minimum:
+        notes.append(
+            PlanNote(BELOW_WEEKLY_MINIMUM_KEY, (("planned", planned), ("minimum", minimum)))
+        )
     return WeeklyPlan(week_start=week_start, sessions=sessions, notes=tuple(notes))
+
+
+def extra_day_offer(
+    protocol: Protocol,
+    prescription: Prescription,
+    plan: WeeklyPlan,
+    training_days: Sequence[int],
+) -> ExtraDayOffer | None:
+    """Whether this week's add-a-day question is due, and what to say in it.
+
+    Due when the chosen days give fewer sessions than the step's lower sessions/week, or (from
+    phase 3 on) when the week falls below the minimum weekly dose, and a free day is left.
+    The caller asks at most once a week.
+    """
+    chosen = len(set(training_days))
+    if chosen >= DAYS_IN_WEEK:
+        return None
+    too_few = chosen < prescription.sessions_per_week.low
+    below = (
+        flags_below_minimum(protocol, prescription)
+        and plan.total_minutes < protocol.weekly_dose.minimum_minutes
+    )
+    if not (too_few or below):
+        return None
+    return ExtraDayOffer(
+        chosen_days=chosen,
+        minimum_sessions=prescription.sessions_per_week.low,
+        weekly_minimum=protocol.weekly_dose.minimum_minutes,
+        planned_minutes=plan.total_minutes,
+    )
 
 
 def session_for(plan: WeeklyPlan, day: date) -> PlannedSession | None:

@@ -7,7 +7,7 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from content.schemas.base import Identifier, StrictModel, TextKey
+from content.schemas.base import Identifier, IntRange, StrictModel, TextKey
 
 
 class ProfileCondition(StrEnum):
@@ -21,6 +21,9 @@ class ProfileCondition(StrEnum):
     LITTLE_TIME = "little_time"
     PAIN = "pain"
     METABOLIC = "metabolic"
+    BODY_IMAGE = "body_image"
+    # Set by a supervisor: depression that has not lifted with adequate treatment.
+    TREATMENT_RESISTANT = "treatment_resistant"
 
 
 class HiitExclusion(StrEnum):
@@ -50,12 +53,50 @@ class SessionTemplate(StrictModel):
     cool_down_key: TextKey
 
 
+class OwnEffort(StrictModel):
+    """A modality paced at its own effort, not the phase's (mind-body: light to moderate)."""
+
+    rpe: IntRange
+    exertion_key: TextKey
+
+
+class Intervals(StrictModel):
+    """Interval sessions: warm-up, rounds of work and recovery, cool-down, adding up.
+
+    The number of rounds fills the session's main part, within `rounds`; the session is then
+    exactly warm-up + rounds × (work + recovery) + cool-down minutes long.
+    """
+
+    work_seconds: int = Field(gt=0)
+    recovery_seconds: int = Field(gt=0)
+    rounds: IntRange
+    work_rpe: IntRange
+    work_key: TextKey
+    recovery_rpe: IntRange
+    recovery_key: TextKey
+
+    @model_validator(mode="after")
+    def _whole_minutes(self) -> Self:
+        if (self.work_seconds + self.recovery_seconds) % 60:
+            raise ValueError("one work + recovery round must last whole minutes")
+        if self.recovery_seconds < self.work_seconds:
+            raise ValueError("recovery is at least as long as the work bout")
+        return self
+
+    @property
+    def round_minutes(self) -> int:
+        return (self.work_seconds + self.recovery_seconds) // 60
+
+
 class Modality(StrictModel):
     id: Identifier
     name_key: TextKey
     suits_key: TextKey
     template: SessionTemplate
     intensity: Literal["heart_rate", "rpe"]
+    # None: the phase's effort, derived from its %HRR by ACSM's table.
+    effort: OwnEffort | None = None
+    intervals: Intervals | None = None
 
 
 class MatchingRule(StrictModel):

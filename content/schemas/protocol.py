@@ -7,6 +7,18 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 
 from content.schemas.base import Identifier, IntRange, StrictModel, TextKey
+from content.schemas.dose_rules import (
+    BarrierFollowUp,
+    Credit,
+    EffortButton,
+    EffortScale,
+    Frequency,
+    MoodRules,
+    SafetyFlag,
+    StartLow,
+    Streak,
+    Titration,
+)
 
 
 class HeartRateFormula(StrictModel):
@@ -18,21 +30,19 @@ class HeartRateFormula(StrictModel):
 
 
 class Phase(StrictModel):
+    """A protocol phase. Its effort (RPE) is derived from `hrr_percent` by ACSM's table."""
+
     id: int = Field(ge=1)
     weeks: IntRange
     minutes: IntRange
     hrr_percent: IntRange
     sessions_per_week: IntRange
-    rpe: IntRange
-    exertion_key: TextKey
 
 
 class Maintenance(StrictModel):
     from_week: int
     weekly_minutes: IntRange
     hrr_percent: IntRange
-    rpe: IntRange
-    exertion_key: TextKey
     session_minutes: IntRange
 
 
@@ -47,6 +57,8 @@ class Progression(StrictModel):
 class WeeklyDose(StrictModel):
     minimum_minutes: int
     optimal_minutes: IntRange
+    # From this phase on (and in maintenance) a week planned below the minimum always says so.
+    flag_below_minimum_from_phase: int = Field(ge=1)
 
 
 class Expectations(StrictModel):
@@ -70,6 +82,16 @@ class Protocol(StrictModel):
     default_session_time: str = Field(pattern=r"^\d{2}:\d{2}$")
     resting_hr_range: IntRange
     age_range: IntRange
+    effort: EffortScale
+    start_low: StartLow
+    titration: Titration
+    effort_buttons: list[EffortButton] = Field(min_length=1)
+    credit: Credit
+    frequency: Frequency
+    mood: MoodRules
+    streak: Streak
+    safety_flag: SafetyFlag
+    barrier_follow_up: BarrierFollowUp
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -86,4 +108,14 @@ class Protocol(StrictModel):
             raise ValueError(f"maintenance should start at week {expected_week}")
         if not all(0 <= d <= 6 for d in self.default_training_days):
             raise ValueError("training days are 0 (Monday) to 6 (Sunday)")
+        covered = self.effort.bands[0].hrr_percent.low, self.effort.bands[-1].hrr_percent.high
+        for name, hrr in [(f"phase {p.id}", p.hrr_percent) for p in self.phases] + [
+            ("maintenance", self.maintenance.hrr_percent)
+        ]:
+            if not covered[0] <= hrr.low <= hrr.high <= covered[1]:
+                raise ValueError(f"{name}: %HRR outside the effort table")
+        needed = {p.sessions_per_week.low for p in self.phases}
+        missing = needed - set(self.frequency.default_days_by_sessions)
+        if missing:
+            raise ValueError(f"frequency.default_days_by_sessions lacks {sorted(missing)}")
         return self

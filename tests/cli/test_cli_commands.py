@@ -226,3 +226,23 @@ def test_screen_text_one_verdict_per_line(runner: CliRunner) -> None:
     risk, hyperbole = result.stdout.splitlines()
     assert risk.startswith("risk\t") and len(risk.split("\t")) == 2
     assert hyperbole == "none"
+
+
+# simulate
+
+
+def test_simulate_prints_and_writes_the_week_table(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "sim.md"
+    args = ["simulate", "--persona", "three-misses-then-back", "--weeks", "5", "--write", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.stdout.splitlines() if re.match(r"^\| \d+ \|", line)]
+    assert len(rows) == 5
+    assert "step_back:" in rows[3]
+    assert out.read_text(encoding="utf-8") == result.stdout
+
+
+def test_simulate_refuses_an_unknown_persona_in_one_line(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["simulate", "--persona", "nobody"])
+    assert result.exit_code == 2
+    assert one_line(result.stderr).startswith("stride: unknown persona 'nobody'")

@@ -44,7 +44,9 @@ def test_worked_example_age_40_resting_60_week_1(parts: ClinicalParts) -> None:
 def test_beta_blockers_give_rpe_only(parts: ClinicalParts) -> None:
     p = prescribe(parts, PrescriptionInput(age=40, resting_hr=60, week=1, beta_blockers=True))
     assert (p.hr_max, p.target_bpm, p.intensity_mode) == (None, None, "rpe")
-    assert p.rpe == IntRange(low=12, high=13)
+    # 50–60 % HRR by ACSM's table: 50 % is moderate (RPE 12), 60 % vigorous (RPE 14).
+    assert p.rpe == IntRange(low=12, high=14)
+    assert p.exertion_key == "exertion.moderate_vigorous"
     assert p.rpe_reason_key == "prescription.rpe_reason.beta_blockers"
 
 
@@ -157,16 +159,16 @@ def test_explicit_phase_overrides_the_week(parts: ClinicalParts) -> None:
         prescribe(parts, PrescriptionInput(age=40, phase_id=9))
 
 
-@pytest.mark.parametrize(
-    "inp",
-    [
-        PrescriptionInput(age=40, resting_hr=60, week=7, low_energy=True),
-        PrescriptionInput(age=40, resting_hr=60, week=7, phq9_band="severe"),
-        PrescriptionInput(age=40, resting_hr=60, week=14, readiness_positive=True),
-        PrescriptionInput(age=40, resting_hr=60, week=10, safety_flag=True),
-    ],
-)
-def test_start_low_is_phase_1_bottom_whatever_the_week(
+START_LOW_INPUTS = [
+    PrescriptionInput(age=40, resting_hr=60, week=1, low_energy=True),
+    PrescriptionInput(age=40, resting_hr=60, week=2, phq9_band="severe"),
+    PrescriptionInput(age=40, resting_hr=60, week=1, readiness_positive=True),
+    PrescriptionInput(age=40, resting_hr=60, week=2, safety_flag=True),
+]
+
+
+@pytest.mark.parametrize("inp", START_LOW_INPUTS)
+def test_start_low_begins_at_the_phase_1_bottom(
     parts: ClinicalParts, inp: PrescriptionInput
 ) -> None:
     p = prescribe(parts, inp)
@@ -174,8 +176,86 @@ def test_start_low_is_phase_1_bottom_whatever_the_week(
     assert p.phase_id == 1
     assert p.minutes == IntRange(low=20, high=20)
     assert p.hrr_percent == IntRange(low=50, high=50)
-    assert p.target_bpm == IntRange(low=120, high=120)
+    # 60 + 0.5 × 120 = 120 beats: one value, widened to a 5-beat range (mostly downwards).
+    assert p.target_bpm == IntRange(low=117, high=122)
+    assert p.rpe == IntRange(low=12, high=13)
+    assert p.exertion_key == "exertion.moderate"
     assert p.week == inp.week
+
+
+@pytest.mark.parametrize("inp", START_LOW_INPUTS)
+def test_start_low_is_a_start_not_a_ceiling(parts: ClinicalParts, inp: PrescriptionInput) -> None:
+    """Once the ladder has moved the patient up, the start-low criteria do not pin the dose."""
+    moved_on = replace(inp, week=7, phase_id=3, start_step=False)
+    p = prescribe(parts, moved_on)
+    assert not p.start_low
+    assert p.minutes == IntRange(low=40, high=50)
+    assert p.hrr_percent == IntRange(low=65, high=70)
+
+
+def test_a_heart_rate_range_is_never_narrower_than_five_beats(parts: ClinicalParts) -> None:
+    for age in range(13, 101, 3):
+        for resting in (40, 60, 80, 100):
+            for week in (1, 3, 5, 9, 13):
+                p = prescribe(parts, PrescriptionInput(age=age, resting_hr=resting, week=week))
+                assert p.target_bpm is not None
+                assert p.target_bpm.high - p.target_bpm.low >= 5
+
+
+@pytest.mark.parametrize(
+    ("week", "rpe", "key"),
+    [
+        (1, (12, 14), "exertion.moderate_vigorous"),
+        (3, (14, 15), "exertion.vigorous"),
+        (5, (14, 16), "exertion.vigorous"),
+        (9, (14, 16), "exertion.vigorous"),
+        (13, (12, 13), "exertion.moderate"),
+    ],
+)
+def test_effort_follows_the_hrr_band_by_acsm(
+    parts: ClinicalParts, week: int, rpe: tuple[int, int], key: str
+) -> None:
+    p = prescribe(parts, PrescriptionInput(age=40, resting_hr=60, week=week))
+    assert (p.rpe.low, p.rpe.high) == rpe
+    assert p.exertion_key == key
+
+
+def test_very_hard_lowers_the_target_a_notch(parts: ClinicalParts) -> None:
+    usual = prescribe(parts, PrescriptionInput(age=40, resting_hr=60, week=5))
+    notched = PrescriptionInput(age=40, resting_hr=60, week=5, effort_lowered=True)
+    lowered = prescribe(parts, notched)
+    assert lowered.hrr_percent == IntRange(low=60, high=65)
+    assert usual.target_bpm is not None and lowered.target_bpm is not None
+    assert lowered.target_bpm.high < usual.target_bpm.high
+    assert lowered.effort_lowered
+
+
+def test_treatment_resistance_offers_intervals_body_image_strength(
+    parts: ClinicalParts,
+) -> None:
+    trd = prescribe(
+        parts,
+        PrescriptionInput(
+            age=40, week=5, conditions=frozenset({ProfileCondition.TREATMENT_RESISTANT})
+        ),
+    )
+    assert "hiit" in trd.modality_ids
+    body = prescribe(
+        parts,
+        PrescriptionInput(age=40, week=5, conditions=frozenset({ProfileCondition.BODY_IMAGE})),
+    )
+    assert "resistance" in body.modality_ids
+    flagged = prescribe(
+        parts,
+        PrescriptionInput(
+            age=40,
+            week=5,
+            safety_flag=True,
+            conditions=frozenset({ProfileCondition.TREATMENT_RESISTANT}),
+        ),
+    )
+    assert "hiit" not in flagged.modality_ids
+    assert [r.modality for r in flagged.refused] == ["hiit"]
 
 
 def test_supervised_initiation_reasons(parts: ClinicalParts) -> None:

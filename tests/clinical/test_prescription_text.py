@@ -79,8 +79,8 @@ def test_worked_example(parts: ClinicalParts, described: Described) -> None:
     assert "formula=prescription.formula.tanaka" in lines["prescription.hr_max"]
     assert "bpm=120–132" in lines["prescription.target_bpm"]
     assert "percent=50–60" in lines["prescription.target_bpm"]
-    assert "rpe=12–13" in lines["prescription.rpe"]
-    assert "exertion.light_moderate: rpe=12–13, rpe_low=12" in lines["prescription.rpe"]
+    assert "rpe=12–14" in lines["prescription.rpe"]
+    assert "exertion.moderate_vigorous: rpe=12–14, anchors=" in lines["prescription.rpe"]
     assert "prescription.rpe_only" not in lines
     assert "prescription.supervised" not in lines
     assert "name=modality.aerobic.name" in lines["prescription.modality"]
@@ -103,7 +103,7 @@ def test_supervision_refusals_and_advice_are_listed(
     inp = PrescriptionInput(
         age=70,
         resting_hr=60,
-        week=6,
+        week=1,
         readiness_positive=True,
         conditions=frozenset({ProfileCondition.LITTLE_TIME}),
     )
@@ -111,8 +111,9 @@ def test_supervision_refusals_and_advice_are_listed(
     lines = lines_by_key(text)
     assert "prescription.start_low" in lines
     assert "minutes=20 " in lines["prescription.minutes"] + " "
-    # HRmax 208 − 0.7 × 70 = 159; 60 + 0.5 × 99 = 109.5 → 110 (halves up), one value: start low
-    assert "bpm=110 " in lines["prescription.target_bpm"] + " "
+    # HRmax 208 − 0.7 × 70 = 159; 60 + 0.5 × 99 = 109.5 → 110 (halves up), one value on the
+    # start step, widened to five beats (mostly downwards): 107–112.
+    assert "bpm=107–112 " in lines["prescription.target_bpm"] + " "
     assert "prescription.supervised.readiness" in lines["prescription.supervised"]
     assert "prescription.hiit_excluded.readiness_positive" in lines["prescription.refused"]
     assert "prescription.activities_preferred" in lines

@@ -43,8 +43,8 @@ def test_middle_is_rounded_to_five_ties_down(
     assert {s.minutes for s in plan.sessions} == {minutes}  # phase 4: 52.5 → 50
 
 
-def test_start_low_keeps_the_bottom(parts: ClinicalParts) -> None:
-    p = prescribe(parts, PrescriptionInput(age=40, week=8, low_energy=True))
+def test_the_start_step_plans_the_bottom(parts: ClinicalParts) -> None:
+    p = prescribe(parts, PrescriptionInput(age=40, week=1, low_energy=True))
     plan = weekly_plan(p, [0, 1, 2, 3, 4, 5, 6], MONDAY, MORNING)
     assert len(plan.sessions) == 3
     assert {s.minutes for s in plan.sessions} == {20}

@@ -66,6 +66,8 @@ def test_matching_rules(content: Content) -> None:
         ProfileCondition.LITTLE_TIME: ("hiit", None),
         ProfileCondition.PAIN: ("mind_body", None),
         ProfileCondition.METABOLIC: ("hiit", None),
+        ProfileCondition.BODY_IMAGE: ("resistance", None),
+        ProfileCondition.TREATMENT_RESISTANT: ("hiit", None),
     }
 
 
@@ -176,14 +178,29 @@ def test_plan_choices(content: Content) -> None:
 # --- Texts ---------------------------------------------------------------------------------
 
 
-def test_exertion_texts_render_rpe(content: Content) -> None:
+def test_exertion_texts_render_rpe_and_borg_anchors(content: Content) -> None:
+    keys = [band.exertion_key for band in content.protocol.effort.bands]
+    keys += [m.effort.exertion_key for m in content.modalities.modalities if m.effort]
+    keys += ["exertion.moderate_vigorous", "exertion.light_moderate"]
     for language in content.texts.languages:
-        for key in ("exertion.light_moderate", "exertion.moderate", "exertion.moderate_vigorous"):
-            # One {rpe} field: "12–14", or "12" when a start-low dose collapses the range.
-            assert placeholders(content.texts.get("en", key)) == {"rpe"}
-            text = content.texts.get(language, key, rpe="12–14")
+        for key in keys:
+            # {rpe} is "12–14", or "12" when a start-low dose collapses the range; {anchors}
+            # are Borg's words for the scores around it.
+            assert placeholders(content.texts.get("en", key)) == {"rpe", "anchors"}
+            text = content.texts.get(language, key, rpe="12–14", anchors="13")
             assert "12–14" in text and "6" in text and "20" in text, text
     assert "sing" in content.texts.get("en", "exertion.moderate")
+
+
+def test_borg_labels_are_borgs(content: Content) -> None:
+    labels = {
+        score: content.texts.get("en", key)
+        for score, key in content.protocol.effort.borg_labels.items()
+    }
+    assert labels[11] == "light"
+    assert labels[13] == "somewhat hard"
+    assert labels[15] == "hard"
+    assert labels[17] == "very hard"
 
 
 MARKUP = re.compile(r"<[a-z/][^>]*>|\*\*|__|`|\[[^\]]*\]\(")

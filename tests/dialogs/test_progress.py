@@ -75,7 +75,7 @@ def test_progress_summary_and_chart() -> None:
     checkins = [checkin(days(1), 15, "moderately_severe"), checkin(days(3), 9, "mild")]
     state = make_state(now=at_local(WEDNESDAY), sessions=sessions, checkins=checkins)
     outcome = command(state, "progress")
-    assert params(outcome, "progress.week") == {
+    assert params(outcome, "progress_week.other") == {
         "sessions": 1,
         "planned": 3,
         "minutes": 20,
@@ -84,15 +84,51 @@ def test_progress_summary_and_chart() -> None:
     assert params(outcome, "progress.phq9_better")["points"] == 6
     chart = last(outcome).chart
     assert isinstance(chart, ProgressChart)
-    assert len(chart.weeks) == 8
+    assert len(chart.weeks) == 4  # the chart starts at the patient's first week
+    assert chart.weeks[0].week_start == days(1)
     assert chart.weeks[-1].week_start == days(4)
     assert chart.weeks[-1].label == "14 Dec"
     assert [w.minutes for w in chart.weeks[-4:]] == [60, 0, 0, 20]
     assert (chart.weeks[-4].target_low, chart.weeks[-4].target_high) == (60, 90)
-    assert (chart.weeks[0].target_low, chart.weeks[0].target_high) == (0, 0)  # before start
     assert [(p.day, p.total) for p in chart.phq9] == [(days(1), 15), (days(3), 9)]
     assert chart.phq9_max == 27
     assert chart.weekly_minimum == content().protocol.weekly_dose.minimum_minutes
+    assert chart.phq9_bands[0] == (0, 4, "minimal")
+    assert chart.phq9_bands[-1] == (20, 27, "severe")
+
+
+def test_a_summary_after_none_of_three_is_never_on_track() -> None:
+    """Weeks 1–3 kept, but this week's three planned days all went by with nothing done."""
+    sunday = days(4) + dt.timedelta(days=6)
+    sessions = [*week(days(1), 0, 2, 4), *week(days(2), 0, 2, 4), *week(days(3), 0, 2, 4)]
+    state = make_state(now=at_local(sunday), sessions=sessions)
+    outcome = command(state, "progress")
+    assert params(outcome, "progress_week.other")["sessions"] == 0
+    assert "progress.streak" not in keys(outcome)
+    assert "progress.streak_start" in keys(outcome)
+
+
+def test_one_planned_session_is_singular() -> None:
+    state = make_state(training_days=[2])
+    outcome = command(state, "progress")
+    assert params(outcome, "progress_week.one")["planned"] == 1
+
+
+def test_a_score_that_rose_into_remission_is_not_called_a_drop() -> None:
+    """Baseline 2, now 4: under 5, but higher; never "4, down from 2"."""
+    checkins = [checkin(days(1), 2, "minimal"), checkin(days(3), 4, "minimal")]
+    state = make_state(now=at_local(WEDNESDAY), checkins=checkins)
+    shown = keys(command(state, "progress"))
+    assert "phq9_trend.remission" not in shown
+    assert "progress.phq9_steady" in shown
+
+
+def test_exactly_half_is_a_response_worded_half_or_less() -> None:
+    checkins = [checkin(days(1), 16, "moderately_severe"), checkin(days(3), 8, "mild")]
+    state = make_state(now=at_local(WEDNESDAY), checkins=checkins)
+    outcome = command(state, "progress")
+    assert "phq9_trend.response" in keys(outcome)
+    assert "half or less" in content().texts.get("en", "phq9_trend.response")
 
 
 def test_a_rise_is_told_kindly() -> None:

@@ -22,7 +22,7 @@ from factories import (
 from dialogs import programme
 from dialogs.events import Press, Text
 from dialogs.records import SessionRecord, SessionStatus
-from dialogs.today import EFFORT_RPE
+from dialogs.today import effort_rpe
 
 THURSDAY = dt.date(2026, 11, 26)
 
@@ -43,9 +43,11 @@ def test_training_day_shows_the_heart_rate_range_of_week_one() -> None:
         "today.warm_up",
         "today.main",
         "today.cool_down",
-        "exertion.light_moderate",
+        "exertion.moderate_vigorous",
+        "card.total",
     ):
         assert key in screen.keys
+    assert params(outcome, "card.total") == {"minutes": 20}
     assert button_values(screen) == ["done", "partial", "cant"]
     assert state.conversation.flow == "session"
 
@@ -68,7 +70,10 @@ def test_beta_blockers_give_effort_targets_only() -> None:
         shown = keys(outcome)
         assert "today.target_hr" not in shown
         assert "today.by_feel" in shown
-        assert params(outcome, "exertion.light_moderate") == {"rpe": "12–13"}
+        assert params(outcome, "exertion.moderate_vigorous") == {
+            "rpe": "12–14",
+            "anchors": "13 is somewhat hard",
+        }
 
 
 def test_before_onboarding_is_complete_a_kind_note() -> None:
@@ -93,7 +98,7 @@ def test_the_done_path_stores_one_session() -> None:
         True,
     )
     assert (record.modality, record.minutes) == ("aerobic", 30)
-    assert record.exertion == EFFORT_RPE["right"]
+    assert record.exertion == effort_rpe(content())["right"]
     assert (record.mood_before, record.mood_after) == (3, 6)
     assert state.sessions == [record]
     assert "today.logged_done" in keys(outcome)
@@ -206,12 +211,14 @@ def test_enough_sessions_advance_the_phase_with_one_sentence() -> None:
     days = [PROGRAMME_START + dt.timedelta(days=d) for d in (0, 2, 4, 7, 9, 11)]
     monday = PROGRAMME_START + dt.timedelta(days=14)
     state = make_state(now=at_local(monday), sessions=[session(d) for d in days])
-    command(state, "today")
-    for value in ("done", "min30", "eff_right", "mood5", "mood7"):
-        outcome = press(state, value)
+    offered = command(state, "today")
     assert state.profile.phase_id == 2
     assert state.profile.phase_started == monday
-    assert params(outcome, "progression.advance")["prescribed"] == 6
+    assert params(offered, "progression.advance")["prescribed"] == 6
+    assert params(offered, "today.heading")["minutes"] == 30  # phase 2, first week
+    for value in ("done", "min30", "eff_right", "mood5", "mood7"):
+        outcome = press(state, value)
+    assert "progression.advance" not in keys(outcome)  # said once, at the offer
 
 
 def test_three_misses_in_a_row_step_back() -> None:
@@ -295,9 +302,21 @@ def test_digits_that_are_not_ascii_are_asked_again() -> None:
     assert state.conversation.state == "ask_minutes"
 
 
-def test_week_three_is_still_phase_one_until_the_patient_advances() -> None:
-    state = make_state(started_days_ago=16)  # programme week 3, no progression yet
+def test_days_with_nothing_pressed_step_back_at_the_next_contact() -> None:
+    """Two weeks of planned days went by with no record at all: missed, whatever was pressed."""
+    state = make_state(started_days_ago=16)
     outcome = command(state, "today")
-    # Phase 1 holds until progression moves it: 50–60 % HRR, mid-range minutes.
-    assert params(outcome, "today.target_hr")["bpm_low"] == 120
-    assert params(outcome, "today.heading")["minutes"] == 25
+    assert "progression.step_back" in keys(outcome)
+    assert state.profile.start_step is True  # phase 1 steps back to the start step
+    assert state.conversation.flow == "barrier"
+
+
+def test_a_done_after_three_misses_still_steps_back() -> None:
+    start = dt.date(2026, 12, 7)  # Monday; phase 2 since then
+    days = [start + dt.timedelta(days=d) for d in (0, 2, 4)]
+    records = [session(d, status=SessionStatus.MISSED) for d in days]
+    monday = start + dt.timedelta(days=7)
+    state = make_state(now=at_local(monday), phase_id=2, phase_started=start, sessions=records)
+    outcome = command(state, "today")
+    assert state.profile.phase_id == 1
+    assert "progression.step_back" in keys(outcome)

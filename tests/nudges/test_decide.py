@@ -229,7 +229,7 @@ def test_weekly_summary_has_the_chart_and_the_week() -> None:
     decision = decide_at(slot, slot.due_at, **state)
     assert isinstance(decision, Send)
     screen = decision.screen
-    assert screen.keys[:2] == ["nudge.summary.text", "progress.week"]
+    assert screen.keys[:2] == ["nudge.summary.text", "progress_week.other"]
     assert screen.chart is not None
     assert "1 of 3 sessions, 25 of" in rendered(screen)
     assert [[c.data for c in row] for row in screen.choices] == [["m:cmd:plan"]]

@@ -282,3 +282,28 @@ async def test_naive_datetimes_are_refused(store: Store, new_patient: NewPatient
     with pytest.raises(StatementError, match="naive datetime"):
         async with store.transaction() as tx:
             await tx.save(state, Outcome(records=[MoodRecord(dt.datetime(2026, 3, 2), 3)]), NOW)
+
+
+@pytest.mark.parametrize(
+    ("trigger", "priority", "flagged"),
+    [
+        (EscalationTrigger.RISK_LANGUAGE, Priority.URGENT, True),
+        (EscalationTrigger.SOS, Priority.URGENT, True),
+        (EscalationTrigger.ITEM9, Priority.URGENT, True),
+        (EscalationTrigger.SEVERE_SCORE, Priority.ROUTINE, False),
+    ],
+)
+async def test_an_urgent_escalation_sets_the_safety_flag(
+    store: Store,
+    new_patient: NewPatient,
+    trigger: EscalationTrigger,
+    priority: Priority,
+    flagged: bool,
+) -> None:
+    """Every urgent trigger reaches the prescription the same way: through one saved time."""
+    state = await new_patient()
+    outcome = Outcome(escalations=[EscalationRequest(trigger, priority, {})])
+    async with store.transaction() as tx:
+        await tx.save(state, outcome, NOW)
+    loaded = await _reload(store)
+    assert loaded.profile.safety_flag_at == (NOW if flagged else None)

@@ -1,0 +1,60 @@
+"""Five weeks of every session, through the real bot and a moved clock: the dose climbs.
+
+The patient logs a session every day (a session logged on a planned day fulfils it), the
+clock moves a day at a time, and after five weeks /today offers more minutes than on day 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.emulator import EmulatorClient
+from tests.e2e.harness import BotProcess, Person
+from tests.e2e.test_patient_journey import answer_profile, onboard
+
+pytestmark = pytest.mark.e2e
+
+PATIENT = 5101
+DAY = 86_400
+MINUTES = re.compile(r"(\d+) minutes")
+
+
+async def move_clock(clock_file: Path, seconds: int) -> None:
+    await asyncio.to_thread(clock_file.write_text, str(seconds))
+
+
+async def offered_minutes(person: Person) -> int:
+    """The minutes /today offers: today's session, or the next one on a rest day."""
+    await person.send("/today")
+    message = await person.wait_for(" minutes")
+    found = MINUTES.search(message.get("text") or "")
+    assert found is not None, message
+    return int(found.group(1))
+
+
+async def test_five_weeks_of_every_session_climb_the_dose(
+    bot: BotProcess, users: EmulatorClient, clock_file: Path
+) -> None:
+    await users.create_user(PATIENT, "Sam", language_code="en")
+    await bot.start(users)
+    person = Person(users, PATIENT)
+    await onboard(person)
+    await answer_profile(person)
+    await person.wait_for("Your plan this week")
+    day_one = await offered_minutes(person)
+    assert day_one == 20  # phase 1, first week: the bottom of 20–30
+    for day in range(35):
+        await move_clock(clock_file, day * DAY)
+        await person.send("/log")
+        await person.press("Aerobic exercise")
+        await person.press("30 min")
+        await person.press("About right")
+        await person.press("5")
+        await person.press("7")
+        await person.wait_for("30 minutes")
+    await move_clock(clock_file, 35 * DAY)
+    assert await offered_minutes(person) > day_one
