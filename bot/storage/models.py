@@ -84,6 +84,11 @@ class PatientRow(Base):
     created_at: Mapped[dt.datetime]
     paused_until: Mapped[dt.date | None]
     display_name: Mapped[str | None] = mapped_column(Text)
+    # The care team's side (migration 0006): only what the clinic chose to put on the invite.
+    clinic_ref: Mapped[str | None] = mapped_column(String(64))
+    clinician_id: Mapped[int | None] = mapped_column(BigInteger)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    discharged_at: Mapped[dt.datetime | None]
 
 
 class ProfileRow(Base):
@@ -111,6 +116,10 @@ class ProfileRow(Base):
     quiet_end: Mapped[str] = mapped_column(String(16))
     share_name_in_groups: Mapped[bool]
     celebrate_in_groups: Mapped[bool]
+    # Supervisor-made plan adjustments (migration 0006; each also in plan_adjustments).
+    readiness_cleared_at: Mapped[dt.datetime | None]
+    treatment_resistant: Mapped[bool] = mapped_column(default=False, server_default="0")
+    phase_held: Mapped[bool] = mapped_column(default=False, server_default="0")
 
 
 class ConversationRow(Base):
@@ -236,6 +245,17 @@ class EscalationRow(Base):
     resolution_note: Mapped[str | None] = mapped_column(Text)
     patient_response: Mapped[str | None] = mapped_column(Text)
     next_action_at: Mapped[dt.datetime | None]
+    # Incidents (migration 0006): a trigger raised while its patient already had an open
+    # incident points at that incident's first escalation and is never chased on its own.
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), index=True
+    )
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    reminders: Mapped[int] = mapped_column(default=0, server_default="0")
+    reminded_at: Mapped[dt.datetime | None]
+    handler_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Supervisor id (text) -> how many triggers the incident had when they last saw it.
+    seen: Mapped[dict[str, int] | None]
 
 
 class DeliveryRow(Base):

@@ -4,6 +4,7 @@ server-side, resolving needs a note, and every copy of an alert shows what happe
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -126,16 +127,19 @@ async def world(database_url: str, store: Store, clock: ShiftedClock) -> AsyncIt
         await server.stop()
 
 
+ALERT_BUTTONS = ["Acknowledge", "Message patient", "Resolve"]
+
+
 async def test_non_supervisors_change_nothing_with_any_button_or_command(world: World) -> None:
     escalation = await world.patient_sos()
     team_alert = await world.alert(world.team)
-    assert buttons(team_alert) == ["Acknowledge", "Resolve"]
+    assert buttons(team_alert) == ALERT_BUTTONS
     answers = [
-        await world.press(world.team, team_alert["message_id"], by=NURSE, text="Acknowledge"),
-        await world.press(world.team, team_alert["message_id"], by=NURSE, text="Resolve"),
+        await world.press(world.team, team_alert["message_id"], by=NURSE, text=label)
+        for label in ALERT_BUTTONS
     ]
     crisis_reply = await world.last(PATIENT)  # a forged button on the patient's own message
-    for action in ("ack", "resolve"):
+    for action in ("ack", "resolve", "msg", "out-safe"):
         answers.append(
             await world.press(
                 PATIENT,
@@ -144,17 +148,27 @@ async def test_non_supervisors_change_nothing_with_any_button_or_command(world: 
                 data=f"esc:{escalation.id}:{action}",
             )
         )
+    answers.append(
+        await world.press(
+            PATIENT,
+            crisis_reply["message_id"],
+            by=PATIENT,
+            data=f"care:msg:{escalation.patient_id}",
+        )
+    )
     for answer in answers:
         assert answer["answer"] == {**answer["answer"], "text": NOT_AUTHORISED, "show_alert": True}
     code = escalation.patient_code
-    for command in ("/alerts", f"/patient {code}", f"/resolve {code} fine now"):
+    for command in ("/alerts", f"/resolve {code}"):
         assert await world.command(PATIENT, command) == NOT_AUTHORISED
         assert await world.command(NURSE, command) == NOT_AUTHORISED
     after = await escalation_of(world.services, escalation.id)
     assert (after.state, after.acknowledged_by, after.resolved_by) == ("notified", None, None)
     assert not (await world.alert(world.team)).get("edited")
     refused = [e for e in await audit_of(world.services, "-") if e.action == "supervisor.refused"]
-    assert len(refused) == 10
+    assert len(refused) == 3 + 5 + 4
+    async with world.services.store.transaction() as tx:
+        assert await tx.care_session(PATIENT) is None and await tx.care_session(NURSE) is None
 
 
 async def test_a_supervisor_acknowledges_and_every_copy_shows_who(world: World) -> None:
@@ -168,8 +182,8 @@ async def test_a_supervisor_acknowledges_and_every_copy_shows_who(world: World) 
         copy = await world.alert(chat)
         assert copy["edited"], chat
         assert f"Acknowledged by {SUPERVISOR}" in copy["text"]
-        assert buttons(copy)[0].startswith(f"✓ Acknowledged by Sup One ({SUPERVISOR})")
-    # A second supervisor pressing the same alert learns who acknowledged; nothing changes.
+        assert buttons(copy)[0] == f"✓ Sup One ({SUPERVISOR})"
+    # A second supervisor pressing the same alert learns it is acknowledged; nothing changes.
     theirs = await world.alert(SECOND_SUPERVISOR)
     again = await world.press(
         SECOND_SUPERVISOR,
@@ -177,7 +191,7 @@ async def test_a_supervisor_acknowledges_and_every_copy_shows_who(world: World) 
         by=SECOND_SUPERVISOR,
         data=f"esc:{escalation.id}:ack",
     )
-    assert f"Acknowledged by {SUPERVISOR}" in again["answer"]["text"]
+    assert again["answer"]["text"] == "Acknowledged"
     assert (await escalation_of(world.services, escalation.id)).acknowledged_by == SUPERVISOR
     acks = [
         e
@@ -189,44 +203,98 @@ async def test_a_supervisor_acknowledges_and_every_copy_shows_who(world: World) 
     assert acks[0].at is not None
 
 
-async def test_resolving_needs_a_note_and_only_a_supervisor_resolves(world: World) -> None:
+async def test_resolving_takes_an_outcome_and_a_note_by_button(world: World) -> None:
     escalation = await world.patient_sos()
     code = escalation.patient_code
     mine = await world.alert(SUPERVISOR)
     await world.press(SUPERVISOR, mine["message_id"], by=SUPERVISOR, text="Resolve")
-    assert await world.command(SUPERVISOR, "/alerts") != ""
-    how = [m["text"] for m in await world.users.messages(SUPERVISOR) if m.get("by_bot")]
-    assert f"/resolve {code} your note" in how[-2]
-    assert "/resolve CODE your note" in await world.command(SUPERVISOR, f"/resolve {code}")
-    assert (await escalation_of(world.services, escalation.id)).state == "notified"
+    choose = await world.last(SUPERVISOR)
+    assert choose["text"] == f"Outcome for {code}'s incident?"
+    assert buttons(choose) == [
+        "Contacted and safe",
+        "Referred to emergency services",
+        "Unreachable, keep trying",
+        "Not a risk",
+    ]
     # The patient answering "I'm safe right now" is recorded, and closes nothing.
     crisis_reply = await world.last(PATIENT)
     await world.users.press(PATIENT, crisis_reply["message_id"], text="I'm safe right now")
     await world.pump()
     recorded = await escalation_of(world.services, escalation.id)
     assert (recorded.state, recorded.patient_response) == ("notified", "safe_now")
-    assert "patient: I'm safe right now" in await world.command(SUPERVISOR, "/alerts")
-    done = await world.command(BACKUP, f"/resolve {code.lower()} called her, safe with family")
-    assert done == f"Open alerts for {code} are resolved."
+    assert "I'm safe right now" in await world.command(SUPERVISOR, "/alerts")
+    await world.press(SUPERVISOR, choose["message_id"], by=SUPERVISOR, text="Contacted and safe")
+    assert "please send a short note" in (await world.last(SUPERVISOR))["text"]
+    assert (await escalation_of(world.services, escalation.id)).state == "notified"
+    done = await world.command(SUPERVISOR, "called her, safe with family")
+    assert done == f"{code}'s incident is resolved."
     resolved = await escalation_of(world.services, escalation.id)
-    assert (resolved.state, resolved.resolved_by) == ("resolved", BACKUP)
+    assert (resolved.state, resolved.resolved_by) == ("resolved", SUPERVISOR)
     assert resolved.resolution_note == "called her, safe with family"
     for chat in (SUPERVISOR, SECOND_SUPERVISOR, world.team):
         copy = await world.alert(chat)
-        assert f"Resolved by {BACKUP}" in copy["text"] and buttons(copy) == []
+        assert f"Resolved by {SUPERVISOR}" in copy["text"] and buttons(copy) == []
+        assert "Outcome: Contacted and safe" in copy["text"]
+    events = await audit_of(world.services, code)
+    [resolution] = [e for e in events if e.action == "escalation.resolved"]
+    assert resolution.details["outcome"] == "safe"
     assert await world.command(SUPERVISOR, "/alerts") == "No open alerts."
-    assert await world.command(SUPERVISOR, f"/resolve {code} again") == "No open alerts."
+    assert await world.command(SUPERVISOR, f"/resolve {code}") == "No open alerts."
+
+
+async def test_unreachable_keeps_the_incident_open_with_a_reminder(world: World) -> None:
+    escalation = await world.patient_sos()
+    await world.press(
+        SUPERVISOR,
+        (await world.alert(SUPERVISOR))["message_id"],
+        by=SUPERVISOR,
+        data=f"esc:{escalation.id}:out-unreachable",
+    )
+    assert await world.command(SUPERVISOR, "no answer, voicemail left") == (
+        f"Noted. {escalation.patient_code}'s incident stays open and you will be reminded to "
+        "try again."
+    )
+    kept = await escalation_of(world.services, escalation.id)
+    assert (kept.state, kept.acknowledged_by, kept.resolved_by) == (
+        "acknowledged",
+        SUPERVISOR,
+        None,
+    )
+    assert "Unreachable so far" in (await world.alert(SECOND_SUPERVISOR))["text"]
+    world.services.clock.advance(  # type: ignore[attr-defined]
+        dt.timedelta(seconds=world.services.settings.escalation_remind_seconds + 1)
+    )
+    await world.relay.tick()
+    reminder = await world.last(SUPERVISOR)
+    assert reminder["text"].startswith(f"Reminder: {escalation.patient_code} was unreachable")
+    assert "Message patient" in buttons(reminder)
+    assert "Reminder" not in (await world.last(SECOND_SUPERVISOR))["text"]
+
+
+async def test_resolve_by_command_never_closes_what_the_supervisor_has_not_seen(
+    world: World,
+) -> None:
+    escalation = await world.patient_sos()
+    code = escalation.patient_code
+    first = await world.command(SUPERVISOR, f"/resolve {code}")
+    assert first.startswith("There is something in this incident you have not seen yet")
+    assert "Patient asked for help" in first
+    assert (await world.command(SUPERVISOR, f"/resolve {code}")).startswith("Outcome for")
+    # A new trigger joins: the supervisor has not seen that one.
+    await world.users.send_text(PATIENT, "I want to kill myself")
+    await world.pump()
+    again = await world.command(SUPERVISOR, f"/resolve {code}")
+    assert again.startswith("There is something in this incident you have not seen yet")
+    assert "Risk language in a message" in again
+    assert (await escalation_of(world.services, escalation.id)).state == "notified"
 
 
 async def test_alerts_patient_and_forged_ids(world: World) -> None:
     escalation = await world.patient_sos()
     code = escalation.patient_code
     listing = await world.command(SECOND_SUPERVISOR, "/alerts")
-    assert listing.startswith(f"{code} - Patient asked for help - notified")
-    summary = await world.command(SUPERVISOR, f"/patient {code.lower()}")
-    assert f"Patient {code}" in summary and "Safety plan: no" in summary
-    assert "sos (notified)" in summary
-    assert "No patient found" in await world.command(SUPERVISOR, "/patient NOPE42")
+    assert listing.startswith(f"{code} (—) - Patient asked for help - Not acknowledged")
+    assert "No patient found" in await world.command(SUPERVISOR, "/resolve NOPE42")
     mine = await world.alert(SUPERVISOR)
     answer = await world.press(SUPERVISOR, mine["message_id"], by=SUPERVISOR, data="esc:99999:ack")
     assert answer["answer"]["text"] == "I can't find that alert."
