@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden
 from telegram.ext import ExtBot
 
@@ -142,7 +143,19 @@ async def handle_patient(
         text=text,
     )
     try:
-        await bot.send_message(handler, relayed, rate_limit_args=SAFETY_RETRIES)
+        reply = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        texts.get(reader_language, "care.button.reply"),
+                        callback_data=f"care:msg:{card.id}",
+                    )
+                ]
+            ]
+        )
+        await bot.send_message(
+            handler, relayed, reply_markup=reply, rate_limit_args=SAFETY_RETRIES
+        )
     except Exception as error:  # the audit log holds it; the supervisor sees it in the view
         log.error("could not relay %s's reply to %s: %s", card.code, handler, error)
     return handled
