@@ -58,11 +58,12 @@ class SupervisorCommand:
 
 def build_table() -> tuple[SupervisorCommand, ...]:
     """Imported lazily: each command's module imports what it needs, this table only names."""
-    from bot.care import prefs, triage
+    from bot.care import invites, prefs, triage
 
     return (
         SupervisorCommand("alerts", triage.alerts),
         SupervisorCommand("resolve", triage.resolve),
+        SupervisorCommand("invite", invites.command),
         SupervisorCommand("cancel", triage.cancel),
         SupervisorCommand("language", prefs.language),
         SupervisorCommand("timezone", prefs.timezone),

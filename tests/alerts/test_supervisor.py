@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,6 +99,16 @@ def buttons(message: dict[str, Any]) -> list[str]:
 
 @pytest.fixture
 async def world(database_url: str, store: Store, clock: ShiftedClock) -> AsyncIterator[World]:
+    async with make_world(database_url, store, clock) as made:
+        yield made
+
+
+@asynccontextmanager
+async def make_world(
+    database_url: str, store: Store, clock: ShiftedClock, **extra: str
+) -> AsyncIterator[World]:
+    """The Application against a fresh emulator with the care team and one patient;
+    `extra` adds settings (e.g. ENROLMENT="invite")."""
     server = EmulatorServer(limits=False, validate=True)
     await server.start()
     users = EmulatorClient(server.url)
@@ -113,7 +124,7 @@ async def world(database_url: str, store: Store, clock: ShiftedClock) -> AsyncIt
         "Care team", members=[SUPERVISOR, SECOND_SUPERVISOR, NURSE], chat_type="supergroup"
     )
     settings = settings_for(
-        database_url, api_url=server.bot_api_base, SUPERVISOR_CHAT_ID=str(team["id"])
+        database_url, api_url=server.bot_api_base, SUPERVISOR_CHAT_ID=str(team["id"]), **extra
     )
     services = Services.build(settings, clock, store=store)
     app = build_application(settings, clock, services)
