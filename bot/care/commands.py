@@ -58,10 +58,12 @@ class SupervisorCommand:
 
 def build_table() -> tuple[SupervisorCommand, ...]:
     """Imported lazily: each command's module imports what it needs, this table only names."""
-    from bot.care import invites, prefs, triage
+    from bot.care import caseload, invites, patient_view, prefs, triage
 
     return (
         SupervisorCommand("alerts", triage.alerts),
+        SupervisorCommand("patients", caseload.patients),
+        SupervisorCommand("patient", patient_view.patient),
         SupervisorCommand("resolve", triage.resolve),
         SupervisorCommand("invite", invites.command),
         SupervisorCommand("cancel", triage.cancel),

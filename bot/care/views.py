@@ -3,7 +3,7 @@ for. The caller has checked the sender is a supervisor; ids in the data are look
 
 from __future__ import annotations
 
-from bot.care import conversation
+from bot.care import caseload, conversation, patient_view
 from bot.care.commands import Call, Reply
 from bot.storage.care import CareSession
 
@@ -15,6 +15,10 @@ async def on_press(call: Call, data: str) -> Reply | None:
         if code is None:
             return Reply(call.text("supervisor.unknown_alert"))
         return Reply(call.text("care.message.prompt", code=code, name=call.first_name))
+    if verb == "view" and rest.isdigit():
+        return await patient_view.view_by_id(call, int(rest))
+    if verb == "list":
+        return await caseload.show_page(call, rest)
     return Reply(call.text("supervisor.unknown_alert"))
 
 

@@ -7,10 +7,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from bot.storage.care_models import CareSessionRow, InviteRow, PlanAdjustmentRow, SupervisorRow
-from bot.storage.models import PatientRow, ProfileRow
+from bot.storage.models import AuditRow, BarrierPlanRow, PatientRow, ProfileRow
 from bot.storage.scope import SessionScope
 
 
@@ -30,6 +30,15 @@ class PatientCard:
     clinician_id: int | None = None
     phone: str | None = None
     discharged_at: dt.datetime | None = None
+    created_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class BarrierPlanView:
+    barrier: str
+    what: str
+    when: str
+    created_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,7 @@ def _card(row: PatientRow) -> PatientCard:
         clinician_id=row.clinician_id,
         phone=row.phone,
         discharged_at=row.discharged_at,
+        created_at=row.created_at,
     )
 
 
@@ -124,6 +134,22 @@ class CareMixin(SessionScope):
     async def patient_cards(self) -> list[PatientCard]:
         rows = await self._session.scalars(select(PatientRow).order_by(PatientRow.id))
         return [_card(row) for row in rows]
+
+    async def barrier_plans(self, patient_id: int) -> list[BarrierPlanView]:
+        rows = await self._session.scalars(
+            select(BarrierPlanRow)
+            .where(BarrierPlanRow.patient_id == patient_id)
+            .order_by(BarrierPlanRow.created_at, BarrierPlanRow.id)
+        )
+        return [BarrierPlanView(r.barrier, r.what, r.when, r.created_at) for r in rows]
+
+    async def last_audit(self, subject: str, actions: tuple[str, ...]) -> dt.datetime | None:
+        """When one of `actions` last happened to `subject` (e.g. the last contact)."""
+        return await self._session.scalar(
+            select(func.max(AuditRow.at)).where(
+                AuditRow.subject == subject, AuditRow.action.in_(actions)
+            )
+        )
 
     async def set_enrolment(
         self, patient_id: int, clinic_ref: str, clinician_id: int | None
