@@ -58,7 +58,7 @@ class SupervisorCommand:
 
 def build_table() -> tuple[SupervisorCommand, ...]:
     """Imported lazily: each command's module imports what it needs, this table only names."""
-    from bot.care import caseload, invites, patient_view, prefs, triage
+    from bot.care import caseload, invites, patient_view, plan, prefs, triage
 
     return (
         SupervisorCommand("alerts", triage.alerts),
@@ -66,6 +66,7 @@ def build_table() -> tuple[SupervisorCommand, ...]:
         SupervisorCommand("patient", patient_view.patient),
         SupervisorCommand("resolve", triage.resolve),
         SupervisorCommand("invite", invites.command),
+        SupervisorCommand("adjust", plan.command),
         SupervisorCommand("cancel", triage.cancel),
         SupervisorCommand("language", prefs.language),
         SupervisorCommand("timezone", prefs.timezone),
