@@ -58,6 +58,9 @@ async def language(call: Call) -> Reply:
     if wanted not in languages:
         return Reply(call.text("care.prefs.language_usage", languages=", ".join(languages)))
     await _update(call, language=wanted)
+    from bot.care.menu import register_one
+
+    await register_one(call.bot, call.services, call.user_id, wanted)
     texts = call.services.content.texts
     return Reply(texts.get(wanted, "care.prefs.language_set"))
 
