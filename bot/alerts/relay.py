@@ -160,8 +160,10 @@ class EscalationRelay:
             return
         await self._delivered(delivery, message.message_id)
         if routing.step_kind(delivery.step) is routing.StepKind.TRIGGER:
-            # A trigger joined the incident: every copy of the alert shows it now.
-            await refresh_alert_messages(self.bot, self.services, escalation.id)
+            # A trigger joined the incident: this chat's copy of the alert shows it now.
+            await refresh_alert_messages(
+                self.bot, self.services, escalation.id, chat_id=delivery.chat_id
+            )
 
     async def _delivered(self, delivery: Delivery, message_id: int) -> None:
         now = self.services.clock.now()

@@ -45,8 +45,11 @@ async def mark_seen(tx: Transaction, escalation_id: int, supervisor_id: int) -> 
         await tx.save_incident_info(info)
 
 
-async def refresh_alert_messages(bot: ExtBot[Any], services: Services, incident_id: int) -> None:
-    """Every delivered copy of the alert shows the incident as it now is."""
+async def refresh_alert_messages(
+    bot: ExtBot[Any], services: Services, incident_id: int, chat_id: int | None = None
+) -> None:
+    """Every delivered copy of the alert (or those in `chat_id`) shows the incident as it
+    now is."""
     views = []
     async with services.store.transaction() as tx:
         escalation = await tx.escalation(incident_id)
@@ -55,15 +58,17 @@ async def refresh_alert_messages(bot: ExtBot[Any], services: Services, incident_
         for delivery in await tx.deliveries_for(incident_id):
             if delivery.telegram_message_id is None:
                 continue
+            if chat_id is not None and delivery.chat_id != chat_id:
+                continue
             if routing.step_kind(delivery.step) is not routing.StepKind.ALERT:
                 continue
             reader = await reader_for(tx, services.settings, delivery.chat_id)
             text, keyboard = await render_alert(tx, services, escalation, reader, delivery.step)
             views.append((delivery.chat_id, delivery.telegram_message_id, text, keyboard))
-    for chat_id, message_id, text, keyboard in views:
+    for chat, message_id, text, keyboard in views:
         try:
             await bot.edit_message_text(
-                text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard
+                text, chat_id=chat, message_id=message_id, reply_markup=keyboard
             )
         except Exception as error:  # an old copy we cannot edit must not stop the others
-            log.warning("could not update alert message in %s: %s", chat_id, error)
+            log.warning("could not update alert message in %s: %s", chat, error)
