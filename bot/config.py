@@ -151,9 +151,9 @@ def _parse_levels(value: Any) -> Any:
     for part in (p.strip() for p in value.split(";")):
         if not part:
             continue
-        ids, _, wait = part.partition("@")
+        ids, at, wait = part.partition("@")
         people = _parse_ids(ids)
-        if not people or (wait and not re.fullmatch(r"[1-9]\d*", wait.strip())):
+        if not people or (at and not re.fullmatch(r"[1-9]\d*", wait.strip())):
             raise ValueError("expected ids[@seconds] per level")
         levels.append(EscalationLevel(tuple(people), int(wait) if wait else 0))
     return tuple(levels)
