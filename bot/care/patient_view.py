@@ -16,6 +16,7 @@ from bot.care.commands import Call, Reply
 from bot.storage.care import PatientCard
 
 MAX_TEXT = 4000
+RELAYED = ("care.message_to_patient", "care.message_from_patient")
 SHOWN = 6
 
 
@@ -124,6 +125,19 @@ async def view(call: Call, card: PatientCard) -> Reply:
         call.text("care.view.barriers")
         + "\n"
         + ("\n".join(f"{b.barrier}: {b.what} ({b.when})" for b in barriers[-SHOWN:]) or "—")
+    )
+    relayed = [e for e in events if e.action in RELAYED and e.at][-SHOWN:]
+    sections.append(
+        call.text("care.view.messages")
+        + "\n"
+        + (
+            "\n".join(
+                f"{reader.time(e.at)} {'→' if e.action == RELAYED[0] else '←'} "  # type: ignore[arg-type]
+                f"{e.details.get('text', '')}"
+                for e in relayed
+            )
+            or "—"
+        )
     )
     sections.append(
         call.text("care.view.audit")

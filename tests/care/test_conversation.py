@@ -46,6 +46,9 @@ async def test_message_patient_round_trip_is_relayed_both_ways_and_audited(world
         "incident": escalation.id,
         "risk": False,
     }
+    view = await world.command(SUPERVISOR, f"/patient {code}")
+    assert "→ Hi, this is Sam. Are you somewhere safe?" in view
+    assert "← yes, at home with my sister" in view
     # Once resolved, the patient's messages go to the bot as usual again.
     await record_outcome(world.services, escalation.id, SUPERVISOR, "safe", "talked, safe")
     await world.users.send_text(PATIENT, "thanks")
