@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.alerts.routing import StepKind, step_kind
+from bot.alerts.routing import TRIGGER_STEP, StepKind, step_kind
 from bot.config import Settings
 from bot.storage.care import PatientCard
 from bot.storage.escalations import IncidentInfo
@@ -188,7 +188,7 @@ def new_trigger_text(
 ) -> str:
     """The "new trigger" line: the trigger the step announces (the alert above is edited)."""
     triggers = info.triggers if info else []
-    index = step % 1000 - 1
+    index = step - TRIGGER_STEP - 1
     added = triggers[index] if 0 <= index < len(triggers) else (triggers or [escalation])[-1]
     return texts.get(
         reader.language,
