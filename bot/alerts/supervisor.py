@@ -20,7 +20,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.alerts.messages import OUTCOMES, outcome_keyboard
 from bot.care import commands, conversation, incidents
-from bot.care.alert_view import mark_seen, refresh_alert_messages
+from bot.care.alert_view import mark_seen, refresh_alert_messages, render_alert
 from bot.care.commands import Call
 from bot.care.prefs import reader_of
 from bot.services import Services
@@ -199,6 +199,13 @@ async def _finish_outcome(
     )
     async with services.store.transaction() as tx:
         await tx.clear_care_session(call.user_id)
+        if result.unseen and result.escalation is not None:
+            text, keyboard = await render_alert(tx, services, result.escalation, call.reader)
+            await mark_seen(tx, result.escalation.id, call.user_id)
+            await message.reply_text(
+                call.text("care.resolve.unseen") + "\n\n" + text, reply_markup=keyboard
+            )
+            return
     if not result.changed or result.escalation is None:
         await message.reply_text(call.text("care.state.resolved"))
         return

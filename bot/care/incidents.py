@@ -28,6 +28,7 @@ class OutcomeResult:
     escalation: Escalation | None
     changed: bool
     still_open: bool = False
+    unseen: bool = False  # a trigger joined after the supervisor last looked: nothing done
 
 
 def _acknowledge(escalation: Escalation, by: int, now: dt.datetime) -> bool:
@@ -70,7 +71,11 @@ async def acknowledge(
 async def record_outcome(
     services: Services, escalation_id: int, by: int, outcome: str, note: str
 ) -> OutcomeResult:
-    """Close the incident with `outcome` and `note`, or keep it open for "unreachable"."""
+    """Close the incident with `outcome` and `note`, or keep it open for "unreachable".
+
+    Nothing happens (`unseen`) when a trigger joined the incident after the supervisor last
+    saw it: they chose the outcome for what they had seen, not for what came since.
+    """
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown outcome {outcome!r}")
     note = note.strip()[:MAX_NOTE]
@@ -84,7 +89,8 @@ async def record_outcome(
         info = await tx.incident_info(escalation.id)
         if info is None:
             return OutcomeResult(escalation, False)
-        info.seen[str(by)] = info.trigger_count
+        if not info.has_seen(by):  # never close what they have not seen (a new trigger)
+            return OutcomeResult(escalation, False, unseen=True)
         if outcome == UNREACHABLE:
             _acknowledge(escalation, by, now)  # they tried: it is in their hands now
             info.outcome = UNREACHABLE

@@ -10,6 +10,7 @@ import pytest
 
 from bot.alerts import routing
 from bot.alerts.relay import MAX_BACKOFF_SECONDS, EscalationRelay, backoff
+from bot.care.alert_view import mark_seen
 from bot.care.incidents import acknowledge, record_outcome
 from bot.clock import ShiftedClock
 from bot.services import Services
@@ -38,7 +39,9 @@ def supervisor_rows(rows: list) -> list:  # type: ignore[type-arg]
 
 
 async def resolve(services: Services, escalation_id: int, by: int, note: str) -> bool:
-    """Resolve the incident with the outcome "contacted and safe"."""
+    """Look at the incident, then resolve it with the outcome "contacted and safe"."""
+    async with services.store.transaction() as tx:
+        await mark_seen(tx, escalation_id, by)
     return (await record_outcome(services, escalation_id, by, "safe", note)).changed
 
 

@@ -300,6 +300,22 @@ async def test_resolve_by_command_never_closes_what_the_supervisor_has_not_seen(
     assert (await escalation_of(world.services, escalation.id)).state == "notified"
 
 
+async def test_a_trigger_after_the_outcome_was_chosen_stops_the_resolution(world: World) -> None:
+    escalation = await world.patient_sos()
+    mine = await world.alert(SUPERVISOR)
+    await world.press(
+        SUPERVISOR, mine["message_id"], by=SUPERVISOR, data=f"esc:{escalation.id}:out-no_risk"
+    )
+    await world.users.send_text(PATIENT, "I want to kill myself")  # meanwhile, a new trigger
+    await world.pump()
+    refused = await world.command(SUPERVISOR, "seemed fine on the phone")
+    assert refused.startswith("There is something in this incident you have not seen yet")
+    assert "Risk language in a message" in refused
+    assert (await escalation_of(world.services, escalation.id)).state == "notified"
+    async with world.services.store.transaction() as tx:
+        assert await tx.care_session(SUPERVISOR) is None  # they choose the outcome again
+
+
 async def test_alerts_patient_and_forged_ids(world: World) -> None:
     escalation = await world.patient_sos()
     code = escalation.patient_code

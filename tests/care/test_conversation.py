@@ -50,7 +50,8 @@ async def test_message_patient_round_trip_is_relayed_both_ways_and_audited(world
     assert "→ Hi, this is Sam. Are you somewhere safe?" in view
     assert "← yes, at home with my sister" in view
     # Once resolved, the patient's messages go to the bot as usual again.
-    await record_outcome(world.services, escalation.id, SUPERVISOR, "safe", "talked, safe")
+    result = await record_outcome(world.services, escalation.id, SUPERVISOR, "safe", "talked")
+    assert result.changed  # "Message patient" showed them the incident
     await world.users.send_text(PATIENT, "thanks")
     await world.pump()
     assert "thanks" not in (await world.last(SUPERVISOR))["text"]
