@@ -102,7 +102,7 @@ async def open_escalations(
             await tx.add_deliveries(
                 escalation_id, PATIENT_REPLY_STEP, [patient_chat], now + PATIENT_REPLY_GRACE
             )
-        incident = await tx.open_incident(escalation.patient_id, exclude=escalation_id)
+        incident = await tx.open_incident(escalation.patient_id, exclude=escalation_id, lock=True)
         if incident is not None:
             await add_trigger(tx, incident, escalation, settings, now)
             continue

@@ -69,7 +69,7 @@ async def send_to_patient(
         card = await tx.patient_card(session.patient_id)
         if card is None:
             return "—", False
-        incident = await tx.open_incident(card.id)
+        incident = await tx.open_incident(card.id, lock=True)
         if incident is not None:
             info = await tx.incident_info(incident.id)
             if info is not None:

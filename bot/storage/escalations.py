@@ -125,8 +125,11 @@ class EscalationsMixin(SessionScope):
             raise LookupError(f"no escalation {escalation.id}")
         convert.apply_escalation(row, escalation)
 
-    async def open_incident(self, patient_id: int, *, exclude: int = 0) -> Escalation | None:
-        """The patient's open incident (other than escalation `exclude`), locked, or None."""
+    async def open_incident(
+        self, patient_id: int, *, exclude: int = 0, lock: bool = False
+    ) -> Escalation | None:
+        """The patient's open incident (other than escalation `exclude`), or None; `lock`
+        holds its row (PostgreSQL) until the transaction ends, for a caller that writes."""
         query = (
             _with_code()
             .where(
@@ -137,8 +140,9 @@ class EscalationsMixin(SessionScope):
             )
             .order_by(EscalationRow.id)
             .limit(1)
-            .with_for_update(of=EscalationRow)
         )
+        if lock:
+            query = query.with_for_update(of=EscalationRow)
         found = await self._escalations(query)
         return found[0] if found else None
 

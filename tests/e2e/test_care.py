@@ -28,6 +28,7 @@ PATIENT = 5301
 STRANGER = 5302
 NURSE = 900009
 NOT_AUTHORISED = "Sorry, this is only for the care team."
+WAIT = 30  # seconds: generous, the machine running the suite may be busy
 
 
 async def alerts(users: EmulatorClient) -> list[dict[str, Any]]:
@@ -45,7 +46,7 @@ async def test_invite_to_incident_to_relay_to_resolution(
     # A stranger is turned away with one line; nothing is stored about them.
     stranger = Person(users, STRANGER)
     await stranger.send("hello")
-    await stranger.wait_for("Please ask your care team for your invitation link.")
+    await stranger.wait_for("Please ask your care team for your invitation link.", timeout=WAIT)
     async with store.transaction() as tx:
         assert await tx.patient_card_by_telegram(STRANGER) is None
 
@@ -54,14 +55,14 @@ async def test_invite_to_incident_to_relay_to_resolution(
     invite = await create_invite(store, SystemClock(), settings, "MRN-E2E-7", SUPERVISOR, "e2e")
     person = Person(users, PATIENT)
     await person.send(f"/start {invite.code}")
-    await person.wait_for("not an emergency service")
+    await person.wait_for("not an emergency service", timeout=WAIT)
     await person.press("I agree")
-    await person.wait_for("Question 1 of 9")
+    await person.wait_for("Question 1 of 9", timeout=WAIT)
     for number in range(2, 10):
         await person.press("Not at all")
-        await person.wait_for(f"Question {number} of 9")
+        await person.wait_for(f"Question {number} of 9", timeout=WAIT)
     await person.press("Several days")
-    await person.wait_for("988")
+    await person.wait_for("988", timeout=WAIT)
 
     alert = await users.wait_for_text(SUPERVISOR, "URGENT: patient", timeout=10)
     assert "Clinic ref: MRN-E2E-7" in alert["text"] and "Pat" not in alert["text"]
@@ -82,23 +83,25 @@ async def test_invite_to_incident_to_relay_to_resolution(
     nurse = Person(users, NURSE)
     for command in ("/patients", f"/patient {code}", f"/resolve {code}", "/invite X"):
         await nurse.send(command)
-        await nurse.wait_for(NOT_AUTHORISED)
+        await nurse.wait_for(NOT_AUTHORISED, timeout=WAIT)
 
     # "Message patient": the supervisor's next message reaches the patient, and back.
     supervisor = Person(users, SUPERVISOR)
     await supervisor.press("Message patient")
-    await supervisor.wait_for(f"Send your message for {code} now")
+    await supervisor.wait_for(f"Send your message for {code} now", timeout=WAIT)
     await supervisor.send("Hi, it's Sam from the clinic. Are you safe right now?")
-    await supervisor.wait_for(f"Sent to {code}")
-    await person.wait_for("From your care team, Sup One: Hi, it's Sam from the clinic.")
+    await supervisor.wait_for(f"Sent to {code}", timeout=WAIT)
+    await person.wait_for(
+        "From your care team, Sup One: Hi, it's Sam from the clinic.", timeout=WAIT
+    )
     await person.send("yes, I'm at home")
-    await person.wait_for("Sent to your care team.")
+    await person.wait_for("Sent to your care team.", timeout=WAIT)
     await supervisor.wait_for(f"{code} (MRN-E2E-7) replied: «yes, I'm at home»")
 
     # A second trigger while open: the same incident, edited, and one short line.
     await person.send("but honestly I want to kill myself")
-    await person.wait_for("988")
-    line = await supervisor.wait_for(f"New trigger for {code}")
+    await person.wait_for("988", timeout=WAIT)
+    line = await supervisor.wait_for(f"New trigger for {code}", timeout=WAIT)
     assert "Risk language in a message" in line["text"]
     deadline = time.monotonic() + 10
     while "kill myself" not in (await alerts(users))[0]["text"]:  # the alert, edited
@@ -109,11 +112,11 @@ async def test_invite_to_incident_to_relay_to_resolution(
 
     # Resolve with an outcome and a note.
     await supervisor.press("Resolve")
-    await supervisor.wait_for(f"Outcome for {code}'s incident?")
+    await supervisor.wait_for(f"Outcome for {code}'s incident?", timeout=WAIT)
     await supervisor.press("Contacted and safe")
-    await supervisor.wait_for("please send a short note")
+    await supervisor.wait_for("please send a short note", timeout=WAIT)
     await supervisor.send("Spoke for 20 min; safe with her sister; GP tomorrow.")
-    await supervisor.wait_for(f"{code}'s incident is resolved.")
+    await supervisor.wait_for(f"{code}'s incident is resolved.", timeout=WAIT)
     done = await users.wait_for_text(SUPERVISOR, "Outcome: Contacted and safe", timeout=10)
     assert done["text"].startswith(f"URGENT: patient {code}") and buttons_of(done) == []
     async with store.transaction() as tx:
