@@ -17,6 +17,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot import groups, handlers
 from bot.alerts.relay import EscalationRelay
+from bot.care import menu as care_menu
 from bot.clock import Clock, clock_from_environment
 from bot.config import Settings
 from bot.rate_limit import StrideRateLimiter
@@ -68,6 +69,8 @@ async def _post_init(application: Application) -> None:
     )
     try:
         await register_commands(application, services)
+        # care: each supervisor's own command menu, scoped to their chat (bot/care/menu.py)
+        await care_menu.register(application.bot, services)
     except TelegramError as error:  # a missing menu must never stop the bot (and its alerts)
         log.error("could not register the command menu: %s", error)
     await groups.start(application, services)

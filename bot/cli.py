@@ -52,11 +52,20 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,  # locals would include the bot token
 )
+
+
+def _add_invite_app() -> None:
+    from bot.care.invite_cli import app as invite_app
+
+    app.add_typer(invite_app, name="invite")
+
+
 content_app = typer.Typer(help="Clinical content files.", no_args_is_help=True)
 bench_app = typer.Typer(help="Measure Stride under load.", no_args_is_help=True)
 app.add_typer(content_app, name="content")
 app.add_typer(bench_app, name="bench")
 app.add_typer(export_app, name="export")
+_add_invite_app()  # care (issue 15): `stride invite create`
 
 
 def fail(message: str, code: int = USAGE_ERROR) -> NoReturn:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
@@ -25,6 +26,7 @@ from pydantic_settings import (
 )
 
 Language = Literal["en", "es"]
+Enrolment = Literal["open", "invite"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 # Telegram accepts 1–256 of these characters in X-Telegram-Bot-Api-Secret-Token.
@@ -43,6 +45,11 @@ EXPECTATIONS: dict[str, str] = {
     "SUPERVISOR_CHAT_ID": "a Telegram chat id (a whole number, negative for groups)",
     "ESCALATION_ACK_SECONDS": "a whole number of seconds greater than 0",
     "ESCALATION_RESOLVE_SECONDS": "a whole number of seconds greater than 0",
+    "ESCALATION_LEVELS": "levels separated by ';', each comma-separated user ids with an "
+    "optional @seconds to wait before the next level, such as 123,456@600;789",
+    "ESCALATION_REMIND_SECONDS": "a whole number of seconds greater than 0",
+    "ENROLMENT": "open or invite",
+    "INVITE_DAYS": "a whole number of days greater than 0",
     "DEFAULT_COUNTRY": "an ISO 3166 alpha-2 country code such as US or MX",
     "DEFAULT_TIMEZONE": "a time zone name such as America/Mexico_City or UTC",
     "DEFAULT_LANGUAGE": "en or es",
@@ -125,6 +132,34 @@ def _parse_ids(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class EscalationLevel:
+    """One level of the escalation chain: who is told, and how long to wait for an
+    acknowledgement before the next level is told (0: ESCALATION_ACK_SECONDS)."""
+
+    people: tuple[int, ...]
+    wait_seconds: int = 0
+
+    def waiting(self, seconds: int) -> EscalationLevel:
+        return EscalationLevel(self.people, seconds)
+
+
+def _parse_levels(value: Any) -> Any:
+    """`"1,2@600; 3"` → (EscalationLevel((1, 2), 600), EscalationLevel((3,), 0))."""
+    if not isinstance(value, str):
+        return value
+    levels = []
+    for part in (p.strip() for p in value.split(";")):
+        if not part:
+            continue
+        ids, at, wait = part.partition("@")
+        people = _parse_ids(ids)
+        if not people or (at and not re.fullmatch(r"[1-9]\d*", wait.strip())):
+            raise ValueError("expected ids[@seconds] per level")
+        levels.append(EscalationLevel(tuple(people), int(wait) if wait else 0))
+    return tuple(levels)
+
+
 class Settings(BaseSettings):
     """Everything Stride reads from its environment. Build it with `load_settings`."""
 
@@ -149,6 +184,14 @@ class Settings(BaseSettings):
     escalation_resolve_seconds: int = Field(
         86400, gt=0, validation_alias="ESCALATION_RESOLVE_SECONDS"
     )
+    escalation_chain: Annotated[tuple[EscalationLevel, ...], NoDecode] = Field(
+        (), validation_alias="ESCALATION_LEVELS"
+    )
+    escalation_remind_seconds: int = Field(
+        3600, gt=0, validation_alias="ESCALATION_REMIND_SECONDS"
+    )
+    enrolment: Enrolment = Field("open", validation_alias="ENROLMENT")
+    invite_days: int = Field(14, gt=0, validation_alias="INVITE_DAYS")
     default_country: str = Field("US", validation_alias="DEFAULT_COUNTRY")
     default_timezone: str = Field("UTC", validation_alias="DEFAULT_TIMEZONE")
     default_language: Language = Field("en", validation_alias="DEFAULT_LANGUAGE")
@@ -177,6 +220,16 @@ class Settings(BaseSettings):
     @classmethod
     def _ids(cls, value: Any) -> Any:
         return _parse_ids(value)
+
+    @field_validator("escalation_chain", mode="before")
+    @classmethod
+    def _levels(cls, value: Any) -> Any:
+        return _parse_levels(value)
+
+    @field_validator("enrolment", mode="before")
+    @classmethod
+    def _enrolment(cls, value: Any) -> Any:
+        return _one_of(value.lower() if isinstance(value, str) else value, get_args(Enrolment))
 
     @field_validator("telegram_api_url")
     @classmethod
@@ -236,18 +289,34 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def escalation_levels(self) -> tuple[EscalationLevel, ...]:
+        """The escalation chain: ESCALATION_LEVELS, or SUPERVISOR_IDS then
+        BACKUP_SUPERVISOR_IDS as two levels, each waiting ESCALATION_ACK_SECONDS."""
+        if self.escalation_chain:
+            return tuple(
+                level if level.wait_seconds else level.waiting(self.escalation_ack_seconds)
+                for level in self.escalation_chain
+            )
+        wait = self.escalation_ack_seconds
+        levels = [EscalationLevel(self.primary_supervisors, wait)]
+        if self.backup_supervisors:
+            levels.append(EscalationLevel(self.backup_supervisors, wait))
+        return tuple(levels)
+
+    @property
     def supervisor_ids(self) -> list[int]:
-        """Primary supervisors (SUPERVISOR_IDS), asked first when a patient needs a human."""
-        return list(self.primary_supervisors)
+        """The first level (SUPERVISOR_IDS), asked first when a patient needs a human."""
+        return list(self.escalation_levels[0].people)
 
     @property
     def backup_supervisor_ids(self) -> list[int]:
-        return list(self.backup_supervisors)
+        """Everyone on a later level of the chain, each once."""
+        return list(dict.fromkeys(p for level in self.escalation_levels[1:] for p in level.people))
 
     @property
     def all_supervisor_ids(self) -> list[int]:
-        """Primary then backup supervisors, each once."""
-        return list(dict.fromkeys((*self.primary_supervisors, *self.backup_supervisors)))
+        """Everyone on the chain, first level first, each once."""
+        return list(dict.fromkeys(p for level in self.escalation_levels for p in level.people))
 
     @property
     def timezone(self) -> ZoneInfo:
@@ -311,6 +380,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 __all__ = [
     "ENV_VARS",
     "ConfigurationError",
+    "Enrolment",
+    "EscalationLevel",
     "Language",
     "LogLevel",
     "Settings",

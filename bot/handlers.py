@@ -24,6 +24,7 @@ from telegram.ext import (
 )
 
 from bot.alerts import routing
+from bot.care import conversation, enrolment
 from bot.charts import render_chart
 from bot.pipeline import Sender
 from bot.sending import send_screens
@@ -59,7 +60,12 @@ async def on_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if event is None or event == Command("__other_bot__"):
         return
     sender = Sender(user.id, chat.id, user.language_code, user.first_name)
-    handled = await services.pipeline.handle(sender, event, update.update_id)
+    # care: enrolment by invitation, and a reply while the care team talks with the patient
+    if await enrolment.gate(context.bot, services, sender, event):
+        return
+    handled = await conversation.handle_patient(
+        context.bot, services, sender, event, update.update_id
+    ) or await services.pipeline.handle(sender, event, update.update_id)
     if handled.duplicate:
         return
     if handled.escalation_ids:  # alerts go out while the patient's reply is being sent
@@ -101,10 +107,17 @@ def install(application: Application) -> None:
 
     application.add_handler(TypeHandler(Update, ignore_untrusted), group=0)
     application.add_handler(
-        CallbackQueryHandler(supervisor.on_alert_button, pattern=r"^esc:"), group=1
+        CallbackQueryHandler(supervisor.on_alert_button, pattern=r"^(esc|care):"), group=1
     )
     application.add_handler(
         MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, supervisor.on_command), group=1
+    )
+    # care: a supervisor's typed note / message / reason (bot/alerts/supervisor.py)
+    application.add_handler(
+        MessageHandler(
+            filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, supervisor.on_text
+        ),
+        group=1,
     )
     groups.install(application, group=2)
     application.add_handler(TypeHandler(Update, on_private), group=3)

@@ -62,6 +62,13 @@ class PatientPipeline:
             sender, update_id, lambda state: router.handle_group_risk(state, text, self.deps)
         )
 
+    async def handle_with(
+        self, sender: Sender, update_id: int | None, decide: Callable[[PatientState], Outcome]
+    ) -> Handled:
+        """Run `decide` instead of the dialogs, under the same rules (bot/care: a patient's
+        reply relayed to their care team, still risk-screened)."""
+        return await self._run(sender, update_id, decide)
+
     async def _run(
         self, sender: Sender, update_id: int | None, decide: Callable[[PatientState], Outcome]
     ) -> Handled:

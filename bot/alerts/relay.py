@@ -20,7 +20,8 @@ from telegram.error import Forbidden
 from telegram.ext import ExtBot
 
 from bot.alerts import routing
-from bot.alerts.messages import acknowledger_name, alert_keyboard, alert_text, is_reminder
+from bot.alerts.messages import acknowledger_name, delivery_message, reader_for
+from bot.care.alert_view import refresh_alert_messages
 from bot.rate_limit import SAFETY_RETRIES
 from bot.render import render
 from bot.services import Services
@@ -111,29 +112,30 @@ class EscalationRelay:
 
     async def _deliver(self, delivery: Delivery) -> None:
         store, texts = self.services.store, self.services.content.texts
+        now = self.services.clock.now()
         async with store.transaction() as tx:
             escalation = await tx.escalation(delivery.escalation_id)
             if escalation is None:
                 return
-            history = await tx.escalations_for_patient(escalation.patient_id)
+            history = await tx.incidents_for_patient(escalation.patient_id)
             who = await acknowledger_name(tx, escalation)
+            info = await tx.incident_info(escalation.id)
+            card = await tx.patient_card(escalation.patient_id)
+            reader = await reader_for(tx, self.services.settings, delivery.chat_id)
         if escalation.state == RESOLVED:
             await self._drop(delivery, escalation, "resolved before delivery")
             return
         if routing.is_patient_reply(delivery.step):
             await self._deliver_patient_reply(delivery, escalation)
             return
+        text, keyboard = delivery_message(
+            escalation, delivery.step, info, card, history, texts, reader, now, who
+        )
         try:
             message = await self.bot.send_message(
                 delivery.chat_id,
-                alert_text(
-                    escalation,
-                    delivery.step,
-                    history,
-                    texts,
-                    reminder=is_reminder(escalation, delivery),
-                ),
-                reply_markup=alert_keyboard(escalation, texts, who=who),
+                text,
+                reply_markup=keyboard,
                 rate_limit_args=SAFETY_RETRIES,
             )
         except Forbidden as error:
@@ -157,6 +159,11 @@ class EscalationRelay:
             await self._retry_later(delivery, str(error))
             return
         await self._delivered(delivery, message.message_id)
+        if routing.step_kind(delivery.step) is routing.StepKind.TRIGGER:
+            # A trigger joined the incident: this chat's copy of the alert shows it now.
+            await refresh_alert_messages(
+                self.bot, self.services, escalation.id, chat_id=delivery.chat_id
+            )
 
     async def _delivered(self, delivery: Delivery, message_id: int) -> None:
         now = self.services.clock.now()
@@ -165,12 +172,13 @@ class EscalationRelay:
             current = await tx.escalation(delivery.escalation_id, for_update=True)
             if current is None:
                 return
-            patient = routing.is_patient_reply(delivery.step)
+            kind = routing.step_kind(delivery.step)
+            patient = kind is routing.StepKind.PATIENT_REPLY
             action = "escalation.patient_replied" if patient else "escalation.delivered"
             await tx.add_audit(
                 _audit(action, current, chat=delivery.chat_id, step=delivery.step), now
             )
-            if current.state == EscalationState.OPEN.value and not patient:
+            if current.state == EscalationState.OPEN.value and kind is routing.StepKind.ALERT:
                 fire(current, "notify")
                 await tx.update_escalation(current)
                 await tx.add_audit(_audit("escalation.notified", current), now)
@@ -275,11 +283,11 @@ class EscalationRelay:
         """Everyone the next level adds who has not been asked yet; nobody twice."""
         known = {d.chat_id for d in await tx.deliveries_for(escalation.id)}
         settings = self.services.settings
-        chats = [c for c in routing.recipients(settings, escalation.level + 1) if c not in known]
+        chats = [c for c in routing.level_people(settings, escalation.level + 1) if c not in known]
         if not chats:
             log.critical(
-                "escalation %s (%s): no one else to tell; re-sent to everyone at the next "
-                "acknowledgement deadline",
+                "escalation %s (%s): no one else to tell; everyone told is reminded at the "
+                "next deadline",
                 escalation.id,
                 escalation.patient_code,
             )
@@ -341,24 +349,23 @@ class EscalationRelay:
             escalation.next_action_at = None
             await tx.update_escalation(escalation)
             return
+        levels = len(settings.escalation_levels)
         try:
-            if escalation.state in UNACKNOWLEDGED:
+            if escalation.state in UNACKNOWLEDGED and escalation.level < levels - 1:
                 await self._escalate(tx, escalation, now)
-            elif escalation.state == ACKNOWLEDGED:
+            else:
                 await self._remind(tx, escalation, now)
         except InvalidTransition:
             log.exception("escalation %s in unexpected state", escalation.id)
 
     async def _escalate(self, tx: Transaction, escalation: Escalation, now: dt.datetime) -> None:
-        """Not acknowledged in time: sent again to every supervisor, backups included.
-
-        Chats that refused before are asked again: a supervisor may have started the bot
-        since, and a refusal now only logs (everyone is already asked at this level).
-        """
+        """Not acknowledged in time: the next level's people get the alert, each once."""
         fire(escalation, "re_escalate")
-        chats = routing.recipients(self.services.settings, escalation.level)
+        settings = self.services.settings
+        told = await routing.told_chats(tx, escalation.id)
+        chats = [c for c in routing.level_people(settings, escalation.level) if c not in told]
         await tx.add_deliveries(escalation.id, escalation.level, chats, now)
-        escalation.next_action_at = routing.next_action(escalation, self.services.settings, now)
+        escalation.next_action_at = routing.next_action(escalation, settings, now)
         await tx.update_escalation(escalation)
         await tx.add_audit(
             _audit(
@@ -372,16 +379,22 @@ class EscalationRelay:
         )
 
     async def _remind(self, tx: Transaction, escalation: Escalation, now: dt.datetime) -> None:
-        """Acknowledged but not resolved in time: remind whoever acknowledged (and the team)."""
-        fire(escalation, "remind")
-        escalation.level += 1
+        """One short reminder with the buttons, at most one per incident per interval:
+        to everyone told while unacknowledged; to whoever acknowledged (or handles it) after."""
         settings = self.services.settings
-        chats = [escalation.acknowledged_by] if escalation.acknowledged_by else []
-        if not chats:
-            chats = list(settings.all_supervisor_ids)
-        if settings.supervisor_chat_id is not None:
-            chats.append(settings.supervisor_chat_id)
-        await tx.add_deliveries(escalation.id, escalation.level, chats, now)
-        escalation.next_action_at = routing.next_action(escalation, settings, now)
+        info = await tx.incident_info(escalation.id)
+        if info is None:
+            return
+        acknowledged = escalation.state == ACKNOWLEDGED
+        if acknowledged:
+            fire(escalation, "remind")
+        chats = await routing.reminder_chats(tx, escalation, info, settings)
+        info.reminders += 1
+        info.reminded_at = now
+        await tx.save_incident_info(info)
+        await tx.add_deliveries(escalation.id, routing.REMINDER_STEP + info.reminders, chats, now)
+        escalation.next_action_at = now + routing.reminder_delay(
+            settings, info.reminders, acknowledged
+        )
         await tx.update_escalation(escalation)
         await tx.add_audit(_audit("escalation.reminded", escalation, to=chats), now)

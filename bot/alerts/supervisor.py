@@ -1,87 +1,41 @@
-"""Supervisor buttons and commands. Every press and command is checked against the sender.
+"""Supervisor buttons, commands and typed input. Every one is checked against the sender.
 
-Only SUPERVISOR_IDS and BACKUP_SUPERVISOR_IDS may act; anyone else is told "not authorised"
-and nothing changes. The escalation a button names is looked up server-side; the button's
-data is only an id, so a forged one can at most name an escalation the sender may act on.
+Only the people on the escalation chain (SUPERVISOR_IDS, BACKUP_SUPERVISOR_IDS or
+ESCALATION_LEVELS) may act; anyone else is told "not authorised", it is audited, and nothing
+changes. A button's data is only ids: the incident or patient it names is looked up
+server-side, so a forged button can at most name something the sender may act on anyway.
+
+Buttons: `esc:<incident>:<ack|msg|resolve|out-OUTCOME>` on alerts, `care:<verb>:...` on the
+caseload and patient views (see `bot.care.views`). A supervisor's typed message answers what
+they asked for last (a note for an outcome, a message for a patient, a reason for a plan
+change), held in `care_sessions` so a restart in between loses nothing.
 """
 
 from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.alerts import routing
-from bot.alerts.messages import (
-    ACK_ACTION,
-    acknowledger_name,
-    alert_keyboard,
-    alert_text,
-    is_reminder,
-    patient_response,
-    status_lines,
-)
-from bot.alerts.relay import fire
+from bot.alerts.messages import OUTCOMES, outcome_keyboard
+from bot.care import commands, conversation, incidents
+from bot.care.alert_view import mark_seen, refresh_alert_messages, render_alert
+from bot.care.commands import Call
+from bot.care.prefs import reader_of
 from bot.services import Services
-from dialogs.records import AuditEvent, Escalation
-from state_machines.engine import InvalidTransition
+from bot.storage.care import CareSession
+from dialogs.records import AuditEvent
+
+# The care_sessions kinds typed input can answer.
+NOTE = "note"
 
 log = logging.getLogger(__name__)
-COMMANDS = ("alerts", "patient", "resolve")
-MAX_NOTE = 500
 
 
 def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:
     services: Services = context.application.bot_data["stride"]
     return services
-
-
-def _text(services: Services, key: str, **params: object) -> str:
-    return services.content.texts.get("en", key, **params)
-
-
-async def on_alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Acknowledge or Resolve on an alert. The sender is checked first, then the escalation
-    the data names is looked up in the database; nothing in the button is trusted."""
-    services = _services(context)
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
-        raise ApplicationHandlerStop
-    if not services.is_supervisor(user.id):
-        await refuse(services, user.id, query.data or "")
-        await query.answer(_text(services, "supervisor.not_authorised"), show_alert=True)
-        raise ApplicationHandlerStop
-    parts = (query.data or "").split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in ("ack", "resolve"):
-        await query.answer(_text(services, "supervisor.unknown_alert"), show_alert=True)
-        raise ApplicationHandlerStop
-    escalation_id, action = int(parts[1]), parts[2]
-    if action == "resolve":
-        async with services.store.transaction() as tx:
-            escalation = await tx.escalation(escalation_id)
-        if escalation is None:
-            await query.answer(_text(services, "supervisor.unknown_alert"), show_alert=True)
-            raise ApplicationHandlerStop
-        # Resolving needs a note, so it is a command: the button says how.
-        await query.answer()
-        if query.message is not None:
-            await context.bot.send_message(
-                query.message.chat.id,
-                _text(services, "supervisor.resolve_how", code=escalation.patient_code),
-            )
-        raise ApplicationHandlerStop
-    escalation, changed = await acknowledge(services, escalation_id, user.id, user.first_name)
-    if escalation is None:
-        await query.answer(_text(services, "supervisor.unknown_alert"), show_alert=True)
-        raise ApplicationHandlerStop
-    if not changed:  # already acknowledged or resolved: say by whom, change nothing
-        await query.answer("\n".join(status_lines(escalation, services.content.texts, "en")))
-        raise ApplicationHandlerStop
-    await query.answer()
-    await refresh_alert_messages(context, services, escalation)
-    raise ApplicationHandlerStop
 
 
 async def refuse(services: Services, user_id: int, data: str) -> None:
@@ -94,190 +48,192 @@ async def refuse(services: Services, user_id: int, data: str) -> None:
         )
 
 
-async def acknowledge(
-    services: Services, escalation_id: int, by: int, name: str | None = None
-) -> tuple[Escalation | None, bool]:
-    """Acknowledge once; (the escalation as it now is, whether this call changed it)."""
-    now = services.clock.now()
-    async with services.store.transaction() as tx:
-        escalation = await tx.escalation(escalation_id, for_update=True)
-        if escalation is None:
-            return None, False
-        try:
-            fire(escalation, "acknowledge")
-        except InvalidTransition:
-            return escalation, False
-        escalation.acknowledged_by = by
-        escalation.acknowledged_at = now
-        escalation.next_action_at = routing.next_action(escalation, services.settings, now)
-        await tx.update_escalation(escalation)
-        await tx.add_audit(
-            AuditEvent(
-                ACK_ACTION,
-                f"supervisor:{by}",
-                escalation.patient_code,
-                {"id": escalation.id, "name": (name or "")[:64]},
-            ),
-            now,
-        )
-        return escalation, True
-
-
-async def resolve(services: Services, code: str, by: int, note: str) -> list[Escalation] | None:
-    """Resolve every open escalation of the patient `code`, with the supervisor's note.
-
-    None when no patient has that code; an empty list when none of theirs was open.
-    """
-    if not note.strip():
-        raise ValueError("a resolution needs a note")
-    now = services.clock.now()
-    resolved = []
-    async with services.store.transaction() as tx:
-        state = await tx.load_patient_by_code(code, now)
-        if state is None:
-            return None
-        for escalation in await tx.escalations_for_patient(state.patient.id, for_update=True):
-            if escalation.state == "resolved":
-                continue
-            fire(escalation, "resolve")
-            escalation.resolved_by = by
-            escalation.resolved_at = now
-            escalation.resolution_note = note
-            escalation.next_action_at = None
-            await tx.update_escalation(escalation)
-            await tx.add_audit(
-                AuditEvent(
-                    "escalation.resolved",
-                    f"supervisor:{by}",
-                    code,
-                    {"id": escalation.id, "note": note},
-                ),
-                now,
-            )
-            resolved.append(escalation)
-    return resolved
-
-
-async def refresh_alert_messages(
-    context: ContextTypes.DEFAULT_TYPE, services: Services, escalation: Escalation
-) -> None:
-    """Every delivered copy of the alert shows who acknowledged or resolved it."""
+def _not_authorised(services: Services, language_code: str | None) -> str:
     texts = services.content.texts
+    language = (
+        language_code[:2] if language_code and language_code[:2] in texts.languages else "en"
+    )
+    return texts.get(language, "supervisor.not_authorised")
+
+
+async def _call(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, args: str) -> Call:
+    services = _services(context)
+    user = update.effective_user
+    assert user is not None
+    reader = await reader_of(services, user.id, user.language_code, user.first_name)
+    return Call(services, context.bot, user.id, name, args, reader, user.first_name or "")
+
+
+# ---------------------------------------------------------------------- buttons
+async def on_alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A press on an alert or a care view. The sender is checked first, then what the data
+    names is looked up in the database; nothing in the button is trusted."""
+    services = _services(context)
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        raise ApplicationHandlerStop
+    data = query.data or ""
+    if not services.is_supervisor(user.id):
+        await refuse(services, user.id, data)
+        await query.answer(_not_authorised(services, user.language_code), show_alert=True)
+        raise ApplicationHandlerStop
+    call = await _call(update, context, "press", data)
+    chat_id = user.id  # answers go to the supervisor's private chat, never a team group
+    if data.startswith("care:"):
+        from bot.care import views
+
+        reply = await views.on_press(call, data)
+        await query.answer()
+        if reply is not None:
+            await context.bot.send_message(chat_id, reply.text, reply_markup=reply.keyboard)
+        raise ApplicationHandlerStop
+    parts = data.split(":")
+    if len(parts) != 3 or not parts[1].isdigit() or not _known_action(parts[2]):
+        await query.answer(call.text("supervisor.unknown_alert"), show_alert=True)
+        raise ApplicationHandlerStop
+    escalation_id, action = int(parts[1]), parts[2]
     async with services.store.transaction() as tx:
-        deliveries = await tx.deliveries_for(escalation.id)
-        history = await tx.escalations_for_patient(escalation.patient_id)
-        who = await acknowledger_name(tx, escalation)
-    for delivery in deliveries:
-        if delivery.telegram_message_id is None or routing.is_patient_reply(delivery.step):
-            continue
-        try:
-            await context.bot.edit_message_text(
-                alert_text(
-                    escalation,
-                    delivery.step,
-                    history,
-                    texts,
-                    reminder=is_reminder(escalation, delivery),
-                ),
-                chat_id=delivery.chat_id,
-                message_id=delivery.telegram_message_id,
-                reply_markup=alert_keyboard(escalation, texts, who=who),
+        escalation = await tx.escalation(escalation_id)
+    if escalation is None:
+        await query.answer(call.text("supervisor.unknown_alert"), show_alert=True)
+        raise ApplicationHandlerStop
+    if action == "ack":
+        escalation, changed = await incidents.acknowledge(
+            services, escalation_id, user.id, user.first_name
+        )
+        if escalation is not None and not changed:  # already done: say so, change nothing
+            await query.answer(call.text(f"care.state.{escalation.state}"))
+            raise ApplicationHandlerStop
+        await query.answer()
+        await refresh_alert_messages(context.bot, services, escalation_id)
+        raise ApplicationHandlerStop
+    await query.answer()
+    if escalation.state == "resolved":
+        await context.bot.send_message(chat_id, call.text("care.state.resolved"))
+        raise ApplicationHandlerStop
+    reply_text, keyboard = await _alert_action(call, escalation_id, escalation.patient_id, action)
+    await context.bot.send_message(chat_id, reply_text, reply_markup=keyboard)
+    raise ApplicationHandlerStop
+
+
+def _known_action(action: str) -> bool:
+    return action in ("ack", "msg", "resolve") or (
+        action.startswith("out-") and action[4:] in OUTCOMES
+    )
+
+
+async def _alert_action(
+    call: Call, escalation_id: int, patient_id: int, action: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    services = call.services
+    if action == "msg":
+        code = await conversation.start_message(services, call.user_id, patient_id, escalation_id)
+        return call.text("care.message.prompt", code=code, name=call.first_name), None
+    async with services.store.transaction() as tx:
+        await mark_seen(tx, escalation_id, call.user_id)
+        escalation = await tx.escalation(escalation_id)
+        code = escalation.patient_code if escalation is not None else "—"
+        if action == "resolve":
+            keyboard = outcome_keyboard(
+                escalation_id, services.content.texts, call.reader.language
             )
-        except Exception as error:  # an old copy we cannot edit must not stop the others
-            log.warning("could not update alert message in %s: %s", delivery.chat_id, error)
+            return call.text("care.resolve.choose", code=code), keyboard
+        outcome = action[4:]
+        await tx.set_care_session(
+            CareSession(
+                call.user_id, NOTE, patient_id, escalation_id, outcome, services.clock.now()
+            )
+        )
+    return (
+        call.text("care.resolve.note", outcome=call.text(f"care.outcome.{outcome}"), code=code),
+        None,
+    )
 
 
+# ---------------------------------------------------------------------- typed input
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A supervisor's typed message answers what they asked for last; anything else gets a
+    pointer to /help. Patients' messages pass through untouched."""
+    services = _services(context)
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or not message.text:
+        return
+    if not services.is_supervisor(user.id):
+        return
+    call = await _call(update, context, "text", message.text)
+    async with services.store.transaction() as tx:
+        pending = await tx.care_session(user.id)
+    if pending is None:
+        await message.reply_text(call.text("care.no_pending"))
+        raise ApplicationHandlerStop
+    if pending.kind == conversation.MESSAGE:
+        code, delivered = await conversation.send_to_patient(
+            context.bot, services, pending, user.id, user.first_name, message.text
+        )
+        key = "care.message.sent" if delivered else "care.message.undelivered"
+        await message.reply_text(call.text(key, code=code))
+    elif pending.kind == NOTE and pending.escalation_id is not None and pending.outcome:
+        await _finish_outcome(update, context, call, pending, message.text)
+    else:
+        from bot.care import views
+
+        reply = await views.on_text(call, pending, message.text)
+        await message.reply_text(reply.text, reply_markup=reply.keyboard)
+    raise ApplicationHandlerStop
+
+
+async def _finish_outcome(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    call: Call,
+    pending: CareSession,
+    note: str,
+) -> None:
+    services = call.services
+    assert pending.escalation_id is not None and pending.outcome is not None
+    message = update.effective_message
+    assert message is not None
+    result = await incidents.record_outcome(
+        services, pending.escalation_id, call.user_id, pending.outcome, note
+    )
+    async with services.store.transaction() as tx:
+        await tx.clear_care_session(call.user_id)
+        if result.unseen and result.escalation is not None:
+            text, keyboard = await render_alert(tx, services, result.escalation, call.reader)
+            await mark_seen(tx, result.escalation.id, call.user_id)
+            await message.reply_text(
+                call.text("care.resolve.unseen") + "\n\n" + text, reply_markup=keyboard
+            )
+            return
+    if not result.changed or result.escalation is None:
+        await message.reply_text(call.text("care.state.resolved"))
+        return
+    key = "care.resolve.kept_open" if result.still_open else "care.resolve.done"
+    await message.reply_text(call.text(key, code=result.escalation.patient_code))
+    await refresh_alert_messages(context.bot, services, pending.escalation_id)
+
+
+# ---------------------------------------------------------------------- commands
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Supervisor commands from the table; a supervisor's other commands get their help.
+    A supervisor command from anyone else is refused; patient commands pass through."""
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None or not message.text:
         return
     head, _, args = message.text[1:].partition(" ")
     name = head.partition("@")[0].lower()
-    if name not in COMMANDS:
-        return  # a patient command: the patient pipeline handles it
     services = _services(context)
     if not services.is_supervisor(user.id):
-        await refuse(services, user.id, message.text)
-        await message.reply_text(_text(services, "supervisor.not_authorised"))
-        raise ApplicationHandlerStop
-    if name == "alerts":
-        await message.reply_text(await alerts_text(services))
-    elif name == "patient":
-        await message.reply_text(await patient_text(services, args.strip().upper()))
-    else:
-        code, _, note = args.strip().partition(" ")
-        if not code or not note.strip():
-            await message.reply_text(_text(services, "supervisor.usage"))
+        if name in commands.names() - {"help", "start", "cancel"}:
+            await refuse(services, user.id, message.text)
+            await message.reply_text(_not_authorised(services, user.language_code))
             raise ApplicationHandlerStop
-        resolved = await resolve(services, code.upper(), user.id, note.strip()[:MAX_NOTE])
-        if resolved is None:
-            await message.reply_text(_text(services, "supervisor.patient.unknown", code=code))
-        elif not resolved:
-            await message.reply_text(_text(services, "supervisor.alerts.none"))
-        else:
-            await message.reply_text(_text(services, "supervisor.resolved", code=code.upper()))
-            for escalation in resolved:
-                await refresh_alert_messages(context, services, escalation)
+        return  # a patient command: the patient pipeline handles it
+    command = commands.find(name) or commands.find("help")
+    assert command is not None
+    call = await _call(update, context, command.name, args.strip())
+    reply = await command.run(call)
+    await message.reply_text(reply.text, reply_markup=reply.keyboard)
     raise ApplicationHandlerStop
-
-
-async def alerts_text(services: Services) -> str:
-    async with services.store.transaction() as tx:
-        escalations = await tx.open_escalations()
-    if not escalations:
-        return _text(services, "supervisor.alerts.none")
-    return "\n".join(
-        _text(
-            services,
-            "supervisor.alerts.line",
-            code=e.patient_code,
-            trigger=_text(services, f"supervisor.trigger.{e.trigger.value}"),
-            state=e.state,
-            time=f"{e.created_at:%Y-%m-%d %H:%M UTC}",
-        )
-        + _response_suffix(services, e)
-        for e in escalations
-    )
-
-
-def _response_suffix(services: Services, escalation: Escalation) -> str:
-    response = patient_response(escalation, services.content.texts)
-    return f" - patient: {response}" if response else ""
-
-
-async def patient_text(services: Services, code: str) -> str:
-    now = services.clock.now()
-    async with services.store.transaction() as tx:
-        state = await tx.load_patient_by_code(code, now) if code else None
-        if state is None:
-            return _text(services, "supervisor.patient.unknown", code=code or "—")
-        escalations = await tx.escalations_for_patient(state.patient.id)
-    totals = [c.total for c in state.checkins if c.total is not None]
-    latest = str(totals[-1]) if totals else "—"
-    trend = " → ".join(str(t) for t in totals[-6:]) or "—"
-    week_ago = state.today.toordinal() - 7
-    sessions = sum(
-        1
-        for s in state.sessions
-        if s.day.toordinal() > week_ago and s.status.value in ("done", "partial")
-    )
-    flags = (
-        ", ".join(
-            f"{e.trigger.value} ({e.state}){_response_suffix(services, e)}"
-            for e in escalations
-            if e.state != "resolved"
-        )
-        or "—"
-    )
-    plan = "yes" if not state.safety_plan.is_empty else "no"
-    return _text(
-        services,
-        "supervisor.patient.summary",
-        code=code,
-        latest=latest,
-        trend=trend,
-        sessions=sessions,
-        flags=flags,
-        plan=plan,
-    )

@@ -4,14 +4,21 @@ Rows are created by `save` (in the transaction of the answer that raised them); 
 are read, and their lifecycle fields written back after the escalation machine moved them.
 "Not resolved" is the only state storage interprets; the lifecycle belongs to
 `state_machines.escalation`.
+
+Incidents: a patient has at most one open incident, the first unresolved escalation with no
+`incident_id`. A trigger raised while one is open is attached to it (`incident_id` names the
+incident) and is never chased on its own, so the queries that drive alerts see incidents only.
+The incident's own fields (outcome, reminders, who handles it, who has seen what) are read
+and written here as an `IncidentInfo`, beside the `Escalation` record the lifecycle uses.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+from dataclasses import dataclass, field
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 
 from bot.storage import convert
 from bot.storage.models import EscalationRow, PatientRow
@@ -39,6 +46,27 @@ def new_escalation_row(
     )
 
 
+@dataclass
+class IncidentInfo:
+    """An incident's grouping and handling fields (migration 0006)."""
+
+    id: int
+    triggers: list[Escalation] = field(default_factory=list)  # attached after the first
+    outcome: str | None = None
+    reminders: int = 0
+    reminded_at: dt.datetime | None = None
+    handler_id: int | None = None
+    seen: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def trigger_count(self) -> int:
+        return 1 + len(self.triggers)
+
+    def has_seen(self, supervisor_id: int) -> bool:
+        """Has this supervisor seen every trigger the incident now holds?"""
+        return self.seen.get(str(supervisor_id), 0) >= self.trigger_count
+
+
 def _with_code() -> Select[EscalationRow, str]:
     return select(EscalationRow, PatientRow.code).join(
         PatientRow, PatientRow.id == EscalationRow.patient_id
@@ -62,7 +90,7 @@ class EscalationsMixin(SessionScope):
         """Every escalation not yet resolved, oldest first."""
         return await self._escalations(
             _with_code()
-            .where(EscalationRow.state != RESOLVED)
+            .where(EscalationRow.state != RESOLVED, EscalationRow.incident_id.is_(None))
             .order_by(EscalationRow.created_at, EscalationRow.id)
         )
 
@@ -82,7 +110,11 @@ class EscalationsMixin(SessionScope):
         """Unresolved escalations whose next action (notify, re-escalate, remind) is due."""
         return await self._escalations(
             _with_code()
-            .where(EscalationRow.state != RESOLVED, EscalationRow.next_action_at <= now)
+            .where(
+                EscalationRow.state != RESOLVED,
+                EscalationRow.incident_id.is_(None),
+                EscalationRow.next_action_at <= now,
+            )
             .order_by(EscalationRow.next_action_at, EscalationRow.id)
         )
 
@@ -92,6 +124,80 @@ class EscalationsMixin(SessionScope):
         if row is None:
             raise LookupError(f"no escalation {escalation.id}")
         convert.apply_escalation(row, escalation)
+
+    async def open_incident(
+        self, patient_id: int, *, exclude: int = 0, lock: bool = False
+    ) -> Escalation | None:
+        """The patient's open incident (other than escalation `exclude`), or None; `lock`
+        holds its row (PostgreSQL) until the transaction ends, for a caller that writes."""
+        query = (
+            _with_code()
+            .where(
+                EscalationRow.patient_id == patient_id,
+                EscalationRow.state != RESOLVED,
+                EscalationRow.incident_id.is_(None),
+                EscalationRow.id != exclude,
+            )
+            .order_by(EscalationRow.id)
+            .limit(1)
+        )
+        if lock:
+            query = query.with_for_update(of=EscalationRow)
+        found = await self._escalations(query)
+        return found[0] if found else None
+
+    async def incidents_for_patient(self, patient_id: int) -> list[Escalation]:
+        """Every incident of the patient (attached triggers left out), oldest first."""
+        return await self._escalations(
+            _with_code()
+            .where(EscalationRow.patient_id == patient_id, EscalationRow.incident_id.is_(None))
+            .order_by(EscalationRow.created_at, EscalationRow.id)
+        )
+
+    async def attach_trigger(self, escalation_id: int, incident_id: int) -> None:
+        """Make escalation `escalation_id` one more trigger of incident `incident_id`."""
+        await self._session.execute(
+            update(EscalationRow)
+            .where(EscalationRow.id == escalation_id)
+            .values(incident_id=incident_id, next_action_at=None)
+        )
+
+    async def raise_priority(self, incident_id: int, priority: str) -> None:
+        """A routine incident an urgent trigger joined becomes urgent."""
+        await self._session.execute(
+            update(EscalationRow).where(EscalationRow.id == incident_id).values(priority=priority)
+        )
+
+    async def incident_info(self, incident_id: int) -> IncidentInfo | None:
+        row = await self._session.get(EscalationRow, incident_id)
+        if row is None:
+            return None
+        triggers = await self._escalations(
+            _with_code().where(EscalationRow.incident_id == incident_id).order_by(EscalationRow.id)
+        )
+        return IncidentInfo(
+            id=row.id,
+            triggers=triggers,
+            outcome=row.outcome,
+            reminders=row.reminders,
+            reminded_at=row.reminded_at,
+            handler_id=row.handler_id,
+            seen=dict(row.seen or {}),
+        )
+
+    async def save_incident_info(self, info: IncidentInfo) -> None:
+        """Write the incident's handling fields; the lifecycle goes via `update_escalation`."""
+        await self._session.execute(
+            update(EscalationRow)
+            .where(EscalationRow.id == info.id)
+            .values(
+                outcome=info.outcome,
+                reminders=info.reminders,
+                reminded_at=info.reminded_at,
+                handler_id=info.handler_id,
+                seen=dict(info.seen),
+            )
+        )
 
     async def _escalations(self, query: Select[EscalationRow, str]) -> list[Escalation]:
         result = await self._session.execute(query)

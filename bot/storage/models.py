@@ -84,7 +84,11 @@ class PatientRow(Base):
     created_at: Mapped[dt.datetime]
     paused_until: Mapped[dt.date | None]
     display_name: Mapped[str | None] = mapped_column(Text)
-    # Data rights (migration 0007): set once, never cleared by `save` (not on `Patient`).
+    # The care team's side (migration 0006): only what the clinic chose to put on the invite.
+    clinic_ref: Mapped[str | None] = mapped_column(String(64))
+    clinician_id: Mapped[int | None] = mapped_column(BigInteger)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    # Discharge (0006) and withdrawal (0007): set once, never cleared by `save`.
     discharged_at: Mapped[dt.datetime | None]
     consent_withdrawn_at: Mapped[dt.datetime | None]
 
@@ -119,6 +123,8 @@ class ProfileRow(Base):
     medical_clearance_by: Mapped[str | None] = mapped_column(String(64))
     treatment_resistant: Mapped[bool]
     safety_flag_at: Mapped[dt.datetime | None]
+    # Supervisor-made (migration 0006; each also in plan_adjustments).
+    phase_held: Mapped[bool] = mapped_column(default=False, server_default="0")
 
 
 class ConversationRow(Base):
@@ -244,6 +250,17 @@ class EscalationRow(Base):
     resolution_note: Mapped[str | None] = mapped_column(Text)
     patient_response: Mapped[str | None] = mapped_column(Text)
     next_action_at: Mapped[dt.datetime | None]
+    # Incidents (migration 0006): a trigger raised while its patient already had an open
+    # incident points at that incident's first escalation and is never chased on its own.
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), index=True
+    )
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    reminders: Mapped[int] = mapped_column(default=0, server_default="0")
+    reminded_at: Mapped[dt.datetime | None]
+    handler_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Supervisor id (text) -> how many triggers the incident had when they last saw it.
+    seen: Mapped[dict[str, int] | None]
 
 
 class DeliveryRow(Base):

@@ -41,6 +41,7 @@ PATIENT = 5001
 PATIENT_NAME = "Zelda Quux"
 ACK_SECONDS = 600
 RESOLVE_SECONDS = 3600
+REMIND_SECONDS = 900
 
 
 def settings_for(
@@ -55,6 +56,7 @@ def settings_for(
             "BACKUP_SUPERVISOR_IDS": str(BACKUP),
             "ESCALATION_ACK_SECONDS": str(ACK_SECONDS),
             "ESCALATION_RESOLVE_SECONDS": str(RESOLVE_SECONDS),
+            "ESCALATION_REMIND_SECONDS": str(REMIND_SECONDS),
             "DEFAULT_COUNTRY": "US",
             **extra,
         }

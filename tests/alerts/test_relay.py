@@ -10,7 +10,8 @@ import pytest
 
 from bot.alerts import routing
 from bot.alerts.relay import MAX_BACKOFF_SECONDS, EscalationRelay, backoff
-from bot.alerts.supervisor import acknowledge, resolve
+from bot.care.alert_view import mark_seen
+from bot.care.incidents import acknowledge, record_outcome
 from bot.clock import ShiftedClock
 from bot.services import Services
 from bot.storage.outbox import DeliveryStatus
@@ -35,6 +36,13 @@ from .conftest import (
 
 def supervisor_rows(rows: list) -> list:  # type: ignore[type-arg]
     return [d for d in rows if not routing.is_patient_reply(d.step)]
+
+
+async def resolve(services: Services, escalation_id: int, by: int, note: str) -> bool:
+    """Look at the incident, then resolve it with the outcome "contacted and safe"."""
+    async with services.store.transaction() as tx:
+        await mark_seen(tx, escalation_id, by)
+    return (await record_outcome(services, escalation_id, by, "safe", note)).changed
 
 
 async def test_the_alert_is_stored_and_queued_before_anything_is_sent(
@@ -183,7 +191,7 @@ async def test_no_step_is_delivered_twice_to_the_same_chat(
     assert fake_bot.chats() == [SUPERVISOR, SECOND_SUPERVISOR]
 
 
-async def test_unacknowledged_alerts_are_re_sent_to_everyone_and_the_backups(
+async def test_unacknowledged_alerts_go_to_the_next_level_once_then_only_remind(
     services: Services, fake_bot: FakeBot, relay: EscalationRelay, clock: ShiftedClock
 ) -> None:
     [escalation_id] = (await sos(services)).escalation_ids
@@ -193,15 +201,27 @@ async def test_unacknowledged_alerts_are_re_sent_to_everyone_and_the_backups(
     assert len(fake_bot.sent) == 2  # not yet
     later(clock, 10)
     await relay.tick()
-    again = fake_bot.sent[2:]
-    assert sorted(s.chat_id for s in again) == [SUPERVISOR, SECOND_SUPERVISOR, BACKUP]
-    assert all("Not acknowledged in time" in s.text for s in again)
+    [again] = fake_bot.sent[2:]  # only the next level's people, once
+    assert again.chat_id == BACKUP and "Not acknowledged in time" in again.text
     escalation = await escalation_of(services, escalation_id)
     assert (escalation.state, escalation.level) == ("notified", 1)
-    later(clock, ACK_SECONDS + 1)
+    later(clock, ACK_SECONDS + 1)  # the last level: no more levels, a reminder is not due yet
     await relay.tick()
-    assert len(fake_bot.sent) == 8
-    assert (await escalation_of(services, escalation_id)).level == 2
+    assert len(fake_bot.sent) == 3
+    remind = services.settings.escalation_remind_seconds
+    later(clock, remind)
+    await relay.tick()
+    reminders = fake_bot.sent[3:]
+    assert sorted(s.chat_id for s in reminders) == [SUPERVISOR, SECOND_SUPERVISOR, BACKUP]
+    assert all(s.text.startswith("Reminder:") and len(s.text) < 120 for s in reminders)
+    assert all(s.reply_markup is not None for s in reminders)  # the buttons come along
+    later(clock, remind)  # the interval doubles: nothing yet
+    await relay.tick()
+    assert len(fake_bot.sent) == 6
+    later(clock, remind + 1)
+    await relay.tick()
+    assert len(fake_bot.sent) == 9
+    assert (await escalation_of(services, escalation_id)).level == 1  # never "level 6"
 
 
 async def test_acknowledged_alerts_get_reminders_until_resolved(
@@ -218,12 +238,12 @@ async def test_acknowledged_alerts_get_reminders_until_resolved(
     await relay.tick()
     [reminder] = fake_bot.sent[2:]
     assert reminder.chat_id == SECOND_SUPERVISOR
-    assert "Reminder" in reminder.text and "Acknowledged by" in reminder.text
+    assert "Reminder" in reminder.text and "acknowledged but not resolved" in reminder.text
     later(clock, RESOLVE_SECONDS + 1)
     await relay.tick()
     assert [s.chat_id for s in fake_bot.sent[3:]] == [SECOND_SUPERVISOR]
     code = (await escalation_of(services, escalation_id)).patient_code
-    assert await resolve(services, code, SUPERVISOR, "called, safe with family")
+    assert await resolve(services, escalation_id, SUPERVISOR, "called, safe with family")
     later(clock, RESOLVE_SECONDS * 3)
     await relay.tick()
     assert len(fake_bot.sent) == 4
@@ -285,8 +305,7 @@ async def test_deliveries_of_a_resolved_escalation_are_dropped(
     fake_bot.outage = True
     [escalation_id] = (await sos(services)).escalation_ids
     await relay.tick()
-    code = (await escalation_of(services, escalation_id)).patient_code
-    await resolve(services, code, SUPERVISOR, "seen in clinic")
+    await resolve(services, escalation_id, SUPERVISOR, "seen in clinic")
     fake_bot.outage = False
     relay_after = EscalationRelay(fake_bot, services)  # type: ignore[arg-type]
     await relay_after.tick()
@@ -301,7 +320,7 @@ async def test_with_no_primary_supervisor_the_backups_are_told_at_once(database_
     assert routing.recipients(settings, 0) == [BACKUP]
     team = settings_for(database_url, SUPERVISOR_CHAT_ID="-100777")
     assert routing.recipients(team, 0) == [SUPERVISOR, SECOND_SUPERVISOR, -100777]
-    assert routing.recipients(team, 1) == [SUPERVISOR, SECOND_SUPERVISOR, BACKUP, -100777]
+    assert routing.recipients(team, 1) == [BACKUP]  # the team chat has it from level 0
 
 
 async def test_an_acknowledgement_made_while_the_timer_runs_is_never_overwritten(
@@ -358,8 +377,9 @@ async def test_a_crisis_reply_a_day_old_is_not_sent_but_the_alert_still_is(
 
 async def test_a_resolution_needs_a_note(services: Services) -> None:
     [escalation_id] = (await sos(services)).escalation_ids
-    code = (await escalation_of(services, escalation_id)).patient_code
     with pytest.raises(ValueError, match="note"):
-        await resolve(services, code, SUPERVISOR, "   ")
+        await resolve(services, escalation_id, SUPERVISOR, "   ")
+    with pytest.raises(ValueError, match="outcome"):
+        await record_outcome(services, escalation_id, SUPERVISOR, "fine", "a note")
     assert (await escalation_of(services, escalation_id)).state == "open"
-    assert await resolve(services, "NOBODY", SUPERVISOR, "a note") is None
+    assert not await resolve(services, 10**6, SUPERVISOR, "a note")

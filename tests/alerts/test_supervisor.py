@@ -4,7 +4,9 @@ server-side, resolving needs a note, and every copy of an alert shows what happe
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,6 +99,16 @@ def buttons(message: dict[str, Any]) -> list[str]:
 
 @pytest.fixture
 async def world(database_url: str, store: Store, clock: ShiftedClock) -> AsyncIterator[World]:
+    async with make_world(database_url, store, clock) as made:
+        yield made
+
+
+@asynccontextmanager
+async def make_world(
+    database_url: str, store: Store, clock: ShiftedClock, **extra: str
+) -> AsyncIterator[World]:
+    """The Application against a fresh emulator with the care team and one patient;
+    `extra` adds settings (e.g. ENROLMENT="invite")."""
     server = EmulatorServer(limits=False, validate=True)
     await server.start()
     users = EmulatorClient(server.url)
@@ -112,7 +124,7 @@ async def world(database_url: str, store: Store, clock: ShiftedClock) -> AsyncIt
         "Care team", members=[SUPERVISOR, SECOND_SUPERVISOR, NURSE], chat_type="supergroup"
     )
     settings = settings_for(
-        database_url, api_url=server.bot_api_base, SUPERVISOR_CHAT_ID=str(team["id"])
+        database_url, api_url=server.bot_api_base, SUPERVISOR_CHAT_ID=str(team["id"]), **extra
     )
     services = Services.build(settings, clock, store=store)
     app = build_application(settings, clock, services)
@@ -126,16 +138,19 @@ async def world(database_url: str, store: Store, clock: ShiftedClock) -> AsyncIt
         await server.stop()
 
 
+ALERT_BUTTONS = ["Acknowledge", "Message patient", "Resolve"]
+
+
 async def test_non_supervisors_change_nothing_with_any_button_or_command(world: World) -> None:
     escalation = await world.patient_sos()
     team_alert = await world.alert(world.team)
-    assert buttons(team_alert) == ["Acknowledge", "Resolve"]
+    assert buttons(team_alert) == ALERT_BUTTONS
     answers = [
-        await world.press(world.team, team_alert["message_id"], by=NURSE, text="Acknowledge"),
-        await world.press(world.team, team_alert["message_id"], by=NURSE, text="Resolve"),
+        await world.press(world.team, team_alert["message_id"], by=NURSE, text=label)
+        for label in ALERT_BUTTONS
     ]
     crisis_reply = await world.last(PATIENT)  # a forged button on the patient's own message
-    for action in ("ack", "resolve"):
+    for action in ("ack", "resolve", "msg", "out-safe"):
         answers.append(
             await world.press(
                 PATIENT,
@@ -144,17 +159,27 @@ async def test_non_supervisors_change_nothing_with_any_button_or_command(world: 
                 data=f"esc:{escalation.id}:{action}",
             )
         )
+    answers.append(
+        await world.press(
+            PATIENT,
+            crisis_reply["message_id"],
+            by=PATIENT,
+            data=f"care:msg:{escalation.patient_id}",
+        )
+    )
     for answer in answers:
         assert answer["answer"] == {**answer["answer"], "text": NOT_AUTHORISED, "show_alert": True}
     code = escalation.patient_code
-    for command in ("/alerts", f"/patient {code}", f"/resolve {code} fine now"):
+    for command in ("/alerts", f"/resolve {code}"):
         assert await world.command(PATIENT, command) == NOT_AUTHORISED
         assert await world.command(NURSE, command) == NOT_AUTHORISED
     after = await escalation_of(world.services, escalation.id)
     assert (after.state, after.acknowledged_by, after.resolved_by) == ("notified", None, None)
     assert not (await world.alert(world.team)).get("edited")
     refused = [e for e in await audit_of(world.services, "-") if e.action == "supervisor.refused"]
-    assert len(refused) == 10
+    assert len(refused) == 3 + 5 + 4
+    async with world.services.store.transaction() as tx:
+        assert await tx.care_session(PATIENT) is None and await tx.care_session(NURSE) is None
 
 
 async def test_a_supervisor_acknowledges_and_every_copy_shows_who(world: World) -> None:
@@ -168,8 +193,8 @@ async def test_a_supervisor_acknowledges_and_every_copy_shows_who(world: World) 
         copy = await world.alert(chat)
         assert copy["edited"], chat
         assert f"Acknowledged by {SUPERVISOR}" in copy["text"]
-        assert buttons(copy)[0].startswith(f"✓ Acknowledged by Sup One ({SUPERVISOR})")
-    # A second supervisor pressing the same alert learns who acknowledged; nothing changes.
+        assert buttons(copy)[0] == f"✓ Sup One ({SUPERVISOR})"
+    # A second supervisor pressing the same alert learns it is acknowledged; nothing changes.
     theirs = await world.alert(SECOND_SUPERVISOR)
     again = await world.press(
         SECOND_SUPERVISOR,
@@ -177,7 +202,7 @@ async def test_a_supervisor_acknowledges_and_every_copy_shows_who(world: World) 
         by=SECOND_SUPERVISOR,
         data=f"esc:{escalation.id}:ack",
     )
-    assert f"Acknowledged by {SUPERVISOR}" in again["answer"]["text"]
+    assert again["answer"]["text"] == "Acknowledged"
     assert (await escalation_of(world.services, escalation.id)).acknowledged_by == SUPERVISOR
     acks = [
         e
@@ -189,44 +214,114 @@ async def test_a_supervisor_acknowledges_and_every_copy_shows_who(world: World) 
     assert acks[0].at is not None
 
 
-async def test_resolving_needs_a_note_and_only_a_supervisor_resolves(world: World) -> None:
+async def test_resolving_takes_an_outcome_and_a_note_by_button(world: World) -> None:
     escalation = await world.patient_sos()
     code = escalation.patient_code
     mine = await world.alert(SUPERVISOR)
     await world.press(SUPERVISOR, mine["message_id"], by=SUPERVISOR, text="Resolve")
-    assert await world.command(SUPERVISOR, "/alerts") != ""
-    how = [m["text"] for m in await world.users.messages(SUPERVISOR) if m.get("by_bot")]
-    assert f"/resolve {code} your note" in how[-2]
-    assert "/resolve CODE your note" in await world.command(SUPERVISOR, f"/resolve {code}")
-    assert (await escalation_of(world.services, escalation.id)).state == "notified"
+    choose = await world.last(SUPERVISOR)
+    assert choose["text"] == f"Outcome for {code}'s incident?"
+    assert buttons(choose) == [
+        "Contacted and safe",
+        "Referred to emergency services",
+        "Unreachable, keep trying",
+        "Not a risk",
+    ]
     # The patient answering "I'm safe right now" is recorded, and closes nothing.
     crisis_reply = await world.last(PATIENT)
     await world.users.press(PATIENT, crisis_reply["message_id"], text="I'm safe right now")
     await world.pump()
     recorded = await escalation_of(world.services, escalation.id)
     assert (recorded.state, recorded.patient_response) == ("notified", "safe_now")
-    assert "patient: I'm safe right now" in await world.command(SUPERVISOR, "/alerts")
-    done = await world.command(BACKUP, f"/resolve {code.lower()} called her, safe with family")
-    assert done == f"Open alerts for {code} are resolved."
+    assert "I'm safe right now" in await world.command(SUPERVISOR, "/alerts")
+    await world.press(SUPERVISOR, choose["message_id"], by=SUPERVISOR, text="Contacted and safe")
+    assert "please send a short note" in (await world.last(SUPERVISOR))["text"]
+    assert (await escalation_of(world.services, escalation.id)).state == "notified"
+    done = await world.command(SUPERVISOR, "called her, safe with family")
+    assert done == f"{code}'s incident is resolved."
     resolved = await escalation_of(world.services, escalation.id)
-    assert (resolved.state, resolved.resolved_by) == ("resolved", BACKUP)
+    assert (resolved.state, resolved.resolved_by) == ("resolved", SUPERVISOR)
     assert resolved.resolution_note == "called her, safe with family"
     for chat in (SUPERVISOR, SECOND_SUPERVISOR, world.team):
         copy = await world.alert(chat)
-        assert f"Resolved by {BACKUP}" in copy["text"] and buttons(copy) == []
+        assert f"Resolved by {SUPERVISOR}" in copy["text"] and buttons(copy) == []
+        assert "Outcome: Contacted and safe" in copy["text"]
+    events = await audit_of(world.services, code)
+    [resolution] = [e for e in events if e.action == "escalation.resolved"]
+    assert resolution.details["outcome"] == "safe"
     assert await world.command(SUPERVISOR, "/alerts") == "No open alerts."
-    assert await world.command(SUPERVISOR, f"/resolve {code} again") == "No open alerts."
+    assert await world.command(SUPERVISOR, f"/resolve {code}") == "No open alerts."
+
+
+async def test_unreachable_keeps_the_incident_open_with_a_reminder(world: World) -> None:
+    escalation = await world.patient_sos()
+    await world.press(
+        SUPERVISOR,
+        (await world.alert(SUPERVISOR))["message_id"],
+        by=SUPERVISOR,
+        data=f"esc:{escalation.id}:out-unreachable",
+    )
+    assert await world.command(SUPERVISOR, "no answer, voicemail left") == (
+        f"Noted. {escalation.patient_code}'s incident stays open and you will be reminded to "
+        "try again."
+    )
+    kept = await escalation_of(world.services, escalation.id)
+    assert (kept.state, kept.acknowledged_by, kept.resolved_by) == (
+        "acknowledged",
+        SUPERVISOR,
+        None,
+    )
+    assert "Unreachable so far" in (await world.alert(SECOND_SUPERVISOR))["text"]
+    world.services.clock.advance(  # type: ignore[attr-defined]
+        dt.timedelta(seconds=world.services.settings.escalation_remind_seconds + 1)
+    )
+    await world.relay.tick()
+    reminder = await world.last(SUPERVISOR)
+    assert reminder["text"].startswith(f"Reminder: {escalation.patient_code} was unreachable")
+    assert "Message patient" in buttons(reminder)
+    assert "Reminder" not in (await world.last(SECOND_SUPERVISOR))["text"]
+
+
+async def test_resolve_by_command_never_closes_what_the_supervisor_has_not_seen(
+    world: World,
+) -> None:
+    escalation = await world.patient_sos()
+    code = escalation.patient_code
+    first = await world.command(SUPERVISOR, f"/resolve {code}")
+    assert first.startswith("There is something in this incident you have not seen yet")
+    assert "Patient asked for help" in first
+    assert (await world.command(SUPERVISOR, f"/resolve {code}")).startswith("Outcome for")
+    # A new trigger joins: the supervisor has not seen that one.
+    await world.users.send_text(PATIENT, "I want to kill myself")
+    await world.pump()
+    again = await world.command(SUPERVISOR, f"/resolve {code}")
+    assert again.startswith("There is something in this incident you have not seen yet")
+    assert "Risk language in a message" in again
+    assert (await escalation_of(world.services, escalation.id)).state == "notified"
+
+
+async def test_a_trigger_after_the_outcome_was_chosen_stops_the_resolution(world: World) -> None:
+    escalation = await world.patient_sos()
+    mine = await world.alert(SUPERVISOR)
+    await world.press(
+        SUPERVISOR, mine["message_id"], by=SUPERVISOR, data=f"esc:{escalation.id}:out-no_risk"
+    )
+    await world.users.send_text(PATIENT, "I want to kill myself")  # meanwhile, a new trigger
+    await world.pump()
+    refused = await world.command(SUPERVISOR, "seemed fine on the phone")
+    assert refused.startswith("There is something in this incident you have not seen yet")
+    assert "Risk language in a message" in refused
+    assert (await escalation_of(world.services, escalation.id)).state == "notified"
+    async with world.services.store.transaction() as tx:
+        assert await tx.care_session(SUPERVISOR) is None  # they choose the outcome again
 
 
 async def test_alerts_patient_and_forged_ids(world: World) -> None:
     escalation = await world.patient_sos()
     code = escalation.patient_code
     listing = await world.command(SECOND_SUPERVISOR, "/alerts")
-    assert listing.startswith(f"{code} - Patient asked for help - notified")
-    summary = await world.command(SUPERVISOR, f"/patient {code.lower()}")
-    assert f"Patient {code}" in summary and "Safety plan: no" in summary
-    assert "sos (notified)" in summary
-    assert "No patient found" in await world.command(SUPERVISOR, "/patient NOPE42")
+    assert listing.startswith(f"{code} (—) - Patient asked for help - Not acknowledged")
+    assert "No patient found" in await world.command(SUPERVISOR, "/resolve NOPE42")
     mine = await world.alert(SUPERVISOR)
     answer = await world.press(SUPERVISOR, mine["message_id"], by=SUPERVISOR, data="esc:99999:ack")
     assert answer["answer"]["text"] == "I can't find that alert."

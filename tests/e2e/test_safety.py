@@ -93,7 +93,7 @@ async def test_item9_gets_the_crisis_reply_and_only_a_supervisor_acknowledges(
     assert time.monotonic() - pressed < ALERT_SECONDS
     first = alerts[SUPERVISOR]["text"]
     assert "PHQ-9 item 9 = 1, total = 1" in first and "Pat" not in first
-    assert buttons_of(alerts[SUPERVISOR]) == ["Acknowledge", "Resolve"]
+    assert buttons_of(alerts[SUPERVISOR]) == ["Acknowledge", "Message patient", "Resolve"]
 
     # The nurse in the team chat presses the real button: refused, nothing changes.
     nurse = await users.press(
@@ -107,7 +107,7 @@ async def test_item9_gets_the_crisis_reply_and_only_a_supervisor_acknowledges(
     await users.press(SUPERVISOR, alerts[SUPERVISOR]["message_id"], text="Acknowledge")
     for chat in (SUPERVISOR, SECOND_SUPERVISOR, team["id"]):
         edited = await users.wait_for_text(chat, f"Acknowledged by {SUPERVISOR}", timeout=5)
-        assert buttons_of(edited)[0].startswith(f"✓ Acknowledged by Sup One ({SUPERVISOR})")
+        assert buttons_of(edited)[0] == f"✓ Sup One ({SUPERVISOR})"
     assert await escalation_states(store) == [("acknowledged", 0, SUPERVISOR)]
 
 
@@ -179,13 +179,20 @@ async def test_sos_group_risk_re_escalation_and_reminders(
         await asyncio.sleep(0.2)
     assert sorted(await escalation_states(store)) == [("notified", 1, None)] * 2
 
-    # The backup acknowledges the /sos alert; past ESCALATION_RESOLVE_SECONDS, a reminder.
+    # The backup acknowledges the /sos alert; past ESCALATION_RESOLVE_SECONDS, a reminder to
+    # them alone. The group-risk incident, unacknowledged past the last level, gets one short
+    # reminder to everyone it reached.
     [sos_alert] = await bot_messages(users, BACKUP_SUPERVISOR, "Patient asked for help")
+    sos_code = sos_alert["text"].split("patient ", 1)[1].split(" ", 1)[0]
     await users.press(BACKUP_SUPERVISOR, sos_alert["message_id"], text="Acknowledge")
     await users.wait_for_text(BACKUP_SUPERVISOR, f"Acknowledged by {BACKUP_SUPERVISOR}", 5)
     await move_clock(clock_file, 61 + 121)
-    reminder = await users.wait_for_text(BACKUP_SUPERVISOR, "Reminder", timeout=5)
-    assert "Patient asked for help" in reminder["text"]
-    assert await bot_messages(users, SUPERVISOR, "Reminder") == []
+    reminder = await users.wait_for_text(BACKUP_SUPERVISOR, "but not resolved", timeout=5)
+    assert reminder["text"].startswith(f"Reminder: {sos_code}'s incident")
+    other = await users.wait_for_text(SUPERVISOR, "is not acknowledged", timeout=5)
+    assert sos_code not in other["text"]
+    assert [
+        m for m in await bot_messages(users, SUPERVISOR, "Reminder") if sos_code in m["text"]
+    ] == []
     states = sorted(await escalation_states(store))
-    assert states == [("acknowledged", 2, BACKUP_SUPERVISOR), ("notified", 2, None)]
+    assert states == [("acknowledged", 1, BACKUP_SUPERVISOR), ("notified", 1, None)]

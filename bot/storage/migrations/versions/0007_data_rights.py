@@ -1,7 +1,7 @@
-"""Data rights: discharge and consent withdrawal on patients, erasure tombstones.
+"""Data rights: consent withdrawal on patients, erasure tombstones (discharge is 0006's).
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-03
 """
 
@@ -11,14 +11,13 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
     with op.batch_alter_table("patients") as batch:
-        batch.add_column(sa.Column("discharged_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(
             sa.Column("consent_withdrawn_at", sa.DateTime(timezone=True), nullable=True)
         )
@@ -39,4 +38,3 @@ def downgrade() -> None:
     op.drop_table("erasure_tombstones")
     with op.batch_alter_table("patients") as batch:
         batch.drop_column("consent_withdrawn_at")
-        batch.drop_column("discharged_at")

@@ -1,0 +1,167 @@
+"""Messages between a supervisor and a patient, relayed by the bot.
+
+"Message patient" (on an alert or a patient view) makes the supervisor's *next* message go
+to the patient as "From your care team, Sam: …". While the incident is open, the patient's
+typed replies go back to the supervisor handling it — and still through the risk screen,
+so risk language in a reply raises a trigger like anywhere else. Every message both ways is
+written to the audit log (before it is sent), with its text, by whom and to whom.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import Forbidden
+from telegram.ext import ExtBot
+
+from bot.care.alert_view import mark_seen
+from bot.pipeline import Handled, Sender
+from bot.rate_limit import SAFETY_RETRIES
+from bot.services import Services
+from bot.storage.care import CareSession
+from dialogs import safety
+from dialogs.context import DialogContext
+from dialogs.events import MAX_TEXT_LENGTH, Event, Text
+from dialogs.records import AuditEvent
+from dialogs.screens import Screen, say
+from dialogs.state import Outcome, PatientState
+
+log = logging.getLogger(__name__)
+MESSAGE = "message"
+
+
+async def start_message(
+    services: Services, supervisor_id: int, patient_id: int, escalation_id: int | None
+) -> str | None:
+    """The supervisor's next message goes to this patient; their code, or None if unknown."""
+    now = services.clock.now()
+    async with services.store.transaction() as tx:
+        card = await tx.patient_card(patient_id)
+        if card is None:
+            return None
+        await tx.set_care_session(
+            CareSession(supervisor_id, MESSAGE, patient_id, escalation_id, None, now)
+        )
+        if escalation_id is not None:
+            await mark_seen(tx, escalation_id, supervisor_id)
+        return card.code
+
+
+async def send_to_patient(
+    bot: ExtBot[Any],
+    services: Services,
+    session: CareSession,
+    supervisor_id: int,
+    name: str,
+    text: str,
+) -> tuple[str, bool]:
+    """Relay `text` to the patient; (their code, whether Telegram delivered it).
+
+    The incident (if still open) now has this supervisor as its handler, so the patient's
+    replies come back to them.
+    """
+    now = services.clock.now()
+    text = text.strip()[:MAX_TEXT_LENGTH]
+    async with services.store.transaction() as tx:
+        await tx.clear_care_session(supervisor_id)
+        card = await tx.patient_card(session.patient_id)
+        if card is None:
+            return "—", False
+        incident = await tx.open_incident(card.id, lock=True)
+        if incident is not None:
+            info = await tx.incident_info(incident.id)
+            if info is not None:
+                info.handler_id = supervisor_id
+                await tx.save_incident_info(info)
+        await tx.add_audit(
+            AuditEvent(
+                "care.message_to_patient",
+                f"supervisor:{supervisor_id}",
+                card.code,
+                {"text": text, "incident": incident.id if incident else None},
+            ),
+            now,
+        )
+    body = services.content.texts.get(
+        card.language, "care.patient.from_team", name=name or "—", text=text
+    )
+    try:
+        await bot.send_message(card.chat_id, body, rate_limit_args=SAFETY_RETRIES)
+    except Forbidden as error:
+        log.error("message to patient %s refused by Telegram: %s", card.code, error)
+        return card.code, False
+    return card.code, True
+
+
+async def handle_patient(
+    bot: ExtBot[Any], services: Services, sender: Sender, event: Event, update_id: int | None
+) -> Handled | None:
+    """A patient's typed message while their care team talks with them: screened for risk,
+    relayed to the supervisor handling the incident, and acknowledged in one line.
+    None when no conversation is open (the patient pipeline handles the message)."""
+    if not isinstance(event, Text):
+        return None
+    async with services.store.transaction() as tx:
+        card = await tx.patient_card_by_telegram(sender.user_id)
+        incident = await tx.open_incident(card.id) if card is not None else None
+        info = await tx.incident_info(incident.id) if incident is not None else None
+    if card is None or info is None or info.handler_id is None:
+        return None
+    if not services.is_supervisor(info.handler_id):
+        return None
+    text = event.text.strip()[:MAX_TEXT_LENGTH]
+    handler = info.handler_id
+
+    def decide(state: PatientState) -> Outcome:
+        ctx = DialogContext(state=state, outcome=Outcome(), deps=services.deps)
+        finding = services.deps.risk.screen(text, state.patient.language)
+        if finding.flagged:
+            safety.crisis(ctx, safety.risk_language_trigger(finding, text))
+        ctx.outcome.records.append(
+            AuditEvent(
+                "care.message_from_patient",
+                f"patient:{state.patient.code}",
+                state.patient.code,
+                {"text": text, "to": handler, "incident": info.id, "risk": finding.flagged},
+            )
+        )
+        ctx.outcome.replies.append(Screen(lines=(say("care.patient.sent"),)))
+        return ctx.outcome
+
+    handled = await services.pipeline.handle_with(sender, update_id, decide)
+    if handled.duplicate:
+        return handled
+    reader_language = await _language_of(services, handler)
+    texts = services.content.texts
+    relayed = texts.get(
+        reader_language,
+        "care.relay.from_patient",
+        code=card.code,
+        ref=card.clinic_ref or "—",
+        text=text,
+    )
+    try:
+        reply = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        texts.get(reader_language, "care.button.reply"),
+                        callback_data=f"care:msg:{card.id}",
+                    )
+                ]
+            ]
+        )
+        await bot.send_message(
+            handler, relayed, reply_markup=reply, rate_limit_args=SAFETY_RETRIES
+        )
+    except Exception as error:  # the audit log holds it; the supervisor sees it in the view
+        log.error("could not relay %s's reply to %s: %s", card.code, handler, error)
+    return handled
+
+
+async def _language_of(services: Services, supervisor_id: int) -> str:
+    async with services.store.transaction() as tx:
+        prefs = await tx.supervisor_prefs(supervisor_id)
+    return prefs.language if prefs else services.settings.default_language

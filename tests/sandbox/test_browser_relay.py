@@ -1,0 +1,56 @@
+"""The care team's side in the sandbox, in a real browser: the supervisor messages a patient
+from the alert, the patient's reply comes back, the caseload lists them, and the incident is
+resolved with an outcome and a note. Skips like test_browser.py without chromium/Playwright."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.sandbox.helpers import BEN
+from tests.sandbox.test_browser import ARTIFACTS, browser, message, page, requested  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
+
+
+async def send(panel: Any, text: str) -> None:
+    box = panel.get_by_role("textbox")
+    await box.fill(text)
+    await box.press("Enter")
+
+
+async def test_message_patient_round_trip_caseload_and_resolution(page: Any) -> None:  # noqa: F811
+    from playwright.async_api import expect
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    patient = page.locator("#patient-panel")
+    supervisor = page.locator("#supervisor-panel")
+    await page.get_by_label("Chat as").select_option(str(BEN))
+    await send(patient, "/sos")
+    await expect(message(patient, "988")).to_be_visible()
+    alert = message(supervisor, "URGENT")
+    await expect(alert).to_contain_text("Clinic ref")
+
+    await alert.get_by_role("button", name="Message patient").click()
+    await expect(message(supervisor, "Send your message for")).to_be_visible()
+    await send(supervisor, "Hi, this is your care team. Are you safe right now?")
+    await expect(message(patient, "From your care team")).to_contain_text(
+        "Are you safe right now?"
+    )
+    await send(patient, "yes, I am with a friend")
+    await expect(message(patient, "Sent to your care team.")).to_be_visible()
+    await expect(message(supervisor, "replied:")).to_contain_text("yes, I am with a friend")
+
+    await send(supervisor, "/patients incidents")
+    await expect(message(supervisor, "Patients (Open incidents): 1")).to_be_visible()
+
+    await message(supervisor, "URGENT").get_by_role("button", name="Resolve").click()
+    choose = message(supervisor, "incident?")
+    await choose.get_by_role("button", name="Contacted and safe").click()
+    await expect(message(supervisor, "please send a short note")).to_be_visible()
+    await send(supervisor, "Spoke with him; safe with a friend tonight.")
+    await expect(message(supervisor, "incident is resolved")).to_be_visible()
+    await expect(message(supervisor, "URGENT")).to_contain_text("Outcome: Contacted and safe")
+    await page.mouse.move(0, 0)
+    await page.screenshot(path=ARTIFACTS / "sandbox-relay.png")
