@@ -57,6 +57,8 @@ async def test_invite_to_incident_to_relay_to_resolution(
     await person.send(f"/start {invite.code}")
     await person.wait_for("not an emergency service", timeout=WAIT)
     await person.press("I agree")
+    await person.wait_for("Where are you", timeout=WAIT)
+    await person.press("New York")
     await person.wait_for("Question 1 of 9", timeout=WAIT)
     for number in range(2, 10):
         await person.press("Not at all")
