@@ -242,6 +242,19 @@ def diagrams(
     typer.echo(f"diagrams in {directory} are up to date")
 
 
+_HELD_FILES: list[object] = []  # locks that must live as long as the process
+
+
+def _hold_database(settings: Settings) -> None:
+    """One process per SQLite file: a second `stride run` stops here with one line."""
+    from bot.storage.database import DatabaseInUse, hold_sqlite_file
+
+    try:
+        _HELD_FILES.append(hold_sqlite_file(settings.database_url))
+    except DatabaseInUse as error:
+        fail(str(error))
+
+
 def _migrate(settings: Settings) -> None:
     from bot.storage.migrate import upgrade_to_head
 
@@ -309,6 +322,7 @@ def run(
     if webhook is not None:
         settings.require_webhook_secret()
     _configure_logging(settings)
+    _hold_database(settings)
     if not no_migrate:
         _migrate(settings)
     _start_bot(settings, webhook)

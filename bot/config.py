@@ -49,6 +49,8 @@ EXPECTATIONS: dict[str, str] = {
     "CONTENT_DIR": "an existing content directory",
     "WEBHOOK_SECRET": "1 to 256 characters, each a letter, digit, _ or -",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
+    "METRICS_PORT": "a TCP port (1 to 65535) for /healthz and /metrics",
+    "METRICS_HOST": "the address /healthz and /metrics bind, such as 127.0.0.1 or 0.0.0.0",
 }
 # Never echoed back in an error message.
 SECRET_VARIABLES = frozenset({"TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET"})
@@ -154,6 +156,9 @@ class Settings(BaseSettings):
     content_dir: Path = Field(default_factory=_shipped_content, validation_alias="CONTENT_DIR")
     webhook_secret: SecretStr | None = Field(None, validation_alias="WEBHOOK_SECRET")
     log_level: LogLevel = Field("INFO", validation_alias="LOG_LEVEL")
+    # Health and metrics get a small port of their own, in polling and webhook mode alike.
+    metrics_port: int | None = Field(None, ge=1, le=65535, validation_alias="METRICS_PORT")
+    metrics_host: str = Field("127.0.0.1", min_length=1, validation_alias="METRICS_HOST")
 
     @classmethod
     def settings_customise_sources(

@@ -21,6 +21,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.storage.audit import AuditMixin
+from bot.storage.backlog import BacklogMixin
 from bot.storage.database import make_engine
 from bot.storage.escalations import EscalationsMixin
 from bot.storage.groups import GroupsMixin
@@ -40,6 +41,7 @@ class Transaction(
     SummariesMixin,
     NudgesMixin,
     GroupsMixin,
+    BacklogMixin,
 ):
     """All storage operations, sharing one database transaction."""
 
