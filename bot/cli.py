@@ -360,6 +360,25 @@ def bench_nudges(
     _exit_with(bench.nudges(settings, patients, fanout=fanout))
 
 
+@bench_app.command("load")
+def bench_load(
+    patients: Annotated[int, typer.Option(min=1, help="Simulated patients, all at once.")] = 100,
+    database: Annotated[
+        str | None,
+        typer.Option(help="A PostgreSQL server URL: a fresh database is made there and dropped."),
+    ] = None,
+    limits: Annotated[
+        bool, typer.Option("--limits/--no-limits", help="Telegram's flood limits in the emulator.")
+    ] = True,
+    think: Annotated[
+        float, typer.Option(min=0, help="Seconds a patient reads each question (mean).")
+    ] = 1.5,
+) -> None:
+    """The real bot under N patients answering a PHQ-9, beside a bare python-telegram-bot bot."""
+    bench = _optional_module("bot.bench_load", "stride bench load")
+    _exit_with(bench.load(patients, database, limits, think))
+
+
 def main() -> None:
     """The `stride` console script and `python -m bot`."""
     app(prog_name="stride")
