@@ -223,7 +223,7 @@ class BotProcess:
 
     @property
     def log_path(self) -> Path:
-        return self.workdir / f"{self.argv[2].replace('.', '-')}.log"
+        return self.workdir / f"{self.argv[-2].replace('.', '-')}.log"
 
     async def start(self, ready: Callable[[], bool], within: float = 60) -> None:
         log = self.log_path.open("ab")
@@ -317,6 +317,7 @@ class Options:
     database: str | None = None
     limits: bool = True
     think: float = DEFAULT_THINK_S
+    profile: Path | None = None  # write a cProfile of the Stride process here
 
     @property
     def timeout(self) -> float:
@@ -348,6 +349,8 @@ async def run_phase(name: str, options: Options, scratch: Path) -> PhaseResult:
                 metrics_port = free_port()
                 env |= {"DATABASE_URL": url, "METRICS_PORT": str(metrics_port)}
                 argv = [sys.executable, "-m", "bot", "run"]
+                if options.profile is not None:  # cProfile's own overhead inflates the CPU
+                    argv[1:1] = ["-m", "cProfile", "-o", str(options.profile)]
             bot = BotProcess(argv, env, scratch)
             polls = world.stats.methods
             await bot.start(lambda: polls.get("getUpdates", 0) > 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from typing import Any
 
@@ -117,7 +118,7 @@ async def test_retry_after_is_honoured_and_counted() -> None:
     async def flaky(*args: Any, **kwargs: Any) -> bool:
         calls.append(time.monotonic())
         if len(calls) == 1:
-            raise RetryAfter(1)
+            raise RetryAfter(dt.timedelta(seconds=1))
         return True
 
     before = metrics.RATE_LIMITED.labels(endpoint="sendMessage")._value.get()
@@ -133,7 +134,7 @@ async def test_retries_end_with_the_error() -> None:
     limiter = StrideRateLimiter(max_retries=1)
 
     async def always(*args: Any, **kwargs: Any) -> bool:
-        raise RetryAfter(0)
+        raise RetryAfter(dt.timedelta(0))
 
     with pytest.raises(RetryAfter):
         await limiter.process_request(always, (), {}, "sendMessage", {"chat_id": 3}, None)
