@@ -379,6 +379,21 @@ def bench_load(
     _exit_with(bench.load(patients, database, limits, think))
 
 
+@bench_app.command("scale")
+def bench_scale(
+    database: Annotated[
+        str, typer.Option(help="A PostgreSQL server URL: a fresh database is made there.")
+    ],
+    patients: Annotated[int, typer.Option(min=1, help="Patients to seed.")] = 1_000_000,
+    sample: Annotated[
+        int, typer.Option(min=1, help="Patients planned (the rest is extrapolated).")
+    ] = 20_000,
+) -> None:
+    """Seed many patients in PostgreSQL; time the nudge tick, memory and a day's send plan."""
+    bench = _optional_module("bot.bench_scale", "stride bench scale")
+    _exit_with(bench.scale(load_settings(), patients, database, sample))
+
+
 def main() -> None:
     """The `stride` console script and `python -m bot`."""
     app(prog_name="stride")
