@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dialogs import commands, consent, safety
+# `onboarding` registers its flow on import and nothing else here imports it eagerly
+# (consent does, lazily): after a restart mid-check-in, the suspended onboarding could not be
+# resumed and the patient got no next question. Importing it here registers it at start-up.
+from dialogs import commands, consent, onboarding, safety  # noqa: F401
 from dialogs.context import CONVERSATION, MENU, DialogContext, DialogDeps
 from dialogs.events import MAX_TEXT_LENGTH, Command, Event, Press, Text, Unsupported
 from dialogs.flows import dialog_for
