@@ -10,9 +10,13 @@ subclass keeps its interface (the application builder's `.rate_limiter(...)`, `i
 - **per group** 20 messages/minute;
 - **priority**: waiters are served safety first, then replies, then bulk (nudges), in
   arrival order within a class. `rate_limit_args` carries the class as a retry count, the
-  only per-call argument PTB passes through: `SAFETY_RETRIES` for crisis replies and alerts
-  (they also skip the per-chat wait: no limit delays a crisis reply, Telegram tolerates short
-  bursts), `BULK_RETRIES` for nudges, nothing for ordinary replies;
+  only per-call argument PTB passes through: `SAFETY_RETRIES` for crisis replies and alerts,
+  `BULK_RETRIES` for nudges, nothing for ordinary replies. A safety message to a private
+  chat goes at once while the chat is within the burst Telegram tolerates (it may borrow
+  `SAFETY_BORROW` tokens beyond Stride's own allowance), and otherwise first in that chat's
+  queue: sending it anyway would earn a 429, and a 429's `retry_after` would hold it, and
+  every other message, longer than the wait (seen in `stride bench load`: 17 × 429 at 400
+  patients when crisis messages skipped the per-chat limit outright);
 - **every `retry_after` honoured**: a 429 pauses every send for `retry_after` seconds (as
   PTB does; Telegram does not say which limit was hit) and the request is retried;
 - only calls that deliver a new message take a token (`send*` but `sendChatAction`, `copy*`,
@@ -49,6 +53,7 @@ GROUP_RATE = 19 / 60  # Telegram's 20/minute less a margin
 GROUP_BURST = 3
 MAX_IDLE_BUCKETS = 1024
 
+SAFETY_BORROW = 1.0  # tokens a safety message may borrow from a private chat's future
 SAFETY_RETRIES = 10
 BULK_RETRIES = 2
 DEFAULT_RETRIES = 3
@@ -87,7 +92,9 @@ class PriorityBucket:
         self._tokens = capacity
         self._updated = time.monotonic()
         self._paused_until = 0.0
-        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        # (priority, arrival, future, tokens the waiter needs left after it: 1, or less for
+        # a safety message allowed to borrow)
+        self._waiters: list[tuple[int, int, asyncio.Future[None], float]] = []
         self._order = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
 
@@ -103,10 +110,15 @@ class PriorityBucket:
         self._refill(time.monotonic())
         return not self._waiters and self._tokens >= self.capacity
 
-    def take_now(self) -> None:
-        """Spend a token even if there is none (safety messages); later sends wait longer."""
-        self._refill(time.monotonic())
+    def borrow(self, limit: float) -> bool:
+        """Spend a token now if that leaves at least `-limit` (safety messages); later sends
+        wait longer. False when the chat is past what may be borrowed."""
+        now = time.monotonic()
+        self._refill(now)
+        if now < self._paused_until or self._tokens - 1 < -limit:
+            return False
         self._tokens -= 1
+        return True
 
     def pause(self, seconds: float) -> None:
         """No tokens for `seconds` (a 429's retry_after)."""
@@ -115,14 +127,16 @@ class PriorityBucket:
         self._tokens = min(self._tokens, 0.0)
         self._paused_until = max(self._paused_until, now + seconds)
 
-    async def acquire(self, priority: int) -> None:
+    async def acquire(self, priority: int, borrow: float = 0.0) -> None:
+        """Wait for a token, served by priority; `borrow` lets the token come from the future."""
         now = time.monotonic()
         self._refill(now)
-        if not self._waiters and self._tokens >= 1 and now >= self._paused_until:
+        need = 1.0 - borrow
+        if not self._waiters and self._tokens >= need and now >= self._paused_until:
             self._tokens -= 1
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._waiters, (priority, next(self._order), future))
+        heapq.heappush(self._waiters, (priority, next(self._order), future, need))
         self._schedule()
         try:
             await future
@@ -136,15 +150,20 @@ class PriorityBucket:
         if self._timer is not None or not self._waiters:
             return
         now = time.monotonic()
-        wait = max(0.0, self._paused_until - now) + max(0.0, (1 - self._tokens) / self.rate)
+        need = self._waiters[0][3]
+        wait = max(0.0, self._paused_until - now) + max(0.0, (need - self._tokens) / self.rate)
         self._timer = asyncio.get_running_loop().call_later(wait, self._release)
 
     def _release(self) -> None:
         self._timer = None
         now = time.monotonic()
         self._refill(now)
-        while self._waiters and self._tokens >= 1 and now >= self._paused_until:
-            _, _, future = heapq.heappop(self._waiters)
+        while (
+            self._waiters
+            and self._tokens >= self._waiters[0][3] - 1e-9
+            and now >= self._paused_until
+        ):
+            future = heapq.heappop(self._waiters)[2]
             if future.done():  # cancelled while waiting
                 continue
             self._tokens -= 1
@@ -187,7 +206,8 @@ class StrideRateLimiter(AIORateLimiter):
             bucket = self._chat_bucket(chat_id)
             group = isinstance(chat_id, str) or chat_id < 0
             if priority == SAFETY and not group:
-                bucket.take_now()
+                if not bucket.borrow(SAFETY_BORROW):
+                    await bucket.acquire(priority, borrow=SAFETY_BORROW)
             else:
                 await bucket.acquire(priority)
         await self._overall.acquire(priority)
