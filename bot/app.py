@@ -15,11 +15,12 @@ from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
-from bot import groups, handlers
+from bot import groups, handlers, ops_server
 from bot.alerts.relay import EscalationRelay
 from bot.care import menu as care_menu
 from bot.clock import Clock, clock_from_environment
 from bot.config import Settings
+from bot.metrics import MeteredApplication
 from bot.rate_limit import StrideRateLimiter
 from bot.services import Services
 from bot.storage import retention
@@ -43,6 +44,7 @@ def build_application(
     services = services or Services.build(settings, clock or clock_from_environment())
     application = (
         ApplicationBuilder()
+        .application_class(MeteredApplication)  # ops hook (issue 17): update count + latency
         .token(settings.require_token())
         .base_url(settings.telegram_api_url)
         .base_file_url(file_url_for(settings.telegram_api_url))
@@ -67,6 +69,7 @@ async def _post_init(application: Application) -> None:
     application.bot_data[RELAY_TASK] = asyncio.get_running_loop().create_task(
         relay.run(), name="escalation-relay"
     )
+    await ops_server.start_for(application, services)  # ops hook (issue 17): /healthz /metrics
     try:
         await register_commands(application, services)
         # care: each supervisor's own command menu, scoped to their chat (bot/care/menu.py)
@@ -89,6 +92,7 @@ def _optional_scheduler() -> Any:
 
 
 async def _post_shutdown(application: Application) -> None:
+    await ops_server.stop_for(application)  # ops hook (issue 17)
     relay: EscalationRelay | None = application.bot_data.get(RELAY)
     if relay is not None:
         relay.stop()

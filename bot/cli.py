@@ -306,6 +306,19 @@ def diagrams(
     typer.echo(f"diagrams in {directory} are up to date")
 
 
+_HELD_FILES: list[object] = []  # locks that must live as long as the process
+
+
+def _hold_database(settings: Settings) -> None:
+    """One process per SQLite file: a second `stride run` stops here with one line."""
+    from bot.storage.database import DatabaseInUse, hold_sqlite_file
+
+    try:
+        _HELD_FILES.append(hold_sqlite_file(settings.database_url))
+    except DatabaseInUse as error:
+        fail(str(error))
+
+
 def _migrate(settings: Settings) -> None:
     from bot.storage.migrate import upgrade_to_head
 
@@ -373,6 +386,7 @@ def run(
     if webhook is not None:
         settings.require_webhook_secret()
     _configure_logging(settings)
+    _hold_database(settings)
     if not no_migrate:
         _migrate(settings)
     _start_bot(settings, webhook)
@@ -431,6 +445,40 @@ def bench_nudges(
 
 
 app.command("report")(report_command)
+
+
+@bench_app.command("load")
+def bench_load(
+    patients: Annotated[int, typer.Option(min=1, help="Simulated patients, all at once.")] = 100,
+    database: Annotated[
+        str | None,
+        typer.Option(help="A PostgreSQL server URL: a fresh database is made there and dropped."),
+    ] = None,
+    limits: Annotated[
+        bool, typer.Option("--limits/--no-limits", help="Telegram's flood limits in the emulator.")
+    ] = True,
+    think: Annotated[
+        float, typer.Option(min=0, help="Seconds a patient reads each question (mean).")
+    ] = 1.5,
+) -> None:
+    """The real bot under N patients answering a PHQ-9, beside a bare python-telegram-bot bot."""
+    bench = _optional_module("bot.bench_load", "stride bench load")
+    _exit_with(bench.load(patients, database, limits, think))
+
+
+@bench_app.command("scale")
+def bench_scale(
+    database: Annotated[
+        str, typer.Option(help="A PostgreSQL server URL: a fresh database is made there.")
+    ],
+    patients: Annotated[int, typer.Option(min=1, help="Patients to seed.")] = 1_000_000,
+    sample: Annotated[
+        int, typer.Option(min=1, help="Patients planned (the rest is extrapolated).")
+    ] = 20_000,
+) -> None:
+    """Seed many patients in PostgreSQL; time the nudge tick, memory and a day's send plan."""
+    bench = _optional_module("bot.bench_scale", "stride bench scale")
+    _exit_with(bench.scale(load_settings(), patients, database, sample))
 
 
 def main() -> None:

@@ -57,6 +57,8 @@ EXPECTATIONS: dict[str, str] = {
     "WEBHOOK_SECRET": "1 to 256 characters, each a letter, digit, _ or -",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
     "RETENTION_DAYS": "a whole number of days greater than 0",
+    "METRICS_PORT": "a TCP port (1 to 65535) for /healthz and /metrics",
+    "METRICS_HOST": "the address /healthz and /metrics bind, such as 127.0.0.1 or 0.0.0.0",
 }
 # Never echoed back in an error message.
 SECRET_VARIABLES = frozenset({"TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET"})
@@ -201,6 +203,9 @@ class Settings(BaseSettings):
     # Free text (session notes, barrier plans, patients' words in resolved alerts) and
     # processed update ids are pruned after this many days (bot/storage/retention.py).
     retention_days: int = Field(365, gt=0, validation_alias="RETENTION_DAYS")
+    # Health and metrics get a small port of their own, in polling and webhook mode alike.
+    metrics_port: int | None = Field(None, ge=1, le=65535, validation_alias="METRICS_PORT")
+    metrics_host: str = Field("127.0.0.1", min_length=1, validation_alias="METRICS_HOST")
 
     @classmethod
     def settings_customise_sources(

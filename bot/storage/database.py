@@ -3,17 +3,27 @@
 Operators write the URLs they know (`sqlite:///stride.db`, `postgres://…` from a hosting
 panel); Stride only runs on async drivers, so URLs are normalised here rather than rejected.
 
-SQLite needs care to behave under a bot that serves many users at once:
+SQLite is an embedded database: one process, one writer at a time. Stride treats it so:
 - WAL lets readers proceed while one writer commits;
 - `foreign_keys=ON` because SQLite ignores foreign keys unless asked, per connection;
-- `busy_timeout` makes a second writer wait instead of failing at once;
+- `busy_timeout` makes a writer from another process (a migration, `stride doctor`) wait
+  instead of failing at once;
 - `BEGIN IMMEDIATE` takes the write lock when a transaction starts. A deferred transaction
   that reads and then writes cannot wait for the lock (SQLite reports "database is locked"
-  at once to avoid a deadlock), so without it the busy timeout would not help.
+  at once to avoid a deadlock), so without it the busy timeout would not help;
+- one pooled connection per process: transactions queue for it first come, first served
+  (an asyncio queue), instead of a dozen connections polling SQLite's busy handler, which is
+  not fair and let some transactions starve past the timeout ("database is locked" under
+  a few hundred patients at once). Each transaction is short (one update), so the queue is.
+- `hold_sqlite_file` keeps other Stride processes off the file: a second `stride run` on the
+  same database would double every scheduled nudge and alert, so it stops with one line.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +38,10 @@ _ASYNC_SCHEMES = {
     "postgres": "postgresql+asyncpg",
 }
 
-BUSY_TIMEOUT_MS = 5000
+BUSY_TIMEOUT_MS = 15_000
+# How long a transaction may queue for SQLite's one connection: far longer than a burst of a
+# few hundred short transactions takes, short enough that a stuck one is reported.
+SQLITE_QUEUE_TIMEOUT_S = 120
 
 
 def normalise_url(url: str) -> str:
@@ -39,21 +52,43 @@ def normalise_url(url: str) -> str:
     return f"{_ASYNC_SCHEMES.get(scheme, scheme)}://{rest}"
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file behind a SQLite URL; None for other databases and in-memory SQLite."""
+    parsed = make_url(normalise_url(url))
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database:
+        return None
+    if database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create the async engine for `url`, configured for its backend (see module docstring)."""
     parsed = make_url(normalise_url(url))
-    if parsed.get_backend_name() == "sqlite":
-        _ensure_parent_folder(parsed.database)
+    path = sqlite_file(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if "poolclass" not in kwargs:
+            kwargs = {
+                "pool_size": 1,
+                "max_overflow": 0,
+                "pool_timeout": SQLITE_QUEUE_TIMEOUT_S,
+                **kwargs,
+            }
     engine = create_async_engine(parsed, **kwargs)
+    _count_for_metrics(engine)
     if parsed.get_backend_name() == "sqlite":
         _configure_sqlite(engine)
     return engine
 
 
-def _ensure_parent_folder(database: str | None) -> None:
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return
-    Path(database).parent.mkdir(parents=True, exist_ok=True)
+def _count_for_metrics(engine: AsyncEngine) -> None:
+    """Statements and driver errors feed /metrics (and the load benchmark's SQL per update)."""
+    from bot import metrics
+
+    event.listen(engine.sync_engine, "before_cursor_execute", metrics.count_statement)
+    event.listen(engine.sync_engine, "handle_error", metrics.count_database_error)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -63,6 +98,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # durable in WAL mode, one fsync less
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.close()
@@ -70,3 +106,54 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class DatabaseInUse(Exception):
+    """Another Stride process holds this SQLite file. `str(error)` is one line."""
+
+
+@dataclass
+class FileHold:
+    """An exclusive lock on `<database>.lock`, held until `release` or the process ends."""
+
+    path: Path
+    fd: int
+
+    def release(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)  # closing the descriptor drops the flock
+            self.fd = -1
+
+
+def hold_sqlite_file(url: str) -> FileHold | None:
+    """Claim a SQLite database for this process; None for PostgreSQL (replicas are fine there).
+
+    The lock is `flock` on a file beside the database, so the kernel drops it when the process
+    dies however it dies (SIGKILL, power cut): a restart never finds a stale lock.
+    """
+    path = sqlite_file(url)
+    if path is None:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.with_name(path.name + ".lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = _read_pid(fd)
+        os.close(fd)
+        by = f" (process {holder})" if holder else ""
+        raise DatabaseInUse(
+            f"{path} is in use by another Stride process{by}; SQLite allows one process — "
+            "stop it, or use PostgreSQL to run several"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    return FileHold(lock_path, fd)
+
+
+def _read_pid(fd: int) -> str:
+    try:
+        return os.pread(fd, 32, 0).decode().strip()
+    except OSError:  # pragma: no cover - unreadable lock file: report without the pid
+        return ""

@@ -8,10 +8,10 @@ escalation are committed together or not at all.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, literal, select, union_all
 
 from bot.storage import convert
 from bot.storage.audit import audit_row
@@ -52,7 +52,28 @@ NEW_JOURNEY = JourneyState.NEW.value
 _CODE_ATTEMPTS = 20
 
 
+@dataclass
+class _Rows:
+    """A loaded patient's one-per-patient rows, held so `save` needs no second SELECT.
+
+    The session's identity map holds unchanged rows only weakly: once `_assemble` turned
+    them into plain records they would be collected, and `save` would load them again.
+    """
+
+    patient: PatientRow
+    profile: ProfileRow
+    conversation: ConversationRow
+    safety_plan: SafetyPlanRow | None
+
+
 class PatientsMixin(SessionScope):
+    def _held(self) -> dict[int, _Rows]:
+        held: dict[int, _Rows] | None = getattr(self, "_held_rows", None)
+        if held is None:
+            held = {}
+            self._held_rows = held
+        return held
+
     async def load_patient(self, telegram_id: int, now: dt.datetime) -> PatientState | None:
         return await self._load_where(PatientRow.telegram_id == telegram_id, now)
 
@@ -94,7 +115,7 @@ class PatientsMixin(SessionScope):
         convert.apply_conversation(conversation, Conversation())
         self._session.add_all([profile, conversation])
         await self._session.flush()
-        return await self._assemble(row, now)
+        return await self._assemble(_Rows(row, profile, conversation, None), now)
 
     async def save(self, state: PatientState, outcome: Outcome, now: dt.datetime) -> list[int]:
         """Write `state` and `outcome`; return the ids of the escalations opened.
@@ -103,17 +124,16 @@ class PatientsMixin(SessionScope):
         are inserted and get their id assigned, so a later save of the same object updates.
         """
         patient_id = state.patient.id
-        patient = await self._session.get_one(PatientRow, patient_id)
-        convert.apply_patient(patient, state.patient)
+        rows = self._held().get(patient_id) or await self._rows_of(patient_id)
+        convert.apply_patient(rows.patient, state.patient)
         if any(r.priority is Priority.URGENT for r in outcome.escalations):
             # Every urgent trigger (item 9, risk language, /sos) shapes the prescription the
             # same way: the one place they all pass through is here.
             state.profile.safety_flag_at = now
-        convert.apply_profile(await self._session.get_one(ProfileRow, patient_id), state.profile)
-        conversation = await self._session.get_one(ConversationRow, patient_id)
-        convert.apply_conversation(conversation, state.conversation)
-        conversation.updated_at = now
-        await self._save_safety_plan(state)
+        convert.apply_profile(rows.profile, state.profile)
+        convert.apply_conversation(rows.conversation, state.conversation)
+        rows.conversation.updated_at = now
+        self._save_safety_plan(state, rows)
         for record in outcome.records:
             await self._store_record(patient_id, record, now)
         escalations = [new_escalation_row(patient_id, r, now) for r in outcome.escalations]
@@ -124,43 +144,100 @@ class PatientsMixin(SessionScope):
     async def _load_where(
         self, condition: ColumnElement[bool], now: dt.datetime
     ) -> PatientState | None:
-        row = await self._session.scalar(select(PatientRow).where(condition))
-        return None if row is None else await self._assemble(row, now)
+        """The patient and their one-per-patient rows in one query; histories in three more."""
+        found = (
+            await self._session.execute(
+                select(PatientRow, ProfileRow, ConversationRow, SafetyPlanRow)
+                .outerjoin(ProfileRow, ProfileRow.patient_id == PatientRow.id)
+                .outerjoin(ConversationRow, ConversationRow.patient_id == PatientRow.id)
+                .outerjoin(SafetyPlanRow, SafetyPlanRow.patient_id == PatientRow.id)
+                .where(condition)
+            )
+        ).first()
+        if found is None:
+            return None
+        row, profile, conversation, plan = found
+        if profile is None or conversation is None:  # never expected: created together
+            return await self._assemble(await self._rows_of(row.id), now)
+        return await self._assemble(_Rows(row, profile, conversation, plan), now)
 
-    async def _assemble(self, row: PatientRow, now: dt.datetime) -> PatientState:
+    async def _rows_of(self, patient_id: int) -> _Rows:
         session = self._session
-        checkins = await session.scalars(
-            select(CheckinRow)
-            .where(CheckinRow.patient_id == row.id, CheckinRow.completed_at.is_not(None))
-            .order_by(CheckinRow.started_at, CheckinRow.id)
+        return _Rows(
+            await session.get_one(PatientRow, patient_id),
+            await session.get_one(ProfileRow, patient_id),
+            await session.get_one(ConversationRow, patient_id),
+            await session.get(SafetyPlanRow, patient_id),
         )
-        since = now.astimezone(tz_for(row.timezone)).date() - SESSION_WINDOW
-        sessions = await session.scalars(
-            select(SessionRow)
-            .where(SessionRow.patient_id == row.id, SessionRow.day >= since)
-            .order_by(SessionRow.day, SessionRow.id)
-        )
-        # Today's mood ratings (local day), for the once-a-day low-mood offer.
-        local_midnight = dt.datetime.combine(
-            now.astimezone(tz_for(row.timezone)).date(), dt.time(), tz_for(row.timezone)
-        )
-        moods = await session.scalars(
-            select(MoodRow)
-            .where(MoodRow.patient_id == row.id, MoodRow.at >= local_midnight)
-            .order_by(MoodRow.at)
-        )
+
+    async def _assemble(self, rows: _Rows, now: dt.datetime) -> PatientState:
+        row = rows.patient
+        self._held()[row.id] = rows
+        checkins, sessions, moods = await self._histories(row, now)
         return PatientState(
             patient=convert.patient_from_row(row),
-            profile=convert.profile_from_row(await session.get_one(ProfileRow, row.id)),
-            conversation=convert.conversation_from_row(
-                await session.get_one(ConversationRow, row.id)
-            ),
+            profile=convert.profile_from_row(rows.profile),
+            conversation=convert.conversation_from_row(rows.conversation),
             checkins=[convert.checkin_from_row(c) for c in checkins],
             sessions=[convert.session_from_row(s) for s in sessions],
-            safety_plan=convert.safety_plan_from_row(await session.get(SafetyPlanRow, row.id)),
+            safety_plan=convert.safety_plan_from_row(rows.safety_plan),
             moods=[MoodRecord(at=m.at, score=m.score) for m in moods],
             now=now,
         )
+
+    async def _histories(
+        self, row: PatientRow, now: dt.datetime
+    ) -> tuple[list[CheckinRow], list[SessionRow], list[MoodRow]]:
+        """Completed check-ins, the sessions window and today's moods, in one statement.
+
+        Three small lists of different tables: a three-row `kinds` table (1, 2, 3) is
+        left-joined to each list on its own number, so every result row carries one
+        record and the round trips per update drop from three to one.
+        """
+        zone = tz_for(row.timezone)
+        since = now.astimezone(zone).date() - SESSION_WINDOW
+        # Today's mood ratings (local day), for the once-a-day low-mood offer.
+        local_midnight = dt.datetime.combine(now.astimezone(zone).date(), dt.time(), zone)
+        kinds = union_all(*(select(literal(n).label("n")) for n in (1, 2, 3))).subquery("kinds")
+        statement = (
+            select(CheckinRow, SessionRow, MoodRow)
+            .select_from(kinds)
+            .outerjoin(
+                CheckinRow,
+                and_(
+                    kinds.c.n == 1,
+                    CheckinRow.patient_id == row.id,
+                    CheckinRow.completed_at.is_not(None),
+                ),
+            )
+            .outerjoin(
+                SessionRow,
+                and_(kinds.c.n == 2, SessionRow.patient_id == row.id, SessionRow.day >= since),
+            )
+            .outerjoin(
+                MoodRow,
+                and_(kinds.c.n == 3, MoodRow.patient_id == row.id, MoodRow.at >= local_midnight),
+            )
+            .order_by(
+                kinds.c.n,
+                CheckinRow.started_at,
+                CheckinRow.id,
+                SessionRow.day,
+                SessionRow.id,
+                MoodRow.at,
+            )
+        )
+        checkins: list[CheckinRow] = []
+        sessions: list[SessionRow] = []
+        moods: list[MoodRow] = []
+        for checkin, session_row, mood in await self._session.execute(statement):
+            if checkin is not None:
+                checkins.append(checkin)
+            elif session_row is not None:
+                sessions.append(session_row)
+            elif mood is not None:
+                moods.append(mood)
+        return checkins, sessions, moods
 
     async def _unused_code(self) -> str:
         for _ in range(_CODE_ATTEMPTS):
@@ -172,14 +249,15 @@ class PatientsMixin(SessionScope):
                 return code
         raise RuntimeError("could not find an unused patient code")  # pragma: no cover
 
-    async def _save_safety_plan(self, state: PatientState) -> None:
+    def _save_safety_plan(self, state: PatientState, rows: _Rows) -> None:
         plan = state.safety_plan
-        row = await self._session.get(SafetyPlanRow, state.patient.id)
+        row = rows.safety_plan
         if row is None:
             if plan.is_empty and plan.updated_at is None:
                 return  # nothing written yet: no row needed
             row = SafetyPlanRow(patient_id=state.patient.id)
             self._session.add(row)
+            rows.safety_plan = row
         row.sections = {key: list(entries) for key, entries in plan.sections.items()}
         row.updated_at = plan.updated_at
 

@@ -21,6 +21,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.storage.audit import AuditMixin
+from bot.storage.backlog import BacklogMixin
 from bot.storage.care import CareMixin
 from bot.storage.database import make_engine
 from bot.storage.escalations import EscalationsMixin
@@ -42,6 +43,7 @@ class Transaction(
     NudgesMixin,
     GroupsMixin,
     CareMixin,  # care team (issue 15)
+    BacklogMixin,
 ):
     """All storage operations, sharing one database transaction."""
 

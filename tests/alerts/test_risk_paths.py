@@ -3,6 +3,8 @@ a command; and the crisis reply is never held back by a pause or the per-chat ra
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -56,19 +58,34 @@ async def test_an_ordinary_photo_is_not_an_alert(services: Services) -> None:
     assert handled.escalation_ids == []
 
 
-async def test_safety_messages_skip_the_per_chat_limit() -> None:
+async def test_safety_messages_go_at_once_then_first_in_the_chat_queue() -> None:
+    """A crisis burst to one chat: at once up to what Telegram tolerates, then paced (never
+    a 429, whose retry_after would hold every message longer), ahead of ordinary ones."""
     limiter = StrideRateLimiter()
-    calls: list[str] = []
+    calls: list[tuple[str, float]] = []
+    start = time.monotonic()
 
-    async def send(*_: Any, **__: Any) -> dict[str, Any]:
-        calls.append("sent")
-        return {}
+    def sender(kind: str) -> Any:
+        async def send(*_: Any, **__: Any) -> dict[str, Any]:
+            calls.append((kind, time.monotonic() - start))
+            return {}
+
+        return send
 
     await limiter.initialize()
-    for _ in range(10):  # far over 1 message/s to one chat, with no wait at all
-        await limiter.process_request(
-            send, (), {}, "sendMessage", {"chat_id": PATIENT}, SAFETY_RETRIES
+    ordinary = asyncio.create_task(
+        limiter.process_request(
+            sender("ordinary"), (), {}, "sendMessage", {"chat_id": PATIENT}, None
         )
-    assert len(calls) == 10
-    assert PATIENT not in limiter._private  # the per-chat limiter was never consulted
+    )
+    await asyncio.sleep(0)
+    for _ in range(5):
+        await limiter.process_request(
+            sender("safety"), (), {}, "sendMessage", {"chat_id": PATIENT}, SAFETY_RETRIES
+        )
+    await ordinary
+    kinds = [kind for kind, _ in calls]
+    assert kinds == ["ordinary", "safety", "safety", "safety", "safety", "safety"]
+    assert [at < 0.2 for _, at in calls[:3]] == [True, True, True]  # within the burst
+    assert 0.9 < calls[3][1] < 1.6  # then about one a second, each first in line
     await limiter.shutdown()

@@ -1,0 +1,76 @@
+"""An ordinary update costs at most 5 SQL statements (issue 17), on both backends.
+
+Counted with SQLAlchemy's `before_cursor_execute` on the store's engine, the way
+`stride_sql_statements_total` counts them in production (`BEGIN` not counted).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pydantic import SecretStr
+from sqlalchemy import event
+
+from bot.clock import ShiftedClock
+from bot.config import load_settings
+from bot.pipeline import Sender
+from bot.render import render
+from bot.services import Services
+from bot.storage import Store
+from dialogs.events import Command, Press
+from dialogs.screens import Screen
+
+SENDER = Sender(4242, 4242, "en", "Pat")
+
+
+@contextmanager
+def counted(store: Store) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith("BEGIN"):
+            statements.append(statement)
+
+    event.listen(store.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(store.engine.sync_engine, "before_cursor_execute", count)
+
+
+def _data(services: Services, replies: list[Screen], label: str) -> str:
+    for screen in replies:
+        keyboard = render(screen, services.content.texts, "en").keyboard
+        for row in keyboard.inline_keyboard if keyboard else ():
+            for button in row:
+                if button.text == label and isinstance(button.callback_data, str):
+                    return button.callback_data
+    raise AssertionError(f"no button {label!r}")
+
+
+async def test_a_phq9_answer_takes_at_most_five_statements(
+    store: Store, database_url: str
+) -> None:
+    settings = load_settings({"DATABASE_URL": database_url, "SUPERVISOR_IDS": "1"})
+    settings = settings.model_copy(update={"telegram_bot_token": SecretStr("1:x")})
+    services = Services.build(settings, ShiftedClock(dt.timedelta(0)), store=store)
+    pipeline = services.pipeline
+    handled = await pipeline.handle(SENDER, Command("start"), 1)
+    handled = await pipeline.handle(SENDER, Press(_data(services, handled.replies, "I agree")), 2)
+    handled = await pipeline.handle(SENDER, Press(_data(services, handled.replies, "London")), 3)
+    costs = []
+    for update_id in range(4, 9):  # PHQ-9 items 1-5
+        with counted(store) as statements:
+            handled = await pipeline.handle(
+                SENDER, Press(_data(services, handled.replies, "Several days")), update_id
+            )
+        costs.append(len(statements))
+    assert max(costs) <= 5, costs
+    async with store.transaction() as tx:
+        state = await tx.load_patient(SENDER.user_id, services.clock.now())
+    assert state is not None
+    assert state.conversation.flow == "checkin"
+    assert len(state.conversation.data.get("answers", {})) == 5
