@@ -11,7 +11,7 @@ import importlib
 import logging
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
@@ -19,6 +19,7 @@ from bot import groups, handlers
 from bot.alerts.relay import EscalationRelay
 from bot.clock import Clock, clock_from_environment
 from bot.config import Settings
+from bot.inbox.serve import Webhook, serve
 from bot.rate_limit import StrideRateLimiter
 from bot.services import Services
 from bot.update_processor import PerUserUpdateProcessor
@@ -108,18 +109,13 @@ async def register_commands(application: Application, services: Services) -> Non
 
 
 def run_polling(settings: Settings) -> None:
+    """Long polling through the durable inbox (`bot.inbox`): confirmed only once stored."""
     application = build_application(settings)
-    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    asyncio.run(serve(application, application.bot_data[handlers.SERVICES]))
 
 
 def run_webhook(settings: Settings, url: str, host: str, port: int) -> None:
+    """Webhook mode through the durable inbox: Telegram gets its 200 once the update is stored."""
     application = build_application(settings)
-    path = "telegram"
-    application.run_webhook(
-        listen=host,
-        port=port,
-        url_path=path,
-        webhook_url=f"{url.rstrip('/')}/{path}",
-        secret_token=settings.require_webhook_secret(),
-        allowed_updates=Update.ALL_TYPES,
-    )
+    webhook = Webhook(url, host, port, settings.require_webhook_secret())
+    asyncio.run(serve(application, application.bot_data[handlers.SERVICES], webhook))

@@ -154,6 +154,10 @@ class Settings(BaseSettings):
     content_dir: Path = Field(default_factory=_shipped_content, validation_alias="CONTENT_DIR")
     webhook_secret: SecretStr | None = Field(None, validation_alias="WEBHOOK_SECRET")
     log_level: LogLevel = Field("INFO", validation_alias="LOG_LEVEL")
+    # Handled updates are remembered this long: Telegram redelivers for 24 h at most.
+    update_redelivery_hours: int = Field(
+        24, gt=0, le=24 * 30, validation_alias="UPDATE_REDELIVERY_HOURS"
+    )
 
     @classmethod
     def settings_customise_sources(
