@@ -70,22 +70,25 @@ async def send_screens(
     group: bool = False,
     chart_renderer: ChartRenderer | None = None,
     urgent_sent: UrgentSent | None = None,
+    retry: bool = True,
 ) -> list[Message]:
     """Send `screens` in order; `urgent_sent` is awaited right after an urgent screen went.
 
     The crisis reply is recorded as sent at once (not after the screens behind it), so a
-    crash later in the list never makes the relay send it a second time.
+    crash later in the list never makes the relay send it a second time. `retry=False` is
+    for senders with an outbox of their own (nudges) that decide what is tried again.
     """
     sent: list[Message] = []
     for screen in screens:
         rendered = render(screen, texts, language, group=group)
         priority = SAFETY_RETRIES if screen.urgent else None
-        attempts = URGENT_ATTEMPTS if screen.urgent else SEND_ATTEMPTS
+        attempts = (URGENT_ATTEMPTS if screen.urgent else SEND_ATTEMPTS) if retry else 1
         if screen.chart is not None and chart_renderer is not None:
             image = chart_renderer(screen.chart, texts, language)
             sent.append(
                 await with_retries(
                     partial(bot.send_photo, chat_id, photo=image, rate_limit_args=priority),
+                    attempts=attempts,
                     what="sendPhoto",
                 )
             )
@@ -98,6 +101,7 @@ async def send_screens(
                         pressed.message_id,
                         reply_markup=rendered.keyboard,
                     ),
+                    attempts=attempts,
                     what="editMessageReplyMarkup",
                 )
                 continue

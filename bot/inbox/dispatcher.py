@@ -23,9 +23,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -34,6 +31,7 @@ from telegram.ext import Application
 
 from bot.inbox.current import CURRENT, Handling
 from bot.inbox.transient import backoff, backoff_seconds, is_transient
+from bot.leases import instance_name
 from bot.services import Services
 from bot.storage.updates import COALESCED, FAILED, POISON, InboxItem
 
@@ -48,11 +46,6 @@ BATCH = 20
 
 Fallback = Callable[[InboxItem], Awaitable[None]]
 Apology = Callable[[InboxItem], Awaitable[None]]
-
-
-def instance_name() -> str:
-    """Who holds a lease: host, process and a per-start suffix (a restart is someone new)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"[:128]
 
 
 def pressed_message_id(item: InboxItem) -> int | None:

@@ -1,0 +1,20 @@
+"""Who holds a lease on a row, for workers that may run in more than one process.
+
+The relay, the nudge sender and the inbox dispatcher lease the rows they work on
+(`claimed_by`, `claimed_until`): another process skips a leased row until the lease runs out,
+so two processes never send the same message, and a process that dies mid-send leaves a
+lease that expires instead of a row stuck forever.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import socket
+import uuid
+
+
+@functools.cache
+def instance_name() -> str:
+    """Host, process and a per-start suffix: a restarted process is a new holder."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:128]
