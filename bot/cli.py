@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
+from bot import log_redaction
 from bot.config import ConfigurationError, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -98,6 +99,12 @@ def _configure_logging(settings: Settings) -> None:
     )
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Whatever a library logs, no token and no patient's words reach the log (any level).
+    token = settings.telegram_bot_token
+    log_redaction.install(
+        [token.get_secret_value()] if token is not None else [],
+        logging.getLevelName(settings.log_level),
+    )
     # Per-transition and per-job chatter would drown what an operator needs to see.
     for noisy in ("transitions", "alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(

@@ -30,6 +30,7 @@ from state_machines.engine import InvalidTransition
 log = logging.getLogger(__name__)
 COMMANDS = ("alerts", "patient", "resolve")
 MAX_NOTE = 500
+MAX_ESCALATION_ID = 2**31 - 1  # escalation ids are INTEGER columns
 
 
 def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -54,7 +55,13 @@ async def on_alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await query.answer(_text(services, "supervisor.not_authorised"), show_alert=True)
         raise ApplicationHandlerStop
     parts = (query.data or "").split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in ("ack", "resolve"):
+    if (
+        len(parts) != 3
+        or not parts[1].isascii()
+        or not parts[1].isdigit()
+        or int(parts[1]) > MAX_ESCALATION_ID  # a forged id the database cannot even hold
+        or parts[2] not in ("ack", "resolve")
+    ):
         await query.answer(_text(services, "supervisor.unknown_alert"), show_alert=True)
         raise ApplicationHandlerStop
     escalation_id, action = int(parts[1]), parts[2]

@@ -232,6 +232,11 @@ async def test_alerts_patient_and_forged_ids(world: World) -> None:
     assert answer["answer"]["text"] == "I can't find that alert."
     answer = await world.press(SUPERVISOR, mine["message_id"], by=SUPERVISOR, data="esc:x:drop")
     assert answer["answer"]["text"] == "I can't find that alert."
+    for forged in ("esc:99999999999999999999:ack", "esc:2147483648:resolve", "esc:٣:ack"):
+        # Out of range for the database (PostgreSQL raised and the press fell through to
+        # the patient pipeline), or a non-ASCII digit: refused like any unknown alert.
+        answer = await world.press(SUPERVISOR, mine["message_id"], by=SUPERVISOR, data=forged)
+        assert answer["answer"]["text"] == "I can't find that alert."
     assert (await escalation_of(world.services, escalation.id)).state == "notified"
 
 
