@@ -340,6 +340,36 @@ def sandbox(
     _exit_with(_optional_module("bot.sandbox", "stride sandbox").run(settings, port))
 
 
+@bench_app.command("faults")
+def bench_faults(
+    runs: Annotated[int, typer.Option(help="Runs of the SIGKILL-after-item-9 case.")] = 10,
+    other_runs: Annotated[int, typer.Option(help="Runs of every other case.")] = 3,
+    postgres_url: Annotated[
+        str | None,
+        typer.Option(envvar="TEST_POSTGRES_URL", help="PostgreSQL server for fresh databases."),
+    ] = None,
+    only: Annotated[list[str] | None, typer.Option(help="Run only these cases.")] = None,
+    doc: Annotated[Path, typer.Option(help="Page whose tally table is rewritten.")] = Path(
+        "docs/reliability.md"
+    ),
+) -> None:
+    """Fault injection against the real bot; tries, lost and duplicated into the docs."""
+    from bot.faultbench import report
+
+    logging.basicConfig(level=logging.WARNING)
+    rows = asyncio.run(
+        report.run_all(
+            lambda name: runs if name == "kill-after-item9" else other_runs,
+            postgres_url,
+            set(only) if only else None,
+        )
+    )
+    report.write(rows, doc)
+    typer.echo(f"wrote {doc}")
+    if any(r.tally.lost or r.tally.duplicated or r.errors for r in rows):
+        raise typer.Exit(1)
+
+
 @bench_app.command("nudges")
 def bench_nudges(
     patients: Annotated[int, typer.Option(min=1, help="Simulated patients.")] = 1000,
