@@ -19,7 +19,7 @@ from typing import Any
 from telegram.error import Forbidden, TimedOut
 from telegram.ext import ExtBot
 
-from bot.alerts import routing
+from bot.alerts import claims, routing
 from bot.alerts.messages import acknowledger_name, alert_keyboard, alert_text, is_reminder
 from bot.leases import instance_name
 from bot.rate_limit import SAFETY_RETRIES
@@ -40,9 +40,6 @@ MAX_BACKOFF_SECONDS = 60
 # a supervisor has the alert and a stale crisis message would only confuse.
 PATIENT_REPLY_MAX_AGE = dt.timedelta(hours=24)
 FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
-# Held from claim to the recorded send: long enough for a send with all its retries.
-DELIVERY_LEASE = dt.timedelta(seconds=90)
-TIMED_OUT = "timed out"
 RESOLVED = EscalationState.RESOLVED.value
 ACKNOWLEDGED = EscalationState.ACKNOWLEDGED.value
 UNACKNOWLEDGED = (EscalationState.OPEN.value, EscalationState.NOTIFIED.value)
@@ -165,30 +162,13 @@ class EscalationRelay:
 
     # ------------------------------------------------------------------ leases
     async def _claim_due(self, until: dt.datetime | None = None) -> list[Delivery]:
-        """Lease the due deliveries to this process (see `claim_due_deliveries`).
-
-        The lease is held until the send is recorded (`_delivered`, `_retry_later`, …), so a
-        second Stride process on the same database never sends the same alert.
-        """
-        store, clock = self.services.store, self.services.clock
-        now = clock.now()
-        async with store.transaction() as tx:
-            return await tx.claim_due_deliveries(until or now, self.name, DELIVERY_LEASE, now)
+        return await claims.claim_due(self.services, self.name, until)
 
     async def _timed_out(self, delivery: Delivery, error: str) -> None:
-        """Telegram may have delivered a send that timed out, and the API cannot tell us:
-        tried once more, and after a second timeout taken as delivered (logged loudly)."""
-        if not (delivery.last_error or "").startswith(TIMED_OUT):
-            log.warning("alert delivery %s timed out; trying once more", delivery.id)
-            await self._retry_later(delivery, f"{TIMED_OUT}: {error}")
-            return
-        log.critical(
-            "alert delivery %s to %s timed out twice: taken as delivered (Telegram may have "
-            "it); check the chat if no acknowledgement follows",
-            delivery.id,
-            delivery.chat_id,
-        )
-        await self._delivered(delivery, 0)
+        if claims.retry_after_timeout(delivery):
+            await self._retry_later(delivery, claims.timed_out(error))
+        else:
+            await self._delivered(delivery, 0)
 
     async def _delivered(self, delivery: Delivery, message_id: int) -> None:
         now = self.services.clock.now()
