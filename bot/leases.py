@@ -18,3 +18,26 @@ import uuid
 def instance_name() -> str:
     """Host, process and a per-start suffix: a restarted process is a new holder."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:128]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def dead_here(holder: str) -> bool:
+    """True for a holder that ran on this host and whose process is gone (a crash).
+
+    A restart on the same machine then takes over at once instead of waiting for the lease
+    to run out; holders on other hosts are left to their lease.
+    """
+    host, _, rest = holder.partition(":")
+    pid, _, _suffix = rest.partition(":")
+    if host != socket.gethostname() or not pid.isdigit() or holder == instance_name():
+        return False
+    return int(pid) == os.getpid() or not _alive(int(pid))

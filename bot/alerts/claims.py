@@ -19,7 +19,7 @@ from bot.storage.outbox import Delivery
 log = logging.getLogger(__name__)
 
 # Held from claim to the recorded send: long enough for a send with all its retries.
-DELIVERY_LEASE = dt.timedelta(seconds=90)
+DELIVERY_LEASE = dt.timedelta(seconds=60)
 TIMED_OUT = "timed out"
 
 

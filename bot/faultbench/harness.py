@@ -197,6 +197,7 @@ class World:
     database_url: str
     workdir: Path
     clock_file: Path
+    bots: list[BotRun] = field(default_factory=list)
 
     @property
     def backend(self) -> str:
@@ -218,7 +219,9 @@ class World:
         }
 
     def bot(self, name: str = "bot", database_url: str | None = None, **env: str) -> BotRun:
-        return BotRun(self.environment(database_url, **env), self.workdir, name)
+        run = BotRun(self.environment(database_url, **env), self.workdir, name)
+        self.bots.append(run)
+        return run
 
     def store(self) -> Store:
         return Store.from_url(self.database_url)
@@ -226,6 +229,12 @@ class World:
     async def person(self, user_id: int, name: str = "Pat") -> Person:
         await self.users.create_user(user_id, name, language_code="en")
         return Person(self.users, user_id)
+
+
+async def _kill_all(here: World) -> None:
+    """A run that broke down must not leave its bots behind."""
+    for run in here.bots:
+        await run.kill()
 
 
 @asynccontextmanager
@@ -250,12 +259,20 @@ async def world(
                 await users.create_user(user_id, name, language_code="en")
             if backend == "sqlite":
                 url = f"sqlite+aiosqlite:///{folder / f'stride-{uuid.uuid4().hex[:8]}.db'}"
-                yield World(server, users, url, folder, clock_file)
+                here = World(server, users, url, folder, clock_file)
+                try:
+                    yield here
+                finally:
+                    await _kill_all(here)
             else:
                 if not postgres_url:
                     raise ValueError("a PostgreSQL server URL is needed (TEST_POSTGRES_URL)")
                 async with postgres_database(postgres_url) as url:
-                    yield World(server, users, url, folder, clock_file)
+                    here = World(server, users, url, folder, clock_file)
+                    try:
+                        yield here
+                    finally:
+                        await _kill_all(here)
         finally:
             await users.close()
             await server.stop()

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 SLOTS = 8
 SAFETY_SLOTS = 4
-LEASE = dt.timedelta(seconds=120)
+LEASE = dt.timedelta(seconds=30)  # only until the handler's commit: seconds at most
 MAX_ATTEMPTS = 3
 POLL_SECONDS = 0.5
 BATCH = 20
@@ -113,7 +113,7 @@ class Dispatcher:
             self._wake.clear()
             try:
                 async with self.services.store.transaction() as tx:
-                    queues = await tx.ready_queues(self.services.clock.now())
+                    queues = await tx.ready_queues(self.services.clock.now(), by=self.name)
                 failures = 0
             except Exception as error:
                 log.warning("inbox unreadable (%s); retrying", type(error).__name__)
@@ -155,7 +155,7 @@ class Dispatcher:
     async def _next(self, key: int | None) -> list[InboxItem]:
         now = self.services.clock.now()
         async with self.services.store.transaction() as tx:
-            items = await tx.queue_items(key, now, BATCH)
+            items = await tx.queue_items(key, now, BATCH, by=self.name)
             keep, superseded = coalesce(items)
             for item in superseded:
                 await tx.finish_inbox_item(item.id, now, COALESCED)

@@ -25,6 +25,7 @@ from bot.inbox.intake import Intake, bot_id_of
 from bot.inbox.poller import Poller
 from bot.inbox.safety_net import apologise, escalate_flagged
 from bot.inbox.webhook import WebhookServer
+from bot.leases import dead_here
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,19 @@ def make_dispatcher(
     )
 
 
+async def release_dead_leases(services: Services) -> None:
+    """Rows a crashed process on this machine had leased are free at once after a restart
+    (instead of after their lease): an alert or an answer waits seconds, not minutes."""
+    try:
+        async with services.store.transaction() as tx:
+            dead = {h for h in await tx.lease_holders(services.clock.now()) if dead_here(h)}
+            released = await tx.release_leases(dead)
+        if released:
+            log.warning("took over %s row(s) leased by a crashed process", released)
+    except Exception as error:  # the leases will run out by themselves
+        log.warning("could not check leases (%s)", type(error).__name__)
+
+
 async def serve(
     application: Application[Any, Any, Any, Any, Any, Any],
     services: Services,
@@ -82,6 +96,7 @@ async def serve(
     )
     dispatcher = make_dispatcher(application, services)
     intake.on_stored = dispatcher.wake
+    await release_dead_leases(services)  # before the relay's recovery in post_init
     await application.initialize()
     if application.post_init is not None:
         await application.post_init(application)

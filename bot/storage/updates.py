@@ -67,12 +67,17 @@ def _item(row: InboxRow) -> InboxItem:
     )
 
 
-def _ready(now: dt.datetime) -> Any:
-    """Pending, due, and not leased by a live worker."""
+def _ready(now: dt.datetime, by: str | None = None) -> Any:
+    """Pending, due, and not leased by another live worker (`by`'s own leases do not count:
+    a lease left by a failed attempt of this worker must not hold up its own retry)."""
     return and_(
         InboxRow.status == PENDING,
         or_(InboxRow.next_attempt_at.is_(None), InboxRow.next_attempt_at <= now),
-        or_(InboxRow.claimed_until.is_(None), InboxRow.claimed_until <= now),
+        or_(
+            InboxRow.claimed_until.is_(None),
+            InboxRow.claimed_until <= now,
+            InboxRow.claimed_by == (by or ""),
+        ),
     )
 
 
@@ -115,13 +120,13 @@ class UpdatesMixin(SessionScope):
         return found
 
     async def ready_queues(
-        self, now: dt.datetime, limit: int = 500
+        self, now: dt.datetime, limit: int = 500, by: str | None = None
     ) -> list[tuple[int | None, bool]]:
         """(queue key, has risk) of queues with a ready row; risk first, then oldest first."""
         risk = func.max(cast(InboxRow.risk, Integer))  # PostgreSQL has no max(boolean)
         rows = await self._session.execute(
             select(InboxRow.queue_key, risk, func.min(InboxRow.id))
-            .where(_ready(now))
+            .where(_ready(now, by))
             .group_by(InboxRow.queue_key)
             .order_by(risk.desc(), func.min(InboxRow.id))
             .limit(limit)
@@ -129,7 +134,7 @@ class UpdatesMixin(SessionScope):
         return [(key, bool(risk)) for key, risk, _ in rows]
 
     async def queue_items(
-        self, queue_key: int | None, now: dt.datetime, limit: int = 20
+        self, queue_key: int | None, now: dt.datetime, limit: int = 20, by: str | None = None
     ) -> list[InboxItem]:
         """The ready rows of one queue, in the order they must be handled.
 
@@ -148,8 +153,9 @@ class UpdatesMixin(SessionScope):
         )
         ready: list[InboxItem] = []
         for row in rows:
+            leased = row.claimed_until is not None and row.claimed_until > now
             waiting = (row.next_attempt_at is not None and row.next_attempt_at > now) or (
-                row.claimed_until is not None and row.claimed_until > now
+                leased and row.claimed_by != by
             )
             if not waiting:
                 ready.append(_item(row))
@@ -163,7 +169,7 @@ class UpdatesMixin(SessionScope):
         """Lease a ready row to this worker; False if another worker has it or it is done."""
         result = await self._session.execute(
             update(InboxRow)
-            .where(InboxRow.id == item_id, _ready(now))
+            .where(InboxRow.id == item_id, _ready(now, by))
             .values(claimed_by=by, claimed_until=until)
             .returning(InboxRow.id)
         )
@@ -242,3 +248,41 @@ class UpdatesMixin(SessionScope):
             .returning(ProcessedUpdateRow.update_id)
         )
         return len(forgotten.all())
+
+
+class LeasesMixin(SessionScope):
+    """Leases on the inbox, the alert outbox and the nudge slots, seen together."""
+
+    async def lease_holders(self, now: dt.datetime) -> set[str]:
+        holders: set[str] = set()
+        for model in _leased_models():
+            rows = await self._session.scalars(
+                select(model.claimed_by)
+                .where(model.claimed_by.is_not(None), model.claimed_until > now)
+                .distinct()
+            )
+            holders.update(h for h in rows if h)
+        return holders
+
+    async def release_leases(self, holders: Iterable[str]) -> int:
+        """End the leases of `holders` (dead processes): their rows are free at once."""
+        wanted = list(holders)
+        if not wanted:
+            return 0
+        released = 0
+        for model in _leased_models():
+            result = await self._session.execute(
+                update(model)
+                .where(model.claimed_by.in_(wanted))
+                .values(claimed_until=None)
+                .returning(model.id)
+            )
+            released += len(result.all())
+        return released
+
+
+def _leased_models() -> tuple[Any, ...]:
+    from bot.storage.models import DeliveryRow
+    from bot.storage.nudge_models import NudgeSlotRow
+
+    return (InboxRow, DeliveryRow, NudgeSlotRow)

@@ -189,3 +189,25 @@ def test_presses_on_one_message_coalesce_to_the_latest() -> None:
     keep, dropped = coalesce(rows)
     assert [i.id for i in keep] == [2, 3, 4]
     assert [i.id for i in dropped] == [1]
+
+
+async def test_leases_of_a_crashed_process_on_this_host_are_taken_over(
+    intake: Intake, store: Store
+) -> None:
+    import socket
+
+    from bot.leases import dead_here, instance_name
+
+    await intake.store_once([message(1, 5, "one")])
+    (item,) = await items(store, 5)
+    crashed = f"{socket.gethostname()}:999999999:abc"  # no such process
+    until = NOW + dt.timedelta(seconds=30)
+    async with store.transaction() as tx:
+        assert await tx.lease_inbox_item(item.id, crashed, until, NOW)
+        holders = await tx.lease_holders(NOW)
+    assert holders == {crashed}
+    assert dead_here(crashed) and not dead_here(instance_name())
+    assert not dead_here("another-host:1:abc")
+    async with store.transaction() as tx:
+        assert await tx.release_leases({crashed}) == 1
+    assert [i.id for i in await items(store, 5)] == [item.id]
