@@ -27,8 +27,8 @@ from bot.inbox.intake import Intake
 from bot.inbox.transient import backoff_seconds
 
 log = logging.getLogger(__name__)
-# We call getUpdates through do_api_request on purpose: the raw JSON is what gets stored.
-warnings.filterwarnings("ignore", message=r".*do_api_request\(\"getUpdates", category=UserWarning)
+# getUpdates goes through do_api_request on purpose: the raw JSON is what gets stored.
+RAW_ON_PURPOSE = r".*do_api_request\(\"getUpdates"
 
 LONG_POLL_SECONDS = 10
 BATCH = 100
@@ -59,9 +59,11 @@ class Poller:
         }
         if self.offset is not None:
             kwargs["offset"] = self.offset
-        result = await self.bot.do_api_request(
-            "getUpdates", api_kwargs=kwargs, read_timeout=self.timeout + 10
-        )
+        with warnings.catch_warnings():  # only PTB's "use Bot.getUpdates" hint is silenced
+            warnings.filterwarnings("ignore", message=RAW_ON_PURPOSE, category=UserWarning)
+            result = await self.bot.do_api_request(
+                "getUpdates", api_kwargs=kwargs, read_timeout=self.timeout + 10
+            )
         return [u for u in result if isinstance(u, dict)] if isinstance(result, list) else []
 
     async def run(self) -> None:
