@@ -106,6 +106,8 @@ async def kill_after_item9(world: World, rng: random.Random, patients: int = 3) 
     await asyncio.sleep(2)  # time for a duplicate to show up
     lost, duplicated = await _count_alerts(world, ALERT, patients)
     tally = Tally(patients, lost, duplicated)
+    if duplicated:
+        tally.notes.append(f"an alert sent again (kill {delay:.2f} s after the press)")
     for person in people:
         crisis = len(await person.bot_messages(CRISIS))
         more_lost, more_duplicated = _expect(crisis, 1, allowed=2)
