@@ -1,7 +1,10 @@
 """The composition root: builds the python-telegram-bot Application and runs it.
 
-Polling and webhook modes share everything but the transport. `post_init` registers the
-command menus and starts the escalation relay; `post_shutdown` closes the database.
+Updates reach the handlers through the durable inbox (`bot.inbox`), never through PTB's
+Updater or update queue: the inbox's dispatcher calls `process_update` once per stored row,
+per patient in order, so no update processor is configured here. Polling and webhook modes
+share everything but the transport. `post_init` registers the command menus and starts the
+escalation relay; `post_shutdown` closes the database.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ from bot.config import Settings
 from bot.inbox.serve import Webhook, serve
 from bot.rate_limit import StrideRateLimiter
 from bot.services import Services
-from bot.update_processor import PerUserUpdateProcessor
 from dialogs.commands import MENU_COMMANDS
 
 log = logging.getLogger(__name__)
@@ -46,7 +48,7 @@ def build_application(
         .base_url(settings.telegram_api_url)
         .base_file_url(file_url_for(settings.telegram_api_url))
         .rate_limiter(StrideRateLimiter())
-        .concurrent_updates(PerUserUpdateProcessor())
+        .updater(None)  # the inbox polls (bot.inbox.poller): offsets move only after commits
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
