@@ -1,7 +1,10 @@
 """The composition root: builds the python-telegram-bot Application and runs it.
 
-Polling and webhook modes share everything but the transport. `post_init` registers the
-command menus and starts the escalation relay; `post_shutdown` closes the database.
+Updates reach the handlers through the durable inbox (`bot.inbox`), never through PTB's
+Updater or update queue: the inbox's dispatcher calls `process_update` once per stored row,
+per patient in order, so no update processor is configured here. Polling and webhook modes
+share everything but the transport. `post_init` registers the command menus and starts the
+escalation relay; `post_shutdown` closes the database.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import importlib
 import logging
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
@@ -20,11 +23,11 @@ from bot.alerts.relay import EscalationRelay
 from bot.care import menu as care_menu
 from bot.clock import Clock, clock_from_environment
 from bot.config import Settings
+from bot.inbox.serve import Webhook, serve
 from bot.metrics import MeteredApplication
 from bot.rate_limit import StrideRateLimiter
 from bot.services import Services
 from bot.storage import retention
-from bot.update_processor import PerUserUpdateProcessor
 from dialogs.commands import MENU_COMMANDS
 
 log = logging.getLogger(__name__)
@@ -49,7 +52,7 @@ def build_application(
         .base_url(settings.telegram_api_url)
         .base_file_url(file_url_for(settings.telegram_api_url))
         .rate_limiter(StrideRateLimiter())
-        .concurrent_updates(PerUserUpdateProcessor())
+        .updater(None)  # the inbox polls (bot.inbox.poller): offsets move only after commits
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
@@ -117,18 +120,13 @@ async def register_commands(application: Application, services: Services) -> Non
 
 
 def run_polling(settings: Settings) -> None:
+    """Long polling through the durable inbox (`bot.inbox`): confirmed only once stored."""
     application = build_application(settings)
-    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    asyncio.run(serve(application, application.bot_data[handlers.SERVICES]))
 
 
 def run_webhook(settings: Settings, url: str, host: str, port: int) -> None:
+    """Webhook mode through the durable inbox: Telegram gets its 200 once the update is stored."""
     application = build_application(settings)
-    path = "telegram"
-    application.run_webhook(
-        listen=host,
-        port=port,
-        url_path=path,
-        webhook_url=f"{url.rstrip('/')}/{path}",
-        secret_token=settings.require_webhook_secret(),
-        allowed_updates=Update.ALL_TYPES,
-    )
+    webhook = Webhook(url, host, port, settings.require_webhook_secret())
+    asyncio.run(serve(application, application.bot_data[handlers.SERVICES], webhook))

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
+from bot import log_redaction
 from bot.config import ConfigurationError, Settings, load_settings
 from bot.records.cli import export_app
 from bot.records.cli import report as report_command
@@ -110,6 +111,12 @@ def _configure_logging(settings: Settings) -> None:
     )
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Whatever a library logs, no token and no patient's words reach the log (any level).
+    token = settings.telegram_bot_token
+    log_redaction.install(
+        [token.get_secret_value()] if token is not None else [],
+        logging.getLevelName(settings.log_level),
+    )
     # Per-transition and per-job chatter would drown what an operator needs to see.
     for noisy in ("transitions", "alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(
@@ -429,6 +436,36 @@ def simulate(
         _exit_with(module.run(shipped_content(), persona, weeks, write))
     except ValueError as error:
         fail(str(error))
+
+
+@bench_app.command("faults")
+def bench_faults(
+    runs: Annotated[int, typer.Option(help="Runs of the SIGKILL-after-item-9 case.")] = 10,
+    other_runs: Annotated[int, typer.Option(help="Runs of every other case.")] = 3,
+    postgres_url: Annotated[
+        str | None,
+        typer.Option(envvar="TEST_POSTGRES_URL", help="PostgreSQL server for fresh databases."),
+    ] = None,
+    only: Annotated[list[str] | None, typer.Option(help="Run only these cases.")] = None,
+    doc: Annotated[Path, typer.Option(help="Page whose tally table is rewritten.")] = Path(
+        "docs/reliability.md"
+    ),
+) -> None:
+    """Fault injection against the real bot; tries, lost and duplicated into the docs."""
+    from bot.faultbench import report
+
+    logging.basicConfig(level=logging.WARNING)
+    rows = asyncio.run(
+        report.run_all(
+            lambda name: runs if name == "kill-after-item9" else other_runs,
+            postgres_url,
+            set(only) if only else None,
+        )
+    )
+    report.write(rows, doc)
+    typer.echo(f"wrote {doc}")
+    if any(r.tally.lost or r.tally.duplicated or r.errors for r in rows):
+        raise typer.Exit(1)
 
 
 @bench_app.command("nudges")

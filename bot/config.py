@@ -206,6 +206,10 @@ class Settings(BaseSettings):
     # Health and metrics get a small port of their own, in polling and webhook mode alike.
     metrics_port: int | None = Field(None, ge=1, le=65535, validation_alias="METRICS_PORT")
     metrics_host: str = Field("127.0.0.1", min_length=1, validation_alias="METRICS_HOST")
+    # Handled updates are remembered this long: Telegram redelivers for 24 h at most.
+    update_redelivery_hours: int = Field(
+        24, gt=0, le=24 * 30, validation_alias="UPDATE_REDELIVERY_HOURS"
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -9,9 +9,10 @@ Handler groups, in order (lower runs first; the first match in a group wins):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import (
     Application,
@@ -26,6 +27,7 @@ from telegram.ext import (
 from bot.alerts import routing
 from bot.care import conversation, enrolment
 from bot.charts import render_chart
+from bot.inbox.current import record_error
 from bot.pipeline import Sender
 from bot.sending import send_screens
 from bot.services import Services
@@ -34,6 +36,7 @@ from dialogs.events import Command
 
 log = logging.getLogger(__name__)
 SERVICES = "stride"
+ANSWER_TIMEOUT = 3.0
 
 
 def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -55,50 +58,73 @@ async def on_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     event = event_of(update, context.bot.username)
     query = update.callback_query
-    if query is not None:
-        await query.answer()
     if event is None or event == Command("__other_bot__"):
+        await answer_quietly(query)
         return
-    sender = Sender(user.id, chat.id, user.language_code, user.first_name)
+    # A private chat's id is its user's id. A press carries the pressed message's chat as the
+    # client reports it, which is not to be trusted: replies go to the sender's own chat.
+    chat_id = user.id if query is not None else chat.id
+    sender = Sender(user.id, chat_id, user.language_code, user.first_name)
     # care: enrolment by invitation, and a reply while the care team talks with the patient
     if await enrolment.gate(context.bot, services, sender, event):
+        await answer_quietly(query)
         return
     handled = await conversation.handle_patient(
         context.bot, services, sender, event, update.update_id
     ) or await services.pipeline.handle(sender, event, update.update_id)
+    # Answered only now, after the commit, and best effort: a failed or "too old" answer
+    # only leaves a spinner on the patient's button, never loses the press.
+    await answer_quietly(query)
     if handled.duplicate:
         return
     if handled.escalation_ids:  # alerts go out while the patient's reply is being sent
         wake = context.application.bot_data.get("wake_relay")
         if callable(wake):
             wake()
-    sent = await send_screens(
+
+    async def crisis_reply_sent(message: Message) -> None:  # else the relay re-sends it
+        await routing.patient_reply_sent(
+            services.store, services.clock, handled.escalation_ids, message.message_id
+        )
+
+    await send_screens(
         context.bot,
-        chat.id,
+        chat_id,
         handled.replies,
         services.content.texts,
         handled.language,
-        pressed=query.message
-        if query is not None and query.message is not None and hasattr(query.message, "message_id")
-        else None,  # type: ignore[arg-type]
+        pressed=pressed_message(update),
         chart_renderer=render_chart,
+        urgent_sent=crisis_reply_sent if handled.escalation_ids else None,
     )
-    if handled.escalation_ids and sent:  # else the relay re-sends the crisis reply
-        await routing.patient_reply_sent(
-            services.store, services.clock, handled.escalation_ids, sent[-1].message_id
-        )
+
+
+async def answer_quietly(query: CallbackQuery | None) -> None:
+    """answerCallbackQuery, best effort: its failure never aborts the update."""
+    if query is None:
+        return
+    try:
+        await asyncio.wait_for(query.answer(), ANSWER_TIMEOUT)
+    except Exception as error:  # "query is too old", a 5xx, a timeout: the press still counts
+        log.info("answerCallbackQuery failed (%s); the press counts", type(error).__name__)
 
 
 def pressed_message(update: Update) -> Message | None:
-    """The message whose button was pressed, when Telegram still lets us see it."""
+    """The message whose button was pressed, when Telegram still lets us see it (and it is in
+    the sender's own chat: a press's message is the client's word, not Telegram's record)."""
     query = update.callback_query
     if query is None or not isinstance(query.message, Message):
+        return None
+    if query.message.chat.id != query.from_user.id:
         return None
     return query.message
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    log.error("update failed: %s", context.error, exc_info=context.error)
+    """Logged (by type: an error's text can quote the update) and handed to the inbox, which
+    retries the update or keeps it as failed and tells the sender."""
+    record_error(context.error)
+    log.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
 
 
 def install(application: Application) -> None:

@@ -1,9 +1,10 @@
 """One patient update, end to end, minus Telegram: load, decide, store — in one transaction.
 
-The update id is claimed, the dialog runs, and the new state, records, escalations and their
-first alert deliveries are committed together *before* any reply is sent. A crash after the
+The update is claimed (its inbox row marked done: `bot.inbox.current.claim`), the dialog
+runs, and the new state, records, escalations and their first alert deliveries are committed
+together *before* any reply is sent. A crash after the
 commit loses at most a reply (the patient's place and every alert survive); a crash before it
-loses nothing, because Telegram delivers the unconfirmed update again.
+loses nothing, because the update waits in the inbox and is handled again.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from dataclasses import dataclass, field
 from bot.alerts import routing
 from bot.clock import Clock
 from bot.config import Settings
+from bot.inbox.current import claim
 from bot.storage.repository import Store, Transaction
 from content.texts import negotiate_language
-from dialogs import router
-from dialogs.context import DialogDeps
+from dialogs import router, safety
+from dialogs.context import DialogContext, DialogDeps
 from dialogs.events import Event
 from dialogs.screens import Screen
 from dialogs.state import Outcome, PatientState
@@ -69,12 +71,27 @@ class PatientPipeline:
         reply relayed to their care team, still risk-screened)."""
         return await self._run(sender, update_id, decide)
 
+    async def handle_risk_fallback(self, sender: Sender, text: str, where: str) -> Handled:
+        """The safety net when a flagged message's dialog failed: escalate and reply anyway.
+
+        Uses the safety protocol's own entry point, so the escalation and the crisis reply
+        are exactly those the dialog would have produced.
+        """
+
+        def decide(state: PatientState) -> Outcome:
+            ctx = DialogContext(state=state, outcome=Outcome(), deps=self.deps)
+            finding = self.deps.risk.screen(text[:10_000], state.patient.language)
+            safety.crisis(ctx, safety.risk_language_trigger(finding, text, where=where))
+            return ctx.outcome
+
+        return await self._run(sender, None, decide)
+
     async def _run(
         self, sender: Sender, update_id: int | None, decide: Callable[[PatientState], Outcome]
     ) -> Handled:
         now = self.clock.now()
         async with self.store.transaction() as tx:
-            if update_id is not None and not await tx.claim_update(update_id, now):
+            if not await claim(tx, update_id, now):  # the inbox row, in this transaction
                 return Handled(duplicate=True)
             state = await self._load_or_create(tx, sender, now)
             outcome = decide(state)

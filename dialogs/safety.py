@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from content.clinical.excerpt import excerpt
 from content.clinical.risk import RiskFinding
 from dialogs.context import DialogContext, menu
 from dialogs.flow import Flow
@@ -38,7 +39,7 @@ def risk_language_trigger(
 ) -> CrisisTrigger:
     return CrisisTrigger(
         EscalationTrigger.RISK_LANGUAGE,
-        {"reason": finding.reason, "message": text[:500], "where": where},
+        {"reason": finding.reason, "message": excerpt(text, finding.matched), "where": where},
     )
 
 

@@ -16,12 +16,13 @@ import datetime as dt
 import logging
 from typing import Any
 
-from telegram.error import Forbidden
+from telegram.error import Forbidden, TimedOut
 from telegram.ext import ExtBot
 
-from bot.alerts import routing
+from bot.alerts import claims, routing
 from bot.alerts.messages import acknowledger_name, delivery_message, reader_for
 from bot.care.alert_view import refresh_alert_messages
+from bot.leases import instance_name
 from bot.rate_limit import SAFETY_RETRIES
 from bot.render import render
 from bot.services import Services
@@ -70,6 +71,7 @@ class EscalationRelay:
         self._wake = asyncio.Event()
         self._stopped = False
         self._recovered = False
+        self.name = instance_name()
 
     def wake(self) -> None:
         self._wake.set()
@@ -100,10 +102,7 @@ class EscalationRelay:
 
     # ------------------------------------------------------------------ delivery
     async def deliver_due(self, until: dt.datetime | None = None) -> None:
-        store, clock = self.services.store, self.services.clock
-        async with store.transaction() as tx:
-            due = await tx.due_deliveries(until or clock.now())
-        for delivery in due:
+        for delivery in await self._claim_due(until):
             try:
                 await self._deliver(delivery)
             except Exception as error:  # one bad delivery must not hold up the others
@@ -149,7 +148,10 @@ class EscalationRelay:
             )
             await self._refused(delivery, str(error))
             return
-        except Exception as error:  # TelegramError, a timeout, anything: retry with backoff
+        except TimedOut as error:
+            await self._timed_out(delivery, str(error))
+            return
+        except Exception as error:  # TelegramError, a 5xx, anything: retry with backoff
             log.error(
                 "alert delivery to %s failed (attempt %s), retrying: %s",
                 delivery.chat_id,
@@ -164,6 +166,16 @@ class EscalationRelay:
             await refresh_alert_messages(
                 self.bot, self.services, escalation.id, chat_id=delivery.chat_id
             )
+
+    # ------------------------------------------------------------------ leases
+    async def _claim_due(self, until: dt.datetime | None = None) -> list[Delivery]:
+        return await claims.claim_due(self.services, self.name, until)
+
+    async def _timed_out(self, delivery: Delivery, error: str) -> None:
+        if claims.retry_after_timeout(delivery):
+            await self._retry_later(delivery, claims.timed_out(error))
+        else:
+            await self._delivered(delivery, 0)
 
     async def _delivered(self, delivery: Delivery, message_id: int) -> None:
         now = self.services.clock.now()
@@ -245,6 +257,9 @@ class EscalationRelay:
                 await tx.add_audit(
                     _audit("escalation.patient_unreachable", escalation, error=str(error)), now
                 )
+            return
+        except TimedOut as error:
+            await self._timed_out(delivery, str(error))
             return
         except Exception as error:
             log.error(

@@ -19,6 +19,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.alerts.messages import OUTCOMES, outcome_keyboard
+from bot.callback_ids import row_id
 from bot.care import commands, conversation, incidents
 from bot.care.alert_view import mark_seen, refresh_alert_messages, render_alert
 from bot.care.commands import Call
@@ -89,10 +90,11 @@ async def on_alert_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             await context.bot.send_message(chat_id, reply.text, reply_markup=reply.keyboard)
         raise ApplicationHandlerStop
     parts = data.split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or not _known_action(parts[2]):
+    escalation_id = row_id(parts[1]) if len(parts) == 3 else None
+    if escalation_id is None or not _known_action(parts[2]):
         await query.answer(call.text("supervisor.unknown_alert"), show_alert=True)
         raise ApplicationHandlerStop
-    escalation_id, action = int(parts[1]), parts[2]
+    action = parts[2]
     async with services.store.transaction() as tx:
         escalation = await tx.escalation(escalation_id)
     if escalation is None:

@@ -25,6 +25,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.callback_ids import row_id
 from bot.care.commands import Call, Reply
 from bot.rate_limit import SAFETY_RETRIES
 from bot.storage.care import CareSession, PatientCard, PlanAdjustment
@@ -93,10 +94,11 @@ def menu(call: Call, card: PatientCard) -> Reply:
 async def on_press(call: Call, rest: str) -> Reply:
     """care:adj:PID[:kind[:value]]"""
     parts = rest.split(":")
-    if not parts[0].isdigit():
+    patient_id = row_id(parts[0])
+    if patient_id is None:
         return Reply(call.text("supervisor.unknown_alert"))
     async with call.services.store.transaction() as tx:
-        card = await tx.patient_card(int(parts[0]))
+        card = await tx.patient_card(patient_id)
     if card is None:
         return Reply(call.text("supervisor.unknown_alert"))
     if len(parts) == 1:

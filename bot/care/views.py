@@ -3,6 +3,7 @@ for. The caller has checked the sender is a supervisor; ids in the data are look
 
 from __future__ import annotations
 
+from bot.callback_ids import row_id
 from bot.care import caseload, conversation, patient_view, plan
 from bot.care.commands import Call, Reply
 from bot.storage.care import CareSession
@@ -10,13 +11,14 @@ from bot.storage.care import CareSession
 
 async def on_press(call: Call, data: str) -> Reply | None:
     verb, _, rest = data.removeprefix("care:").partition(":")
-    if verb == "msg" and rest.isdigit():
-        code = await conversation.start_message(call.services, call.user_id, int(rest), None)
+    patient_id = row_id(rest)
+    if verb == "msg" and patient_id is not None:
+        code = await conversation.start_message(call.services, call.user_id, patient_id, None)
         if code is None:
             return Reply(call.text("supervisor.unknown_alert"))
         return Reply(call.text("care.message.prompt", code=code, name=call.first_name))
-    if verb == "view" and rest.isdigit():
-        return await patient_view.view_by_id(call, int(rest))
+    if verb == "view" and patient_id is not None:
+        return await patient_view.view_by_id(call, patient_id)
     if verb == "adj":
         return await plan.on_press(call, rest)
     if verb == "list":

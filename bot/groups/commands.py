@@ -20,6 +20,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
 from bot.groups.posting import post
+from bot.inbox.current import claim
 from bot.sending import send_screens
 from bot.services import Services
 from bot.storage.repository import Transaction
@@ -78,7 +79,7 @@ async def join(request: GroupRequest) -> None:
     now = request.now
     reply: Screen | None = None
     async with request.services.store.transaction() as tx:
-        if not await tx.claim_update(request.update_id, now):
+        if not await claim(tx, request.update_id, now):
             return
         group = await register(tx, request, now)
         state = await tx.load_patient(request.user.id, now)

@@ -10,7 +10,8 @@ for the next tick. Both run `tick`, which is serialised and re-reads everything 
 with the injected clock (the sandbox moves it; `tick` can be called after that).
 
 Claims are committed before any message is sent: a crash mid-way can lose a celebration,
-never repeat one.
+never repeat one. The groups are read under a row lock (PostgreSQL; SQLite's transactions
+take the write lock at BEGIN), so a second Stride process waits and finds them claimed.
 """
 
 from __future__ import annotations
@@ -70,9 +71,10 @@ class GroupRunner:
 
     async def plan(self, tx: Transaction, now: dt.datetime) -> list[GroupPost]:
         """Decide and claim everything due now, in the caller's transaction."""
+        # Groups first, locked: two processes never plan (and post) the same thing twice.
+        active = await tx.active_groups(for_update=True)
         waiting = set(await tx.groups_with_activity())
         due: list[GroupPost] = []
-        active = await tx.active_groups()
         for stale in waiting - {g.id for g in active}:
             await tx.take_activity(stale)  # the group went quiet: nothing to celebrate there
         for group in active:

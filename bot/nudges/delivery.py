@@ -28,6 +28,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ExtBot
 
 from bot.charts import render_chart
+from bot.leases import instance_name
 from bot.nudges.pacing import Pacer
 from bot.nudges.serial import Transactions
 from bot.sending import send_screens
@@ -103,7 +104,7 @@ class Delivery:
         async with self.db.transaction() as tx:
             for stored, ending in endings:
                 outcomes[await self._end(tx, stored, ending)] += 1
-            claimed = await tx.claim_slots([o.slot.id for o in outgoing], now)
+            claimed = await tx.claim_slots([o.slot.id for o in outgoing], now, instance_name())
         return [o for o in outgoing if o.slot.id in claimed]
 
     def _decide(
@@ -176,6 +177,7 @@ class Delivery:
                 self.services.content.texts,
                 out.language,
                 chart_renderer=render_chart,
+                retry=False,  # the slot's own retry rules apply (see the module doc)
             )
         except Forbidden as error:  # blocked the bot, or never started it
             return await self._finish(slot, "blocked", error)

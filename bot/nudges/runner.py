@@ -62,12 +62,16 @@ class NudgeRunner:
         self._drain_task: asyncio.Task[Counter[str]] | None = None
 
     async def recover(self) -> Counter[str]:
-        """Slots a previous process claimed but never marked: retry once, or drop."""
+        """Slots a process claimed but never marked: retry once, or drop.
+
+        Only slots whose lease ran out: another live process may be sending the others
+        right now. Run at start and on every tick, so a dead peer's slots are taken over.
+        """
         services = self.services
         now, grace = services.clock.now(), services.content.nudges.grace
         outcomes: Counter[str] = Counter()
         async with self.db.transaction() as tx:
-            for stored in await tx.sending_slots():
+            for stored in await tx.sending_slots(now):
                 key, chat = stored.slot.key, stored.chat_id
                 if stored.attempts < MAX_ATTEMPTS and now - stored.slot.due_at <= grace:
                     await tx.release_slot(stored.id, "restart", count_attempt=True)
@@ -229,6 +233,7 @@ async def _on_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
     application = context.application
     runner: NudgeRunner = application.bot_data[RUNNER]
     try:
+        await runner.recover()
         await runner.plan()
     except Exception:  # planning failures must not stop sending what is planned
         log.exception("nudge planning failed")

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from telegram import Update
 from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
@@ -28,6 +27,8 @@ from bot.clock import ShiftedClock
 from bot.config import Settings, load_settings
 from bot.emulator import EmulatorClient, EmulatorServer
 from bot.emulator.core import DEFAULT_TOKEN
+from bot.handlers import SERVICES
+from bot.inbox.runner import InboxRun
 from bot.sandbox.cast import Cast
 from bot.sandbox.clock_control import ClockControl
 from bot.sandbox.events import EventHub
@@ -42,6 +43,7 @@ DATABASE_FILE = "stride-sandbox.db"
 # written at sandbox time, and Stride's time never runs backwards, across restarts too.
 CLOCK_FILE = "stride-sandbox.clock"
 HOST = "127.0.0.1"
+INBOX = "inbox"  # the InboxRun in application.bot_data
 # Settings the sandbox keeps from the operator's environment; the rest is its own.
 KEPT = {
     "DEFAULT_COUNTRY": "default_country",
@@ -183,11 +185,11 @@ async def _start_bot(application: Application, stack: AsyncExitStack) -> None:
             # PTB warns it will not await that task: _shutdown_bot stops and awaits it.
             warnings.filterwarnings("ignore", "Tasks created via", PTBUserWarning)
             await application.post_init(application)
-    assert application.updater is not None
-    await application.updater.start_polling(
-        poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
-    )
     await application.start()
+    # Updates come through the durable inbox, as under `stride run` (bot.inbox).
+    inbox = InboxRun(application, application.bot_data[SERVICES])
+    application.bot_data[INBOX] = inbox
+    await inbox.start()
 
 
 async def _shutdown_bot(application: Application) -> None:
@@ -199,8 +201,9 @@ async def _shutdown_bot(application: Application) -> None:
     if relay_task is not None:
         with contextlib.suppress(Exception, asyncio.CancelledError):
             await asyncio.wait_for(relay_task, 5)
-    if application.updater is not None and application.updater.running:
-        await application.updater.stop()
+    inbox: InboxRun | None = application.bot_data.get(INBOX)
+    if inbox is not None:
+        await inbox.stop()
     if application.running:
         await application.stop()
     if application.post_stop is not None:

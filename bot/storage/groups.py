@@ -117,10 +117,11 @@ class GroupsMixin(SessionScope):
         await self._session.flush()
         return _group(new)
 
-    async def active_groups(self) -> list[Group]:
-        rows = await self._session.scalars(
-            select(GroupRow).where(GroupRow.active.is_(True)).order_by(GroupRow.id)
-        )
+    async def active_groups(self, for_update: bool = False) -> list[Group]:
+        """`for_update`: locked until the transaction ends (PostgreSQL), so a second process
+        planning the same groups waits and then sees what the first one claimed."""
+        query = select(GroupRow).where(GroupRow.active.is_(True)).order_by(GroupRow.id)
+        rows = await self._session.scalars(query.with_for_update() if for_update else query)
         return [_group(row) for row in rows]
 
     # --- memberships --------------------------------------------------------------------------

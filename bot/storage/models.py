@@ -289,6 +289,10 @@ class DeliveryRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime]
     sent_at: Mapped[dt.datetime | None]
+    # The lease of the relay sending it now (migration 0004): another process skips the row
+    # until `claimed_until`, so two relays never send one alert twice.
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_until: Mapped[dt.datetime | None]
 
 
 class ErasureTombstoneRow(Base):

@@ -56,6 +56,10 @@ class NudgeSlotRow(Base):
     attempts: Mapped[int]
     reason: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[dt.datetime | None]
+    # The lease (migration 0004): who is sending the slot and until when. A restarting or
+    # second process recovers a `sending` slot only once its lease ran out.
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_until: Mapped[dt.datetime | None]
     sent_at: Mapped[dt.datetime | None]
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime]

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Insert, delete, func, insert, select, update
+from sqlalchemy import Insert, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.storage import convert
@@ -47,6 +47,8 @@ RESOLVED = "resolved"
 _ACTIVE_SESSIONS = (SessionStatus.DONE.value, SessionStatus.PARTIAL.value)
 _TAKEN = (SlotStatus.SENDING.value, SlotStatus.SENT.value)
 WEEK = dt.timedelta(days=7)
+# A claimed slot is sent within seconds; past this, its sender is taken to have died.
+SLOT_LEASE = dt.timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -275,8 +277,18 @@ class NudgesMixin(SessionScope):
         """`planned` → `sending`, counting an attempt; False if another sender has it."""
         return slot_id in await self.claim_slots([slot_id], now)
 
-    async def claim_slots(self, slot_ids: Sequence[int], now: dt.datetime) -> set[int]:
-        """Claim the slots still planned (one statement); returns the ids claimed."""
+    async def claim_slots(
+        self,
+        slot_ids: Sequence[int],
+        now: dt.datetime,
+        by: str | None = None,
+        lease: dt.timedelta = SLOT_LEASE,
+    ) -> set[int]:
+        """Claim the slots still planned (one statement); returns the ids claimed.
+
+        The claim is a lease held by `by` until `now + lease`: a second process recovers a
+        `sending` slot only once the lease has run out (`sending_slots(now)`).
+        """
         if not slot_ids:
             return set()
         result = await self._session.execute(
@@ -286,6 +298,8 @@ class NudgesMixin(SessionScope):
                 status=SlotStatus.SENDING.value,
                 attempts=NudgeSlotRow.attempts + 1,
                 claimed_at=now,
+                claimed_by=by,
+                claimed_until=now + lease,
             )
             .returning(NudgeSlotRow.id)
         )
@@ -322,10 +336,14 @@ class NudgesMixin(SessionScope):
             values["attempts"] = NudgeSlotRow.attempts - 1
         await self._set(slot_id, SlotStatus.SENDING, **values)
 
-    async def sending_slots(self) -> list[StoredSlot]:
-        rows = await self._session.scalars(
-            select(NudgeSlotRow).where(NudgeSlotRow.status == SlotStatus.SENDING.value)
-        )
+    async def sending_slots(self, now: dt.datetime | None = None) -> list[StoredSlot]:
+        """Slots left `sending`; with `now`, only those whose sender's lease has run out."""
+        query = select(NudgeSlotRow).where(NudgeSlotRow.status == SlotStatus.SENDING.value)
+        if now is not None:
+            query = query.where(
+                or_(NudgeSlotRow.claimed_until.is_(None), NudgeSlotRow.claimed_until <= now)
+            )
+        rows = await self._session.scalars(query)
         return [_stored(row) for row in rows]
 
     async def day_loads(

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 
 from bot.storage.models import DeliveryRow
 from bot.storage.scope import SessionScope
@@ -80,22 +80,43 @@ class OutboxMixin(SessionScope):
             )
 
     async def due_deliveries(self, now: dt.datetime, limit: int = 100) -> list[Delivery]:
-        """Pending deliveries whose time has come, oldest first.
+        """Pending deliveries whose time has come and that nobody holds a lease on."""
+        rows = await self._session.scalars(self._due(now, now, limit))
+        return [_delivery(row) for row in rows]
 
-        On PostgreSQL the rows are locked (skipping rows another sender holds) until the
-        transaction ends, so two senders never pick the same message.
+    async def claim_due_deliveries(
+        self,
+        until: dt.datetime,
+        by: str,
+        lease: dt.timedelta,
+        now: dt.datetime,
+        limit: int = 100,
+    ) -> list[Delivery]:
+        """Lease the deliveries due by `until` to sender `by` until `now + lease`.
+
+        The rows are selected `FOR UPDATE SKIP LOCKED` on PostgreSQL (SQLite's transactions
+        take the write lock at BEGIN) and leased in the same transaction: the lease outlives
+        the transaction, so a second process skips them while this one sends. A sender that
+        dies mid-send leaves a lease that runs out, and the row is sent by whoever comes next.
         """
-        rows = await self._session.scalars(
+        rows = list(await self._session.scalars(self._due(until, now, limit)))
+        for row in rows:
+            row.claimed_by = by
+            row.claimed_until = now + lease
+        return [_delivery(row) for row in rows]
+
+    def _due(self, until: dt.datetime, now: dt.datetime, limit: int) -> Select[DeliveryRow]:
+        return (
             select(DeliveryRow)
             .where(
                 DeliveryRow.status == DeliveryStatus.PENDING.value,
-                DeliveryRow.next_attempt_at <= now,
+                DeliveryRow.next_attempt_at <= until,
+                or_(DeliveryRow.claimed_until.is_(None), DeliveryRow.claimed_until <= now),
             )
             .order_by(DeliveryRow.next_attempt_at, DeliveryRow.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        return [_delivery(row) for row in rows]
 
     async def deliveries_for(self, escalation_id: int) -> list[Delivery]:
         rows = await self._session.scalars(
@@ -113,6 +134,7 @@ class OutboxMixin(SessionScope):
         row.sent_at = now
         row.last_attempt_at = now
         row.next_attempt_at = None
+        row.claimed_by = row.claimed_until = None
 
     async def mark_failed(
         self,
@@ -127,6 +149,7 @@ class OutboxMixin(SessionScope):
         row.attempts += 1
         row.last_error = error
         row.last_attempt_at = now
+        row.claimed_by = row.claimed_until = None
         if permanent or next_attempt_at is None:
             row.status = DeliveryStatus.FAILED.value
             row.next_attempt_at = None

@@ -30,7 +30,7 @@ from bot.storage.nudges import NudgesMixin
 from bot.storage.outbox import OutboxMixin
 from bot.storage.patients import PatientsMixin
 from bot.storage.summaries import SummariesMixin
-from bot.storage.updates import UpdatesMixin
+from bot.storage.updates import LeasesMixin, UpdatesMixin
 
 
 class Transaction(
@@ -39,6 +39,7 @@ class Transaction(
     OutboxMixin,
     AuditMixin,
     UpdatesMixin,
+    LeasesMixin,
     SummariesMixin,
     NudgesMixin,
     GroupsMixin,

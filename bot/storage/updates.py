@@ -1,27 +1,244 @@
-"""Exactly-once handling of Telegram updates.
+"""Exactly-once handling of Telegram updates: the durable inbox (see `inbox_models`).
 
-Telegram re-delivers an update when the bot did not confirm it (after a crash, say). The
-handler claims the update id in the same transaction as the update's effects: if the effects
-commit, so does the claim, and a second delivery finds the id taken and is skipped.
+Storing: every raw update is inserted (idempotently, per bot) and committed before Telegram
+is told it arrived. Processing: a worker leases a row, runs its handlers, and the handler's
+own transaction marks the row done (`finish_inbox_item`, a conditional UPDATE): if the
+effects commit, so does the mark, and a second worker — or a second delivery — finds the row
+done and changes nothing.
+
+`claim_update` is the older, id-only claim for callers outside the inbox (tests, tools); it
+logs loudly whenever it drops an update as a duplicate, never silently.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import Integer, and_, cast, delete, func, or_, select, update
 
+from bot.storage.inbox_models import InboxRow
 from bot.storage.models import ProcessedUpdateRow
 from bot.storage.scope import SessionScope
 
+log = logging.getLogger(__name__)
+
+PENDING, DONE, FAILED, POISON, COALESCED = "pending", "done", "failed", "poison", "coalesced"
+
+
+@dataclass(frozen=True)
+class NewUpdate:
+    """A raw update about to be stored (see `bot.inbox.intake`)."""
+
+    bot_id: int
+    update_id: int
+    digest: str
+    payload: dict[str, Any]
+    kind: str
+    queue_key: int | None
+    risk: bool
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    id: int
+    update_id: int
+    kind: str
+    queue_key: int | None
+    risk: bool
+    payload: dict[str, Any]
+    attempts: int
+    status: str = PENDING
+
+
+def _item(row: InboxRow) -> InboxItem:
+    return InboxItem(
+        id=row.id,
+        update_id=row.update_id,
+        kind=row.kind,
+        queue_key=row.queue_key,
+        risk=row.risk,
+        payload=row.payload,
+        attempts=row.attempts,
+        status=row.status,
+    )
+
+
+def _ready(now: dt.datetime, by: str | None = None) -> Any:
+    """Pending, due, and not leased by another live worker (`by`'s own leases do not count:
+    a lease left by a failed attempt of this worker must not hold up its own retry)."""
+    return and_(
+        InboxRow.status == PENDING,
+        or_(InboxRow.next_attempt_at.is_(None), InboxRow.next_attempt_at <= now),
+        or_(
+            InboxRow.claimed_until.is_(None),
+            InboxRow.claimed_until <= now,
+            InboxRow.claimed_by == (by or ""),
+        ),
+    )
+
 
 class UpdatesMixin(SessionScope):
+    # ------------------------------------------------------------------ the inbox
+    async def store_updates(self, updates: Sequence[NewUpdate], now: dt.datetime) -> set[int]:
+        """Insert the updates not stored yet; the update ids actually inserted."""
+        if not updates:
+            return set()
+        rows = [
+            {
+                "bot_id": u.bot_id,
+                "update_id": u.update_id,
+                "digest": u.digest,
+                "payload": u.payload,
+                "kind": u.kind,
+                "queue_key": u.queue_key,
+                "risk": u.risk,
+                "status": PENDING,
+                "attempts": 0,
+                "received_at": now,
+            }
+            for u in updates
+        ]
+        insert = self._insert_ignoring_duplicates(
+            InboxRow, rows, unique=("bot_id", "update_id", "digest")
+        ).returning(InboxRow.update_id)
+        return set((await self._session.scalars(insert)).all())
+
+    async def stored_digests(self, bot_id: int, update_ids: Iterable[int]) -> dict[int, set[str]]:
+        """The digests already stored under these ids (tells a redelivery from a reused id)."""
+        found: dict[int, set[str]] = {}
+        rows = await self._session.execute(
+            select(InboxRow.update_id, InboxRow.digest).where(
+                InboxRow.bot_id == bot_id, InboxRow.update_id.in_(list(update_ids))
+            )
+        )
+        for update_id, digest in rows:
+            found.setdefault(update_id, set()).add(digest)
+        return found
+
+    async def ready_queues(
+        self, now: dt.datetime, limit: int = 500, by: str | None = None
+    ) -> list[tuple[int | None, bool]]:
+        """(queue key, has risk) of queues with a ready row; risk first, then oldest first."""
+        risk = func.max(cast(InboxRow.risk, Integer))  # PostgreSQL has no max(boolean)
+        rows = await self._session.execute(
+            select(InboxRow.queue_key, risk, func.min(InboxRow.id))
+            .where(_ready(now, by))
+            .group_by(InboxRow.queue_key)
+            .order_by(risk.desc(), func.min(InboxRow.id))
+            .limit(limit)
+        )
+        return [(key, bool(risk)) for key, risk, _ in rows]
+
+    async def queue_items(
+        self, queue_key: int | None, now: dt.datetime, limit: int = 20, by: str | None = None
+    ) -> list[InboxItem]:
+        """The ready rows of one queue, in the order they must be handled.
+
+        Flagged rows first (safety jumps the line), then oldest first. A row waiting for a
+        retry (or leased elsewhere) holds back the rows after it, so one person's updates are
+        never handled out of order, except that a flagged row never waits behind another.
+        """
+        mine = (
+            InboxRow.queue_key.is_(None) if queue_key is None else InboxRow.queue_key == queue_key
+        )
+        rows = await self._session.scalars(
+            select(InboxRow)
+            .where(mine, InboxRow.status == PENDING)
+            .order_by(InboxRow.risk.desc(), InboxRow.id)
+            .limit(limit)
+        )
+        ready: list[InboxItem] = []
+        for row in rows:
+            leased = row.claimed_until is not None and row.claimed_until > now
+            waiting = (row.next_attempt_at is not None and row.next_attempt_at > now) or (
+                leased and row.claimed_by != by
+            )
+            if not waiting:
+                ready.append(_item(row))
+            elif not row.risk:
+                break
+        return ready
+
+    async def lease_inbox_item(
+        self, item_id: int, by: str, until: dt.datetime, now: dt.datetime
+    ) -> bool:
+        """Lease a ready row to this worker; False if another worker has it or it is done."""
+        result = await self._session.execute(
+            update(InboxRow)
+            .where(InboxRow.id == item_id, _ready(now, by))
+            .values(claimed_by=by, claimed_until=until)
+            .returning(InboxRow.id)
+        )
+        return result.first() is not None
+
+    async def finish_inbox_item(
+        self, item_id: int, now: dt.datetime, status: str = DONE, error: str | None = None
+    ) -> bool:
+        """pending → `status`, once: True for the transaction that did it."""
+        result = await self._session.execute(
+            update(InboxRow)
+            .where(InboxRow.id == item_id, InboxRow.status == PENDING)
+            .values(
+                status=status,
+                processed_at=now,
+                claimed_by=None,
+                claimed_until=None,
+                last_error=error,
+            )
+            .returning(InboxRow.id)
+        )
+        return result.first() is not None
+
+    async def retry_inbox_item(self, item_id: int, error: str, at: dt.datetime) -> None:
+        """A failed attempt: counted, the lease given back, tried again at `at`."""
+        await self._session.execute(
+            update(InboxRow)
+            .where(InboxRow.id == item_id, InboxRow.status == PENDING)
+            .values(
+                attempts=InboxRow.attempts + 1,
+                last_error=error[:500],
+                next_attempt_at=at,
+                claimed_by=None,
+                claimed_until=None,
+            )
+        )
+
+    async def inbox_item(self, item_id: int) -> InboxItem | None:
+        row = await self._session.get(InboxRow, item_id)
+        return _item(row) if row is not None else None
+
+    async def inbox_counts(self) -> dict[str, int]:
+        rows = await self._session.execute(
+            select(InboxRow.status, func.count()).group_by(InboxRow.status)
+        )
+        return {status: int(count) for status, count in rows}
+
+    async def forget_inbox_before(self, cutoff: dt.datetime) -> int:
+        """Drop handled rows older than `cutoff` (past Telegram's redelivery window).
+
+        Failed and poison rows stay for inspection; pending rows are never dropped.
+        """
+        forgotten = await self._session.scalars(
+            delete(InboxRow)
+            .where(InboxRow.received_at < cutoff, InboxRow.status.in_((DONE, COALESCED)))
+            .returning(InboxRow.id)
+        )
+        return len(forgotten.all())
+
+    # ------------------------------------------------------------------ id-only claims
     async def claim_update(self, update_id: int, now: dt.datetime) -> bool:
         """True if this transaction is the first to handle `update_id`."""
         claim = self._insert_ignoring_duplicates(
             ProcessedUpdateRow, [{"update_id": update_id, "at": now}], unique=("update_id",)
         ).returning(ProcessedUpdateRow.update_id)
-        return (await self._session.execute(claim)).first() is not None
+        claimed = (await self._session.execute(claim)).first() is not None
+        if not claimed:
+            log.warning("update %s dropped: already handled (duplicate delivery)", update_id)
+        return claimed
 
     async def forget_updates_before(self, cutoff: dt.datetime) -> int:
         """Drop claims older than `cutoff` (Telegram keeps updates for 24 hours at most)."""
@@ -31,3 +248,41 @@ class UpdatesMixin(SessionScope):
             .returning(ProcessedUpdateRow.update_id)
         )
         return len(forgotten.all())
+
+
+class LeasesMixin(SessionScope):
+    """Leases on the inbox, the alert outbox and the nudge slots, seen together."""
+
+    async def lease_holders(self, now: dt.datetime) -> set[str]:
+        holders: set[str] = set()
+        for model in _leased_models():
+            rows = await self._session.scalars(
+                select(model.claimed_by)
+                .where(model.claimed_by.is_not(None), model.claimed_until > now)
+                .distinct()
+            )
+            holders.update(h for h in rows if h)
+        return holders
+
+    async def release_leases(self, holders: Iterable[str]) -> int:
+        """End the leases of `holders` (dead processes): their rows are free at once."""
+        wanted = list(holders)
+        if not wanted:
+            return 0
+        released = 0
+        for model in _leased_models():
+            result = await self._session.execute(
+                update(model)
+                .where(model.claimed_by.in_(wanted))
+                .values(claimed_until=None)
+                .returning(model.id)
+            )
+            released += len(result.all())
+        return released
+
+
+def _leased_models() -> tuple[Any, ...]:
+    from bot.storage.models import DeliveryRow
+    from bot.storage.nudge_models import NudgeSlotRow
+
+    return (InboxRow, DeliveryRow, NudgeSlotRow)

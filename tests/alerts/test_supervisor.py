@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from telegram import Update
 from telegram.ext import Application
 
 from bot.alerts.relay import EscalationRelay
@@ -327,6 +328,11 @@ async def test_alerts_patient_and_forged_ids(world: World) -> None:
     assert answer["answer"]["text"] == "I can't find that alert."
     answer = await world.press(SUPERVISOR, mine["message_id"], by=SUPERVISOR, data="esc:x:drop")
     assert answer["answer"]["text"] == "I can't find that alert."
+    for forged in ("esc:99999999999999999999:ack", "esc:2147483648:resolve", "esc:٣:ack"):
+        # Out of range for the database (PostgreSQL raised and the press fell through to
+        # the patient pipeline), or a non-ASCII digit: refused like any unknown alert.
+        answer = await world.press(SUPERVISOR, mine["message_id"], by=SUPERVISOR, data=forged)
+        assert answer["answer"]["text"] == "I can't find that alert."
     assert (await escalation_of(world.services, escalation.id)).state == "notified"
 
 
@@ -338,3 +344,34 @@ async def test_the_alert_names_the_code_and_the_trigger_never_the_patient(world:
         assert "Risk language in a message" in alert["text"]
         assert "never wake up" in alert["text"]  # the message that raised it
         assert "Zelda" not in alert["text"] and "Quux" not in alert["text"]
+
+
+async def test_a_press_with_a_forged_chat_never_moves_the_patients_replies(world: World) -> None:
+    """A press names the pressed message's chat as the client reports it: not trusted."""
+    await world.command(PATIENT, "/start")
+    forged = Update.de_json(
+        {
+            "update_id": 987654,
+            "callback_query": {
+                "id": "forged-1",
+                "from": {"id": PATIENT, "is_bot": False, "first_name": PATIENT_NAME},
+                "chat_instance": "x",
+                "data": "anything",
+                "message": {
+                    "message_id": 1,
+                    "date": 0,
+                    "chat": {"id": NURSE, "type": "private"},
+                },
+            },
+        },
+        world.app.bot,
+    )
+    before = len(await world.users.messages(NURSE))
+    mine = len(await world.users.messages(PATIENT))
+    await world.app.process_update(forged)
+    assert len(await world.users.messages(NURSE)) == before  # nothing to someone else
+    assert len(await world.users.messages(PATIENT)) > mine  # the presser's own chat
+    await world.users.clear_violations()  # the forged query id cannot be answered
+    async with world.services.store.transaction() as tx:
+        state = await tx.load_patient(PATIENT, world.services.clock.now())
+    assert state is not None and state.patient.chat_id == PATIENT

@@ -11,6 +11,7 @@ from telegram.error import Forbidden, TimedOut
 from bot.nudges.runner import NudgeRunner
 from bot.services import Services
 from bot.storage import Store
+from bot.storage.nudges import SLOT_LEASE
 from dialogs.nudges import NudgeKind, SlotStatus
 from dialogs.records import SessionStatus
 from tests.nudges.conftest import (
@@ -162,6 +163,7 @@ async def test_crash_after_telegram_accepted_repeats_at_most_once(
     await runner.tick(bot)
     for _ in range(2):  # crashes again after the retry: the slot is not sent a third time
         bot.fail_after.append(Crash("again"))
+        clock.set(clock.now() + SLOT_LEASE)  # the dead sender's lease runs out first
         restarted = NudgeRunner(services, per_second=1000)
         await restarted.recover()
         await restarted.tick(bot)

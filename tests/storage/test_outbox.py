@@ -78,3 +78,24 @@ async def test_due_delivered_failed_and_retried(store: Store, new_patient: NewPa
         "403 blocked",
         None,
     )
+
+
+async def test_a_leased_delivery_is_skipped_by_a_second_sender_until_the_lease_ends(
+    store: Store, new_patient: NewPatient
+) -> None:
+    """Two processes: the second never picks an alert the first is sending."""
+    escalation_id = await _escalation(store, new_patient)
+    lease = dt.timedelta(seconds=90)
+    async with store.transaction() as tx:
+        await tx.add_deliveries(escalation_id, 0, [10, 20], NOW)
+    async with store.transaction() as tx:
+        first = await tx.claim_due_deliveries(NOW, "first", lease, NOW)
+    assert [d.chat_id for d in first] == [10, 20]
+    async with store.transaction() as tx:
+        assert await tx.claim_due_deliveries(NOW + 89 * SECOND, "second", lease, NOW) == []
+        await tx.mark_delivered(first[0].id, 555, NOW + SECOND)  # recorded: the lease ends
+    async with store.transaction() as tx:  # the first died before sending to 20
+        later = NOW + lease
+        assert [
+            d.chat_id for d in await tx.claim_due_deliveries(later, "second", lease, later)
+        ] == [20]

@@ -7,7 +7,7 @@ lifts the hold a readiness "yes" or a safety flag puts on stepping up;
 escalation (item 9, risk language, /sos) was raised.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-03
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,64 @@
+"""The inbox row being handled, visible to the handlers it runs (a context variable).
+
+The dispatcher calls `Application.process_update` inside the row's context; the patient
+pipeline (and the group commands) claim the row in their own transaction with `claim`, so
+"handled" and the handler's effects commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from bot.storage.repository import Transaction
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Handling:
+    """One inbox row on its way through the handlers; the error a handler raised, if any."""
+
+    item_id: int
+    update_id: int
+    risk: bool
+    error: BaseException | None = None
+
+
+CURRENT: contextvars.ContextVar[Handling | None] = contextvars.ContextVar(
+    "stride_inbox_row", default=None
+)
+
+
+def current() -> Handling | None:
+    return CURRENT.get()
+
+
+async def claim(tx: Transaction, update_id: int | None, now: dt.datetime) -> bool:
+    """True if this transaction is the one that handles the update (exactly once).
+
+    Inside the dispatcher this marks the inbox row done in `tx`; outside it (tests, tools)
+    the update id is claimed. A duplicate is logged loudly, never dropped silently.
+    """
+    handling = CURRENT.get()
+    if handling is not None:
+        if await tx.finish_inbox_item(handling.item_id, now):
+            return True
+        log.warning(
+            "update %s (inbox row %s) dropped: already handled",
+            handling.update_id,
+            handling.item_id,
+        )
+        return False
+    if update_id is None:
+        return True
+    return await tx.claim_update(update_id, now)
+
+
+def record_error(error: BaseException | None) -> None:
+    """Called by the Application's error handler: the dispatcher decides what happens next."""
+    handling = CURRENT.get()
+    if handling is not None and error is not None:
+        handling.error = error

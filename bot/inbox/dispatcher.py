@@ -1,0 +1,270 @@
+"""Fair per-patient queues over the inbox: each row handled once, in order, risk first.
+
+- One task per queue (a person, else a chat) with ready rows, started when the queue has
+  work and ended when it has none: state is bounded by the queues with work, not by everyone
+  ever seen.
+- A queue takes a processing slot for one row at a time and gives it back after: a person
+  with 200 messages waiting holds at most one slot, and everyone else's rows interleave.
+- Rows the risk screen flagged at intake are taken first, within their queue and across
+  queues, and use slots of their own, so a crisis is handled even when every ordinary slot
+  is busy.
+- A later press on the same message supersedes an earlier one still waiting (coalesced: the
+  latest press on the same question wins).
+- Each row is leased to this process while it is handled; the handler's own transaction marks
+  it done (`bot.inbox.current.claim`). Transient database errors put the row back with
+  backoff; other failures are retried twice, then the row is kept as `failed` and the person
+  told to try again. A flagged row whose dialog fails is escalated directly (`fallback`).
+- A row the library cannot read is stored as `poison`, logged by id only, and skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.inbox.current import CURRENT, Handling
+from bot.inbox.transient import backoff, backoff_seconds, is_transient
+from bot.leases import instance_name
+from bot.services import Services
+from bot.storage.updates import COALESCED, FAILED, POISON, InboxItem
+
+log = logging.getLogger(__name__)
+
+SLOTS = 8
+SAFETY_SLOTS = 4
+LEASE = dt.timedelta(seconds=30)  # only until the handler's commit: seconds at most
+MAX_ATTEMPTS = 3
+POLL_SECONDS = 0.5
+BATCH = 20
+
+Fallback = Callable[[InboxItem], Awaitable[None]]
+Apology = Callable[[InboxItem], Awaitable[None]]
+
+
+def pressed_message_id(item: InboxItem) -> int | None:
+    query = item.payload.get("callback_query") if item.kind == "callback_query" else None
+    message = query.get("message") if isinstance(query, dict) else None
+    value = message.get("message_id") if isinstance(message, dict) else None
+    return value if isinstance(value, int) else None
+
+
+def coalesce(items: list[InboxItem]) -> tuple[list[InboxItem], list[InboxItem]]:
+    """(rows to handle, superseded presses): of presses on one message only the last counts."""
+    last: dict[int, int] = {}
+    for item in items:
+        message_id = pressed_message_id(item)
+        if message_id is not None:
+            last[message_id] = item.id
+    keep, dropped = [], []
+    for item in items:
+        message_id = pressed_message_id(item)
+        if message_id is not None and last[message_id] != item.id and not item.risk:
+            dropped.append(item)
+        else:
+            keep.append(item)
+    return keep, dropped
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        services: Services,
+        *,
+        fallback: Fallback | None = None,
+        apology: Apology | None = None,
+        slots: int = SLOTS,
+        safety_slots: int = SAFETY_SLOTS,
+    ) -> None:
+        self.application = application
+        self.services = services
+        self.fallback = fallback
+        self.apology = apology
+        self.name = instance_name()
+        self._slots = asyncio.Semaphore(slots)
+        self._safety = asyncio.Semaphore(safety_slots)
+        self._active: dict[int | None, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        self._stopped = False
+        self.handled = 0
+
+    @property
+    def active_queues(self) -> int:
+        return len(self._active)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Start a task for every queue with ready rows; again on every wake (or poll)."""
+        failures = 0
+        while not self._stopped:
+            self._wake.clear()
+            try:
+                async with self.services.store.transaction() as tx:
+                    queues = await tx.ready_queues(self.services.clock.now(), by=self.name)
+                failures = 0
+            except Exception as error:
+                log.warning("inbox unreadable (%s); retrying", type(error).__name__)
+                log.debug("inbox read failure", exc_info=error)
+                await asyncio.sleep(backoff_seconds(failures, cap=10.0))
+                failures += 1
+                continue
+            for key, _risk in queues:  # risk first: their tasks start (and queue) first
+                if key not in self._active:
+                    self._active[key] = asyncio.get_running_loop().create_task(
+                        self._drain(key), name=f"inbox-queue-{key}"
+                    )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+
+    async def drain_all(self, seconds: float = 10.0) -> None:
+        """Wait (a while) for the queues being handled; used at shutdown."""
+        tasks = list(self._active.values())
+        if tasks:
+            await asyncio.wait(tasks, timeout=seconds)
+
+    async def _drain(self, key: int | None) -> None:
+        try:
+            while not self._stopped:
+                items = await self._next(key)
+                if not items:
+                    return
+                item = items[0]
+                slot = self._safety if item.risk else self._slots
+                async with slot:
+                    again = await self._handle(item)
+                if not again:
+                    return  # backing off: the run loop restarts the queue when it is due
+        except Exception:
+            log.exception("inbox queue %s stopped; it restarts on the next poll", key)
+        finally:
+            self._active.pop(key, None)
+
+    async def _next(self, key: int | None) -> list[InboxItem]:
+        now = self.services.clock.now()
+        async with self.services.store.transaction() as tx:
+            items = await tx.queue_items(key, now, BATCH, by=self.name)
+            keep, superseded = coalesce(items)
+            for item in superseded:
+                await tx.finish_inbox_item(item.id, now, COALESCED)
+        for item in superseded:
+            log.info("update %s coalesced: a later press on the same message wins", item.update_id)
+            await self._answer_press(item)
+        return keep
+
+    async def _answer_press(self, item: InboxItem) -> None:
+        query = item.payload.get("callback_query")
+        query_id = query.get("id") if isinstance(query, dict) else None
+        if isinstance(query_id, str):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    self.application.bot.answer_callback_query(query_id), timeout=3
+                )
+
+    async def _lease(self, item: InboxItem) -> bool:
+        now = self.services.clock.now()
+        async with self.services.store.transaction() as tx:
+            return await tx.lease_inbox_item(item.id, self.name, now + LEASE, now)
+
+    async def _handle(self, item: InboxItem) -> bool:
+        """Handle one row; False when the queue must pause (the row waits for a retry)."""
+        try:
+            if not await self._lease(item):
+                return True  # another process has it (or it is done): go on with the queue
+        except Exception as error:
+            return await self._retry(item, error)
+        try:
+            update = Update.de_json(item.payload, self.application.bot)
+        except Exception as error:
+            await self._finish(item, POISON, f"unreadable update: {type(error).__name__}")
+            log.error(
+                "update %s is unreadable (%s); stored as poison and skipped",
+                item.update_id,
+                type(error).__name__,
+            )
+            return True
+        handling = Handling(item.id, item.update_id, item.risk)
+        token = CURRENT.set(handling)
+        try:
+            await self.application.process_update(update)
+        except Exception as error:  # process_update reports to error handlers; this is extra
+            handling.error = error
+        finally:
+            CURRENT.reset(token)
+        if handling.error is None:
+            try:
+                await self._finish(item, "done", None)
+            except Exception as error:
+                return await self._retry(item, error)
+            self.handled += 1
+            return True
+        return await self._failed(item, handling.error)
+
+    async def _finish(self, item: InboxItem, status: str, error: str | None) -> bool:
+        now = self.services.clock.now()
+        async with self.services.store.transaction() as tx:
+            return await tx.finish_inbox_item(item.id, now, status, error)
+
+    async def _failed(self, item: InboxItem, error: BaseException) -> bool:
+        try:
+            async with self.services.store.transaction() as tx:
+                stored = await tx.inbox_item(item.id)
+        except Exception as read_error:
+            return await self._retry(item, read_error)
+        if stored is not None and stored.status != "pending":
+            self.handled += 1
+            return True  # committed; only a reply after the commit failed (logged already)
+        if is_transient(error) or (not item.risk and item.attempts + 1 < MAX_ATTEMPTS):
+            return await self._retry(item, error)
+        await self._give_up(item, error)
+        return True
+
+    async def _retry(self, item: InboxItem, error: BaseException) -> bool:
+        kind = type(error).__name__
+        log.warning(
+            "update %s failed (%s, attempt %s): kept and retried",
+            item.update_id,
+            kind,
+            item.attempts + 1,
+        )
+        wait = backoff(item.attempts)
+        try:
+            async with self.services.store.transaction() as tx:
+                await tx.retry_inbox_item(item.id, kind, self.services.clock.now() + wait)
+        except Exception:
+            await asyncio.sleep(wait.total_seconds())  # the database is down: wait here
+        return False
+
+    async def _give_up(self, item: InboxItem, error: BaseException) -> None:
+        """Kept as `failed` for inspection; a flagged row is escalated; the person told."""
+        kind = type(error).__name__
+        log.error(
+            "update %s failed %s time(s) (%s): kept as failed, the sender is asked to retry",
+            item.update_id,
+            item.attempts + 1,
+            kind,
+            exc_info=error,
+        )
+        if item.risk and self.fallback is not None:
+            try:
+                await self.fallback(item)
+            except Exception:
+                log.exception("risk fallback for update %s failed; retrying", item.update_id)
+                await self._retry(item, error)
+                return
+        await self._finish(item, FAILED, kind)
+        if self.apology is not None and not item.risk:
+            with contextlib.suppress(Exception):
+                await self.apology(item)

@@ -1,0 +1,145 @@
+"""Runs the Application on the durable inbox instead of python-telegram-bot's `Updater`.
+
+Start order: the Application and `post_init` (the alert relay first), then the dispatcher —
+which handles rows a previous process left unhandled before anything new — then the
+transport (the getUpdates loop, or the webhook server). Stop order is the reverse; rows
+still being handled get a few seconds, and anything unfinished simply waits in the inbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import signal
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.inbox.dispatcher import Dispatcher
+from bot.inbox.intake import Intake, bot_id_of
+from bot.inbox.poller import Poller
+from bot.inbox.safety_net import apologise, escalate_flagged
+from bot.inbox.webhook import WebhookServer
+from bot.leases import dead_here
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+PRUNE_EVERY_SECONDS = 3600
+WEBHOOK_PATH = "telegram"
+
+
+@dataclass(frozen=True)
+class Webhook:
+    url: str
+    host: str
+    port: int
+    secret: str
+
+
+async def prune_forever(services: Services, stopped: asyncio.Event) -> None:
+    """Forget handled updates past Telegram's redelivery window (a setting)."""
+    window = dt.timedelta(hours=services.settings.update_redelivery_hours)
+    while not stopped.is_set():
+        try:
+            async with services.store.transaction() as tx:
+                cutoff = services.clock.now() - window
+                forgotten = await tx.forget_inbox_before(cutoff)
+                forgotten += await tx.forget_updates_before(cutoff)
+            if forgotten:
+                log.info("forgot %s handled update(s) older than %s", forgotten, window)
+        except Exception as error:
+            log.warning("inbox pruning failed (%s); trying again later", type(error).__name__)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopped.wait(), PRUNE_EVERY_SECONDS)
+
+
+def make_dispatcher(
+    application: Application[Any, Any, Any, Any, Any, Any], services: Services
+) -> Dispatcher:
+    return Dispatcher(
+        application,
+        services,
+        fallback=partial(escalate_flagged, application, services),
+        apology=partial(apologise, application.bot, services),
+    )
+
+
+async def release_dead_leases(services: Services) -> None:
+    """Rows a crashed process on this machine had leased are free at once after a restart
+    (instead of after their lease): an alert or an answer waits seconds, not minutes."""
+    try:
+        async with services.store.transaction() as tx:
+            dead = {h for h in await tx.lease_holders(services.clock.now()) if dead_here(h)}
+            released = await tx.release_leases(dead)
+        if released:
+            log.warning("took over %s row(s) leased by a crashed process", released)
+    except Exception as error:  # the leases will run out by themselves
+        log.warning("could not check leases (%s)", type(error).__name__)
+
+
+async def serve(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    services: Services,
+    webhook: Webhook | None = None,
+) -> None:
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopped.set)
+    intake = Intake(
+        services.store, services.clock, bot_id_of(application.bot.token), services.deps.risk
+    )
+    dispatcher = make_dispatcher(application, services)
+    intake.on_stored = dispatcher.wake
+    await release_dead_leases(services)  # before the relay's recovery in post_init
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    await application.start()
+    tasks = [
+        loop.create_task(dispatcher.run(), name="inbox-dispatcher"),
+        loop.create_task(prune_forever(services, stopped), name="inbox-pruner"),
+    ]
+    poller: Poller | None = None
+    server: WebhookServer | None = None
+    try:
+        if webhook is None:
+            poller = Poller(application.bot, intake)
+            tasks.append(loop.create_task(poller.run(), name="inbox-poller"))
+        else:
+            server = WebhookServer(
+                intake, webhook.host, webhook.port, WEBHOOK_PATH, webhook.secret
+            )
+            await server.start()
+            await application.bot.set_webhook(
+                f"{webhook.url.rstrip('/')}/{WEBHOOK_PATH}",
+                secret_token=webhook.secret,
+                allowed_updates=list(Update.ALL_TYPES),
+            )
+        log.info("Stride is running (%s)", "webhook" if webhook else "long polling")
+        waiter = loop.create_task(stopped.wait())
+        done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not waiter and task.exception() is not None:
+                log.critical("%s stopped: %s", task.get_name(), type(task.exception()).__name__)
+        waiter.cancel()
+    finally:
+        stopped.set()
+        if poller is not None:
+            poller.stop()
+        if server is not None:
+            await server.stop()
+        dispatcher.stop()
+        await dispatcher.drain_all()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await application.stop()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+        await application.shutdown()
