@@ -12,6 +12,7 @@ from dialogs import barrier, consent, mood, pause, progress, safety, safety_plan
 from dialogs.context import DialogContext
 from dialogs.crisis import VALUES as CRISIS_BUTTONS
 from dialogs.crisis import CrisisDialog
+from dialogs.extra_day import plan_command, today_command
 from dialogs.flow import Flow
 from dialogs.records import CheckinKind
 from dialogs.screens import say
@@ -59,10 +60,10 @@ COMMANDS: dict[str, Action] = {
     "help": show_help,
     "sos": safety.sos,
     "checkin": checkin_command,
-    "today": today.today,
+    "today": today_command,
     "log": today.log,
     "mood": mood.mood,
-    "plan": progress.plan,
+    "plan": plan_command,
     "progress": progress.progress,
     "barrier": barrier.barrier_command,
     "safetyplan": safety_plan.command,

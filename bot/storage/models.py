@@ -119,6 +119,7 @@ class ProfileRow(Base):
     medical_clearance_by: Mapped[str | None] = mapped_column(String(64))
     treatment_resistant: Mapped[bool]
     safety_flag_at: Mapped[dt.datetime | None]
+    extra_day_week: Mapped[dt.date | None]
 
 
 class ConversationRow(Base):
