@@ -134,3 +134,13 @@ def test_without_named_values_the_values_script_is_not_offered() -> None:
         offered = button_values(last(command(state, "barrier")))
         assert "bar_lost_why" not in offered
         assert "bar_motivation" in offered
+
+
+def test_the_plan_confirmation_promises_no_follow_up_that_is_not_scheduled() -> None:
+    # No barrier follow-up nudge exists yet: the confirmation points to /log instead of
+    # promising "I will check in with you then".
+    texts = content().texts
+    for language, promise in (("en", "check in"), ("es", "le escribiré")):
+        done = texts.get(language, content().barriers.plan_done_key)
+        assert "/log" in done
+        assert promise not in done
