@@ -134,6 +134,7 @@ class BarrierDialog(FlowDialog[BarrierModel]):
             created_at=ctx.state.now,
         )
         ctx.outcome.store(plan)
+        ctx.state.barrier_plan = plan
         whats = {c.id: c.label_key for c in catalogue.plan_what}
         whens = {c.id: c.label_key for c in catalogue.plan_when}
         text = ctx.texts.get

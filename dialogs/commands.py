@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dialogs import barrier, consent, mood, pause, progress, safety, safety_plan, settings, today
+from dialogs.barrier_followup import on_menu as barrier_followup_answer
 from dialogs.context import DialogContext
 from dialogs.crisis import VALUES as CRISIS_BUTTONS
 from dialogs.crisis import CrisisDialog
@@ -85,6 +86,8 @@ def on_menu(ctx: DialogContext, value: str) -> bool:
         return True
     if not consented(ctx.state.patient.journey):
         return False
+    if barrier_followup_answer(ctx, value):
+        return True
     if value == "safetyplan":
         ctx.start(Flow.SAFETY_PLAN)
         return True

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, select, update
 
 from bot.storage import convert
 from bot.storage.audit import audit_row
@@ -28,6 +28,7 @@ from bot.storage.models import (
     SafetyPlanRow,
     SessionRow,
 )
+from bot.storage.nudge_models import NudgeHorizonRow
 from bot.storage.scope import SessionScope
 from dialogs.records import (
     AuditEvent,
@@ -149,6 +150,13 @@ class PatientsMixin(SessionScope):
             .where(MoodRow.patient_id == row.id, MoodRow.at >= local_midnight)
             .order_by(MoodRow.at)
         )
+        # The latest barrier plan: its "How did it go?" follow-up is a nudge.
+        plan = await session.scalar(
+            select(BarrierPlanRow)
+            .where(BarrierPlanRow.patient_id == row.id)
+            .order_by(BarrierPlanRow.created_at.desc(), BarrierPlanRow.id.desc())
+            .limit(1)
+        )
         return PatientState(
             patient=convert.patient_from_row(row),
             profile=convert.profile_from_row(await session.get_one(ProfileRow, row.id)),
@@ -159,6 +167,9 @@ class PatientsMixin(SessionScope):
             sessions=[convert.session_from_row(s) for s in sessions],
             safety_plan=convert.safety_plan_from_row(await session.get(SafetyPlanRow, row.id)),
             moods=[MoodRecord(at=m.at, score=m.score) for m in moods],
+            barrier_plan=None
+            if plan is None
+            else BarrierPlan(plan.barrier, plan.script, plan.what, plan.when, plan.created_at),
             now=now,
         )
 
@@ -193,6 +204,13 @@ class PatientsMixin(SessionScope):
                 self._session.add(MoodRow(patient_id=patient_id, at=at, score=score))
             case BarrierPlan():
                 self._session.add(BarrierPlanRow(patient_id=patient_id, **asdict(record)))
+                # Planned days are fixed at local midnight: plan this patient again at the
+                # next tick, so the plan's follow-up (often later today) gets its slot.
+                await self._session.execute(
+                    update(NudgeHorizonRow)
+                    .where(NudgeHorizonRow.patient_id == patient_id)
+                    .values(planned_until=now)
+                )
             case ConsentRecord():
                 self._session.add(ConsentRow(patient_id=patient_id, **asdict(record)))
             case AuditEvent():

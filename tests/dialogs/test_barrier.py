@@ -136,9 +136,9 @@ def test_without_named_values_the_values_script_is_not_offered() -> None:
         assert "bar_motivation" in offered
 
 
-def test_the_plan_confirmation_promises_no_follow_up_that_is_not_scheduled() -> None:
-    # No barrier follow-up nudge exists yet: the confirmation points to /log instead of
-    # promising "I will check in with you then".
+def test_the_plan_confirmation_promises_no_follow_up_it_may_not_keep() -> None:
+    # The "How did it go?" nudge can be held by quiet hours or the daily cap: the
+    # confirmation points to /log instead of promising "I will check in with you then".
     texts = content().texts
     for language, promise in (("en", "check in"), ("es", "le escribiré")):
         done = texts.get(language, content().barriers.plan_done_key)
