@@ -81,7 +81,10 @@ class BarrierDialog(FlowDialog[BarrierModel]):
         catalogue = ctx.content.barriers
         if model.state is S.CHOOSE:
             options = []
+            named_values = bool((ctx.state.profile.values_text or "").strip())
             for b in catalogue.barriers:
+                if b.needs_values and not named_values:
+                    continue
                 script = catalogue.script(b.script)
                 args = {"barrier": b.id, "script": script.id, "steps": len(script.steps)}
                 options.append(Option(f"bar_{b.id}", "choose", key=b.label_key, args=args))
@@ -131,6 +134,7 @@ class BarrierDialog(FlowDialog[BarrierModel]):
             created_at=ctx.state.now,
         )
         ctx.outcome.store(plan)
+        ctx.state.barrier_plan = plan
         whats = {c.id: c.label_key for c in catalogue.plan_what}
         whens = {c.id: c.label_key for c in catalogue.plan_when}
         text = ctx.texts.get

@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dialogs import barrier, consent, mood, pause, progress, safety, safety_plan, settings, today
+from dialogs.barrier_followup import on_menu as barrier_followup_answer
 from dialogs.context import DialogContext
 from dialogs.crisis import VALUES as CRISIS_BUTTONS
 from dialogs.crisis import CrisisDialog
+from dialogs.extra_day import plan_command, today_command
 from dialogs.flow import Flow
 from dialogs.records import CheckinKind
 from dialogs.screens import say
@@ -59,10 +61,10 @@ COMMANDS: dict[str, Action] = {
     "help": show_help,
     "sos": safety.sos,
     "checkin": checkin_command,
-    "today": today.today,
+    "today": today_command,
     "log": today.log,
     "mood": mood.mood,
-    "plan": progress.plan,
+    "plan": plan_command,
     "progress": progress.progress,
     "barrier": barrier.barrier_command,
     "safetyplan": safety_plan.command,
@@ -84,6 +86,8 @@ def on_menu(ctx: DialogContext, value: str) -> bool:
         return True
     if not consented(ctx.state.patient.journey):
         return False
+    if barrier_followup_answer(ctx, value):
+        return True
     if value == "safetyplan":
         ctx.start(Flow.SAFETY_PLAN)
         return True

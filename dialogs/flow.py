@@ -16,3 +16,4 @@ class Flow(StrEnum):
     MOOD = "mood"
     CRISIS = "crisis"
     PAUSE = "pause"
+    EXTRA_DAY = "extra_day"

@@ -10,7 +10,8 @@ Kinds, in priority order (content/data/nudges.yaml ranks them):
   next day if it is still not done;
 - `followup`: the evening of a planned session with nothing recorded; opens the barrier
   conversation (menu button `m:cmd:barrier`);
-- `summary`: the weekly progress summary, with the chart.
+- `summary`: the weekly progress summary, with the chart;
+- `barrier_followup`: a barrier plan's "How did it go?" (`dialogs.barrier_followup`).
 The supervisors' weekly `digest` is planned in `bot/` (it belongs to no patient); its text
 is built by `dialogs.digest.digest_screen`; the time rules live in `dialogs.nudge_time`.
 
@@ -36,15 +37,10 @@ from enum import StrEnum
 from content.loader import Content
 from content.schemas.nudges import NudgePolicy, NudgeText, as_time
 from content.texts import Texts
-from dialogs import programme, progress
+from dialogs import barrier_followup, programme, progress
 from dialogs.context import menu
 from dialogs.flow import Flow
-from dialogs.nudge_time import (
-    deliverable_at,
-    local_instant,
-    paused_on,
-    quiet_hours,
-)
+from dialogs.nudge_time import deliverable_at, local_instant, paused_on, quiet_hours
 from dialogs.records import SessionStatus
 from dialogs.screens import Choice, Line, Screen
 from dialogs.state import PatientState
@@ -61,6 +57,7 @@ class NudgeKind(StrEnum):
     CHECKIN_AGAIN = "checkin_again"
     FOLLOWUP = "followup"
     SUMMARY = "summary"
+    BARRIER_FOLLOWUP = "barrier_followup"
     DIGEST = "digest"
 
 
@@ -185,6 +182,8 @@ def wanted_at(
         if day.weekday() != policy.summary.weekday or (start is not None and day < start):
             return None
         return as_time(policy.summary.time)
+    if kind is NudgeKind.BARRIER_FOLLOWUP:
+        return barrier_followup.wanted_on(state, content, day)
     return None
 
 
@@ -200,6 +199,7 @@ PATIENT_KINDS = (
     NudgeKind.CHECKIN_AGAIN,
     NudgeKind.FOLLOWUP,
     NudgeKind.SUMMARY,
+    NudgeKind.BARRIER_FOLLOWUP,
 )
 
 
@@ -210,6 +210,7 @@ def text_of(kind: NudgeKind, policy: NudgePolicy) -> NudgeText:
         NudgeKind.CHECKIN_AGAIN: policy.checkin,
         NudgeKind.FOLLOWUP: policy.followup,
         NudgeKind.SUMMARY: policy.summary,
+        NudgeKind.BARRIER_FOLLOWUP: policy.barrier_followup,
     }
     return texts[kind]
 
@@ -377,6 +378,8 @@ def screen_for(slot: Slot, state: PatientState, content: Content) -> Screen:
     if slot.kind is NudgeKind.FOLLOWUP:
         line = VariantLine(key=key)
         return Screen(lines=(_with(line, slot),), choices=_button("cmd:barrier", button))
+    if slot.kind is NudgeKind.BARRIER_FOLLOWUP:
+        return barrier_followup.screen(state, content, key, slot.variant)
     return _summary(slot, state, content, key, button)
 
 

@@ -63,6 +63,8 @@ class ProfileQuestion:
     columns: int = 1
     current: Callable[[PatientState, Content], list[str]] | None = None
     required: bool = True
+    # A single answer that is well-formed but not acceptable here: the text key saying why.
+    refuse: Callable[[PatientState, str], str | None] | None = None
 
 
 def _set_profile(attribute: str) -> Store:
@@ -274,6 +276,7 @@ def as_question(
                     trigger,
                     key=option.key,
                     literal=option.literal,
+                    check=_refused(spec, option.value),
                     effect=_store(spec, option.value),
                 )
             )
@@ -320,6 +323,14 @@ def _store(spec: ProfileQuestion, value: object) -> Effect:
     return store
 
 
+def _refused(spec: ProfileQuestion, value: str) -> Check | None:
+    def check(ctx: DialogContext, model: Any) -> Line | None:
+        key = spec.refuse(ctx.state, value) if spec.refuse else None
+        return None if key is None else say(key)
+
+    return check if spec.refuse else None
+
+
 def _store_selected(spec: ProfileQuestion) -> Effect:
     def store(ctx: DialogContext, model: Any) -> None:
         spec.store(ctx.state, list(model.selected))
@@ -342,7 +353,8 @@ def _parser(
     """How typed text answers `spec`, or None when only its buttons do."""
 
     def typed(value: object) -> Option:
-        return Option("typed", trigger, effect=_store(spec, value))
+        check = _refused(spec, str(value))
+        return Option("typed", trigger, check=check, effect=_store(spec, value))
 
     if spec.kind is Kind.NUMBER and spec.bounds:
         low, high = spec.bounds(ctx.content)

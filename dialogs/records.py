@@ -95,6 +95,8 @@ class Profile:
     treatment_resistant: bool = False
     # When the latest urgent escalation (item 9, risk language, /sos) was raised.
     safety_flag_at: dt.datetime | None = None
+    # The Monday of the week the add-a-day question was last asked: at most once a week.
+    extra_day_week: dt.date | None = None
 
     @property
     def readiness_positive(self) -> bool:

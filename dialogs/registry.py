@@ -15,6 +15,7 @@ from dialogs.barrier import BarrierDialog
 from dialogs.base import FlowDialog
 from dialogs.checkin import CheckinDialog
 from dialogs.crisis import CrisisDialog
+from dialogs.extra_day import ExtraDayDialog
 from dialogs.flow import Flow
 from dialogs.mood import MoodDialog
 from dialogs.onboarding import OnboardingDialog
@@ -33,6 +34,7 @@ DIALOGS: tuple[type[FlowDialog[Any]], ...] = (
     MoodDialog,
     CrisisDialog,
     PauseDialog,
+    ExtraDayDialog,
 )
 
 

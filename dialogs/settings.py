@@ -1,21 +1,25 @@
-"""/settings: change training days, time, timezone, language and group sharing.
+"""/settings: change training days, time, timezone, quiet hours, language and group sharing.
 
 A menu; each setting is edited by the same declared question onboarding uses, and every
-change goes back to the menu. The settings machine's table says which moves exist.
+change goes back to the menu. The settings machine's table says which moves exist. Quiet
+hours are two questions in a row (from, then until); nudges read them, safety replies never
+wait for them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from dialogs import questions
+from dialogs import questions, quiet_hours
 from dialogs.base import FlowDialog, Option, Question
 from dialogs.context import DialogContext
 from dialogs.flow import Flow
 from dialogs.screens import say
 from state_machines.settings import SETTINGS, SettingsModel, SettingsState
 
-EDITABLE = ("days", "time", "timezone")
+EDITABLE = ("days", "time", "timezone", "quiet")
+# The questions each editing state asks, by the state's name.
+SPECS = {**questions.QUESTIONS, **quiet_hours.QUESTIONS}
 TOGGLES = ("share_name_in_groups", "celebrate_in_groups")
 
 
@@ -33,8 +37,9 @@ class SettingsDialog(FlowDialog[SettingsModel]):
 
     def question(self, ctx: DialogContext, model: SettingsModel) -> Question:
         if model.state is not SettingsState.MENU:
-            spec = questions.QUESTIONS[model.state.value]
-            return questions.as_question(ctx, spec, model.selected, "save")
+            spec = SPECS[model.state.value]
+            trigger = "next" if model.state is SettingsState.QUIET_START else "save"
+            return questions.as_question(ctx, spec, model.selected, trigger)
         profile = ctx.state.profile
         options = [Option(f"edit:{q}", f"edit_{q}", key=f"settings.button.{q}") for q in EDITABLE]
         other = "es" if ctx.language == "en" else "en"
@@ -67,7 +72,8 @@ class SettingsDialog(FlowDialog[SettingsModel]):
             time=profile.preferred_time or "—",
             timezone=ctx.state.patient.timezone,
         )
-        return Question([menu], options)
+        quiet = say("settings.quiet.line", start=profile.quiet_start, end=profile.quiet_end)
+        return Question([menu, quiet], options)
 
     def after(self, ctx: DialogContext, model: SettingsModel, option: Option) -> None:
         if option.edit:
@@ -80,7 +86,7 @@ class SettingsDialog(FlowDialog[SettingsModel]):
             ctx.show(say("settings.saved"))
             self.ask(ctx)
         else:  # a setting opened for editing: its choices start from the current ones
-            spec = questions.QUESTIONS[model.state.value]
+            spec = SPECS[model.state.value]
             model.selected = questions.initial_selection(ctx, spec)
             self.save(ctx, model)
             self.ask(ctx)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from dialogs.records import (
     AuditEvent,
+    BarrierPlan,
     CheckinRecord,
     Conversation,
     EscalationRequest,
@@ -36,6 +37,8 @@ class PatientState:
     safety_plan: SafetyPlan = field(default_factory=SafetyPlan)
     # Today's mood ratings (local day): the low-mood offer is made at most once a day.
     moods: list[MoodRecord] = field(default_factory=list)
+    # The latest barrier plan: its "How did it go?" follow-up is a nudge.
+    barrier_plan: BarrierPlan | None = None
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property

@@ -15,6 +15,9 @@ class SettingsState(Enum):
     DAYS = "days"
     TIME = "time"
     TIMEZONE = "timezone"
+    # Quiet hours: the start, then the end (nudges wait for the end; safety never does).
+    QUIET_START = "quiet_start"
+    QUIET_END = "quiet_end"
     CLOSED = "closed"
 
 
@@ -27,12 +30,14 @@ class SettingsModel(Versioned):
 
 
 S = SettingsState
-EDITING = [S.DAYS, S.TIME, S.TIMEZONE]
+EDITING = [S.DAYS, S.TIME, S.TIMEZONE, S.QUIET_END]
 
 TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "edit_days", "source": S.MENU, "dest": S.DAYS},
     {"trigger": "edit_time", "source": S.MENU, "dest": S.TIME},
     {"trigger": "edit_timezone", "source": S.MENU, "dest": S.TIMEZONE},
+    {"trigger": "edit_quiet", "source": S.MENU, "dest": S.QUIET_START},
+    {"trigger": "next", "source": S.QUIET_START, "dest": S.QUIET_END},
     {"trigger": "save", "source": EDITING, "dest": S.MENU},
     # Language and group-sharing switches change at once and stay on the menu.
     {"trigger": "switch", "source": S.MENU, "dest": S.MENU},

@@ -125,6 +125,7 @@ class ProfileRow(Base):
     safety_flag_at: Mapped[dt.datetime | None]
     # Supervisor-made (migration 0006; each also in plan_adjustments).
     phase_held: Mapped[bool] = mapped_column(default=False, server_default="0")
+    extra_day_week: Mapped[dt.date | None]
 
 
 class ConversationRow(Base):

@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.storage import convert
 from bot.storage.models import (
+    BarrierPlanRow,
     CheckinRow,
     ConversationRow,
     EscalationRow,
@@ -36,10 +37,12 @@ from bot.storage.scope import SessionScope
 from dialogs import programme
 from dialogs.digest import DigestFacts
 from dialogs.nudges import DayLoad, NudgeKind, Slot, SlotStatus
-from dialogs.records import SessionStatus
+from dialogs.records import BarrierPlan, SessionStatus
 from dialogs.state import PatientState
 from dialogs.timezones import tz_for
 
+# A barrier plan's follow-up comes at most a day after it: older plans are not read.
+BARRIER_PLAN_WINDOW = dt.timedelta(days=3)
 SESSION_WINDOW = dt.timedelta(days=56)  # as `load_patient`: the weekly summary's chart needs it
 
 PHQ9 = "phq9"
@@ -220,6 +223,7 @@ class NudgesMixin(SessionScope):
             .order_by(SessionRow.day, SessionRow.id)
         ):
             recent.setdefault(row.patient_id, []).append(row)
+        plans = await self._latest_barrier_plans(ids, now)
         return {
             pid: PatientState(
                 patient=convert.patient_from_row(patients[pid]),
@@ -227,11 +231,31 @@ class NudgesMixin(SessionScope):
                 conversation=convert.conversation_from_row(conversations[pid]),
                 checkins=[convert.checkin_from_row(c) for c in checkins.get(pid, [])],
                 sessions=[convert.session_from_row(r) for r in recent.get(pid, [])],
+                barrier_plan=plans.get(pid),
                 now=now,
             )
             for pid in ids
             if pid in patients and pid in profiles and pid in conversations
         }
+
+    async def _latest_barrier_plans(
+        self, ids: list[int], now: dt.datetime
+    ) -> dict[int, BarrierPlan]:
+        """Each patient's latest barrier plan of the last few days (its follow-up is a nudge
+        at most a day later; older plans have nothing left to ask)."""
+        latest: dict[int, BarrierPlan] = {}
+        for row in await self._session.execute(
+            select(BarrierPlanRow.__table__)
+            .where(
+                BarrierPlanRow.patient_id.in_(ids),
+                BarrierPlanRow.created_at >= now - BARRIER_PLAN_WINDOW,
+            )
+            .order_by(BarrierPlanRow.created_at, BarrierPlanRow.id)
+        ):
+            latest[row.patient_id] = BarrierPlan(
+                row.barrier, row.script, row.what, row.when, row.created_at
+            )
+        return latest
 
     async def _rows_by_patient(self, table: Any, key: Any, ids: list[int]) -> dict[int, Any]:
         """Plain rows (attribute access, as the converters need), keyed by patient id."""

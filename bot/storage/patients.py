@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, literal, select, union_all
+from sqlalchemy import ColumnElement, and_, literal, select, union_all, update
 
 from bot.storage import convert
 from bot.storage.audit import audit_row
@@ -28,6 +28,7 @@ from bot.storage.models import (
     SafetyPlanRow,
     SessionRow,
 )
+from bot.storage.nudge_models import NudgeHorizonRow
 from bot.storage.scope import SessionScope
 from dialogs.records import (
     AuditEvent,
@@ -173,7 +174,8 @@ class PatientsMixin(SessionScope):
     async def _assemble(self, rows: _Rows, now: dt.datetime) -> PatientState:
         row = rows.patient
         self._held()[row.id] = rows
-        checkins, sessions, moods = await self._histories(row, now)
+        checkins, sessions, moods, plans = await self._histories(row, now)
+        plan = plans[-1] if plans else None  # the latest: its "How did it go?" is a nudge
         return PatientState(
             patient=convert.patient_from_row(row),
             profile=convert.profile_from_row(rows.profile),
@@ -182,25 +184,29 @@ class PatientsMixin(SessionScope):
             sessions=[convert.session_from_row(s) for s in sessions],
             safety_plan=convert.safety_plan_from_row(rows.safety_plan),
             moods=[MoodRecord(at=m.at, score=m.score) for m in moods],
+            barrier_plan=None
+            if plan is None
+            else BarrierPlan(plan.barrier, plan.script, plan.what, plan.when, plan.created_at),
             now=now,
         )
 
     async def _histories(
         self, row: PatientRow, now: dt.datetime
-    ) -> tuple[list[CheckinRow], list[SessionRow], list[MoodRow]]:
-        """Completed check-ins, the sessions window and today's moods, in one statement.
+    ) -> tuple[list[CheckinRow], list[SessionRow], list[MoodRow], list[BarrierPlanRow]]:
+        """Completed check-ins, the sessions window, today's moods and the barrier plans, in
+        one statement.
 
-        Three small lists of different tables: a three-row `kinds` table (1, 2, 3) is
+        Four small lists of different tables: a four-row `kinds` table (1 to 4) is
         left-joined to each list on its own number, so every result row carries one
-        record and the round trips per update drop from three to one.
+        record and the round trips per update drop from four to one.
         """
         zone = tz_for(row.timezone)
         since = now.astimezone(zone).date() - SESSION_WINDOW
         # Today's mood ratings (local day), for the once-a-day low-mood offer.
         local_midnight = dt.datetime.combine(now.astimezone(zone).date(), dt.time(), zone)
-        kinds = union_all(*(select(literal(n).label("n")) for n in (1, 2, 3))).subquery("kinds")
+        kinds = union_all(*(select(literal(n).label("n")) for n in (1, 2, 3, 4))).subquery("kinds")
         statement = (
-            select(CheckinRow, SessionRow, MoodRow)
+            select(CheckinRow, SessionRow, MoodRow, BarrierPlanRow)
             .select_from(kinds)
             .outerjoin(
                 CheckinRow,
@@ -218,6 +224,7 @@ class PatientsMixin(SessionScope):
                 MoodRow,
                 and_(kinds.c.n == 3, MoodRow.patient_id == row.id, MoodRow.at >= local_midnight),
             )
+            .outerjoin(BarrierPlanRow, and_(kinds.c.n == 4, BarrierPlanRow.patient_id == row.id))
             .order_by(
                 kinds.c.n,
                 CheckinRow.started_at,
@@ -225,19 +232,24 @@ class PatientsMixin(SessionScope):
                 SessionRow.day,
                 SessionRow.id,
                 MoodRow.at,
+                BarrierPlanRow.created_at,
+                BarrierPlanRow.id,
             )
         )
         checkins: list[CheckinRow] = []
         sessions: list[SessionRow] = []
         moods: list[MoodRow] = []
-        for checkin, session_row, mood in await self._session.execute(statement):
+        plans: list[BarrierPlanRow] = []
+        for checkin, session_row, mood, plan in await self._session.execute(statement):
             if checkin is not None:
                 checkins.append(checkin)
             elif session_row is not None:
                 sessions.append(session_row)
             elif mood is not None:
                 moods.append(mood)
-        return checkins, sessions, moods
+            elif plan is not None:
+                plans.append(plan)
+        return checkins, sessions, moods, plans
 
     async def _unused_code(self) -> str:
         for _ in range(_CODE_ATTEMPTS):
@@ -271,6 +283,13 @@ class PatientsMixin(SessionScope):
                 self._session.add(MoodRow(patient_id=patient_id, at=at, score=score))
             case BarrierPlan():
                 self._session.add(BarrierPlanRow(patient_id=patient_id, **asdict(record)))
+                # Planned days are fixed at local midnight: plan this patient again at the
+                # next tick, so the plan's follow-up (often later today) gets its slot.
+                await self._session.execute(
+                    update(NudgeHorizonRow)
+                    .where(NudgeHorizonRow.patient_id == patient_id)
+                    .values(planned_until=now)
+                )
             case ConsentRecord():
                 self._session.add(ConsentRow(patient_id=patient_id, **asdict(record)))
             case AuditEvent():

@@ -232,3 +232,24 @@ def extra_day_offer(
 def session_for(plan: WeeklyPlan, day: date) -> PlannedSession | None:
     """Today's session, if one is planned for `day`."""
     return next((s for s in plan.sessions if s.date == day), None)
+
+
+def best_extra_day(training_days: Sequence[int]) -> int | None:
+    """The free weekday that spreads the week best: farthest from its nearest training day
+    (around the week's end too), then from the next nearest; a tie takes the earlier day.
+
+    Rest between sessions matters more than which weekday it is, so no weekday is preferred
+    for its own sake. None when every day is already chosen.
+    """
+    days = sorted(set(training_days))
+    free = [day for day in range(DAYS_IN_WEEK) if day not in days]
+    if not free:
+        return None
+    if not days:
+        return free[0]
+
+    def gaps(day: int) -> tuple[int, ...]:
+        around = sorted(min((day - d) % DAYS_IN_WEEK, (d - day) % DAYS_IN_WEEK) for d in days)
+        return tuple(around[:2])
+
+    return max(free, key=lambda day: (gaps(day), -day))

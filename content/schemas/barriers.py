@@ -26,6 +26,9 @@ class Barrier(StrictModel):
     id: Identifier
     label_key: TextKey
     script: Identifier
+    # Offered only to a patient who named what matters to them at onboarding (the values
+    # script is built on their own words; a generic stand-in would ring hollow).
+    needs_values: bool = False
 
 
 class PlanChoice(StrictModel):

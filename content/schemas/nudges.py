@@ -26,13 +26,16 @@ def _clock_time(value: str) -> str:
 
 ClockTime = Annotated[str, AfterValidator(_clock_time)]
 Weekday = Annotated[int, Field(ge=0, le=6)]
-PatientKind = Literal["session", "checkin", "checkin_again", "followup", "summary"]
+PatientKind = Literal[
+    "session", "checkin", "checkin_again", "followup", "summary", "barrier_followup"
+]
 PATIENT_KINDS: tuple[PatientKind, ...] = (
     "session",
     "checkin",
     "checkin_again",
     "followup",
     "summary",
+    "barrier_followup",
 )
 
 
@@ -79,6 +82,16 @@ class FollowupNudge(NudgeText):
     time: ClockTime
 
 
+class BarrierFollowupNudge(NudgeText):
+    """ "How did it go?" at the time a barrier plan named (protocol.yaml barrier_follow_up).
+
+    `button_key` is "Done"; the other two answers are "Not yet" and "Change my plan".
+    """
+
+    not_yet_key: TextKey
+    change_key: TextKey
+
+
 class SummaryNudge(NudgeText):
     """The weekly progress summary, with the chart."""
 
@@ -105,6 +118,7 @@ class NudgePolicy(StrictModel):
     checkin: CheckinNudge
     followup: FollowupNudge
     summary: SummaryNudge
+    barrier_followup: BarrierFollowupNudge
     digest: DigestSchedule
 
     @model_validator(mode="after")

@@ -126,9 +126,13 @@ def test_barriers_map_to_scripts(content: Content) -> None:
         "low_energy": "energy_paradox",
         "negative_thinking": "negative_thinking",
         "no_one_to_go_with": "social_support",
+        "lost_why": "values",
     }
+    # Every script is reachable from a barrier; the values one only for named values.
     scripts = {s.id for s in content.barriers.scripts}
-    assert scripts == set(barriers.values()) | {"values"}
+    assert scripts == set(barriers.values())
+    needing = {b.id for b in content.barriers.barriers if b.needs_values}
+    assert needing == {"lost_why"}
 
 
 def test_scripts_are_short(content: Content) -> None:

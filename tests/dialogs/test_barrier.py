@@ -110,3 +110,37 @@ def test_a_button_of_another_step_is_refused() -> None:
     assert "common.button_unknown" in keys(outcome)
     assert state.conversation.state == "choose"
     assert not outcome.records
+
+
+def test_the_values_script_is_offered_on_the_patients_own_words() -> None:
+    state = make_state(values_text="Being there for my kids")
+    outcome = command(state, "barrier")
+    assert "bar_lost_why" in button_values(last(outcome))
+    outcome = press(state, "bar_lost_why")
+    assert last(outcome).keys == ["barrier.values.1"]
+    assert params(outcome, "barrier.values.1")["values"] == "Being there for my kids"
+    assert last(press(state, "b0")).keys == ["barrier.values.2"]
+    assert last(press(state, "b0")).keys == ["barrier.values.3"]
+    assert last(press(state, "b0")).keys == ["barrier.plan.what_question"]
+    press(state, "what_walk_10")
+    outcome = press(state, "when_next_hour")
+    plans = [r for r in outcome.records if isinstance(r, BarrierPlan)]
+    assert [(p.barrier, p.script) for p in plans] == [("lost_why", "values")]
+
+
+def test_without_named_values_the_values_script_is_not_offered() -> None:
+    for values in (None, "   "):
+        state = make_state(values_text=values)
+        offered = button_values(last(command(state, "barrier")))
+        assert "bar_lost_why" not in offered
+        assert "bar_motivation" in offered
+
+
+def test_the_plan_confirmation_promises_no_follow_up_it_may_not_keep() -> None:
+    # The "How did it go?" nudge can be held by quiet hours or the daily cap: the
+    # confirmation points to /log instead of promising "I will check in with you then".
+    texts = content().texts
+    for language, promise in (("en", "check in"), ("es", "le escribiré")):
+        done = texts.get(language, content().barriers.plan_done_key)
+        assert "/log" in done
+        assert promise not in done

@@ -158,6 +158,7 @@ def test_plan_in_spanish_uses_spanish_day_names() -> None:
 
 
 def test_one_training_day_gets_a_note() -> None:
-    state = make_state(training_days=[2])
+    # Asked this week already whether to add a day (tests/dialogs/test_extra_day.py).
+    state = make_state(training_days=[2], extra_day_week=dt.date(2026, 11, 23))
     outcome = command(state, "plan")
     assert params(outcome, "plan.fewer_days") == {"chosen": 1, "minimum": 3}
