@@ -16,3 +16,5 @@ class Flow(StrEnum):
     MOOD = "mood"
     CRISIS = "crisis"
     PAUSE = "pause"
+    CONCERN = "concern"
+    LOG_OFFER = "log_offer"

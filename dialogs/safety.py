@@ -38,7 +38,12 @@ def risk_language_trigger(
 ) -> CrisisTrigger:
     return CrisisTrigger(
         EscalationTrigger.RISK_LANGUAGE,
-        {"reason": finding.reason, "message": text[:500], "where": where},
+        # The warning-sign category and the quoted words, for the care team.
+        {
+            "reason": finding.describe(text) or finding.reason,
+            "message": text[:500],
+            "where": where,
+        },
     )
 
 

@@ -36,6 +36,10 @@ class PatientState:
     safety_plan: SafetyPlan = field(default_factory=SafetyPlan)
     # Today's mood ratings (local day): the low-mood offer is made at most once a day.
     moods: list[MoodRecord] = field(default_factory=list)
+    # When recent safety escalations were raised (a concern, risk language, item 9, /sos;
+    # oldest first): a concern within the policy's window of any of them is urgent at once
+    # (dialogs.concern) — an earlier risk counts at least as much as an earlier concern.
+    recent_safety: list[dt.datetime] = field(default_factory=list)
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property

@@ -59,7 +59,14 @@ class SessionDialog(FlowDialog[SessionModel]):
             not_ready(ctx)
             return None
         if kwargs.get("log"):
-            return SessionModel(S.ASK_ACTIVITY, planned=False, day=ctx.state.today.isoformat())
+            model = SessionModel(S.ASK_ACTIVITY, planned=False, day=ctx.state.today.isoformat())
+            if kwargs.get("modality"):  # told in words ("walked 20 min"): ask only the rest
+                model.answers["modality"] = str(kwargs["modality"])
+                model.state = S.ASK_MINUTES
+                if kwargs.get("minutes"):
+                    model.answers["minutes"] = int(kwargs["minutes"])
+                    model.state = S.ASK_EXERTION
+            return model
         return self._offer(ctx)
 
     def _offer(self, ctx: DialogContext) -> SessionModel | None:

@@ -30,7 +30,7 @@ def _details(escalation: Escalation, texts: Texts, language: str) -> str:
         return texts.get(
             language, "supervisor.details.item9", item9=details.get("item9"), total=total
         )
-    if escalation.trigger is EscalationTrigger.RISK_LANGUAGE:
+    if escalation.trigger in (EscalationTrigger.RISK_LANGUAGE, EscalationTrigger.CONCERN):
         return texts.get(
             language,
             "supervisor.details.risk_language",

@@ -22,6 +22,7 @@ from bot.storage.models import (
     CheckinRow,
     ConsentRow,
     ConversationRow,
+    EscalationRow,
     MoodRow,
     PatientRow,
     ProfileRow,
@@ -35,6 +36,7 @@ from dialogs.records import (
     CheckinRecord,
     ConsentRecord,
     Conversation,
+    EscalationTrigger,
     MoodRecord,
     NewRecord,
     Priority,
@@ -46,6 +48,18 @@ from dialogs.timezones import tz_for
 from state_machines.journey import JourneyState
 
 SESSION_WINDOW = dt.timedelta(days=56)
+# Recent safety escalations are loaded this far back; the concern policy's own window (7 days
+# in the shipped content) decides which of them count.
+SAFETY_WINDOW = dt.timedelta(days=31)
+SAFETY_TRIGGERS = tuple(
+    t.value
+    for t in (
+        EscalationTrigger.CONCERN,
+        EscalationTrigger.RISK_LANGUAGE,
+        EscalationTrigger.ITEM9,
+        EscalationTrigger.SOS,
+    )
+)
 """How far back `PatientState.sessions` reaches: the length of the programme's phases."""
 
 NEW_JOURNEY = JourneyState.NEW.value
@@ -149,6 +163,15 @@ class PatientsMixin(SessionScope):
             .where(MoodRow.patient_id == row.id, MoodRow.at >= local_midnight)
             .order_by(MoodRow.at)
         )
+        recent_safety = await session.scalars(
+            select(EscalationRow.created_at)
+            .where(
+                EscalationRow.patient_id == row.id,
+                EscalationRow.trigger.in_(SAFETY_TRIGGERS),
+                EscalationRow.created_at >= now - SAFETY_WINDOW,
+            )
+            .order_by(EscalationRow.created_at)
+        )
         return PatientState(
             patient=convert.patient_from_row(row),
             profile=convert.profile_from_row(await session.get_one(ProfileRow, row.id)),
@@ -159,6 +182,7 @@ class PatientsMixin(SessionScope):
             sessions=[convert.session_from_row(s) for s in sessions],
             safety_plan=convert.safety_plan_from_row(await session.get(SafetyPlanRow, row.id)),
             moods=[MoodRecord(at=m.at, score=m.score) for m in moods],
+            recent_safety=list(recent_safety),
             now=now,
         )
 

@@ -129,12 +129,20 @@ def test_minutes_out_of_range_are_asked_again_with_the_range() -> None:
     assert not outcome.records
 
 
+def test_an_activity_told_in_words_on_the_card_logs_it() -> None:
+    state = make_state()
+    command(state, "today")
+    outcome = run(state, Text("I went for a walk"))
+    assert "today.ask_minutes" in keys(outcome)
+    assert state.conversation.state == "ask_minutes"
+
+
 def test_free_text_where_a_button_is_expected_asks_again() -> None:
     state = make_state()
     command(state, "today")
     seq = state.conversation.seq
-    outcome = run(state, Text("I went for a walk"))
-    assert "common.use_buttons" in keys(outcome)
+    outcome = run(state, Text("purple elephants"))
+    assert "free_text.reask" in keys(outcome)
     assert button_values(last(outcome)) == ["done", "partial", "cant"]
     assert state.conversation.state == "offered"
     assert state.conversation.seq == seq  # the same question, its buttons still work
