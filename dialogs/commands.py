@@ -25,6 +25,7 @@ MENU_COMMANDS = (
     "checkin",
     "log",
     "mood",
+    "barrier",
     "plan",
     "progress",
     "safetyplan",
