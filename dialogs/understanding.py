@@ -58,6 +58,8 @@ def on_unmatched_text(ctx: DialogContext, text: str) -> None:
         _idle(ctx, decision)
     elif session is not None and _in_session(ctx, session, decision):
         return
+    elif current.flow is Flow.BARRIER and decision.action == "barrier_script":
+        open_script(ctx, decision)  # "no time" typed at "what got in the way?"
     else:
         _in_flow(ctx, decision)
 
