@@ -9,13 +9,18 @@ decided by the pure rules in `content.clinical.risk.concern`:
 - a second concern within the policy's window (or a concern after a recent risk, item 9 or
   /sos escalation — the safer reading of the rule): urgent at once, without asking again,
   as risk language (the message itself is the reason).
-The question interrupts whatever was running and hands back to it. If the patient moves on
-without answering (another flow starts over it), the care team is told anyway (the policy's
-"unanswered" rule), so a concern is never dropped.
+The question interrupts whatever was running and hands back to it.
+
+The routine flag is raised when the question is *asked*, not when it is answered: a patient
+who never answers (closes the app) is still seen by the care team, at once rather than after
+the policy's `unanswered_after_minutes` (there is no timer for that yet) — the safer reading.
+The answer is then recorded on it (`patient_response`, e.g. "concern_no"); Yes / Not sure
+add the urgent escalation on top.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +29,6 @@ from content.clinical.risk.concern import (
     ConcernDecision,
     on_answer,
     on_concern,
-    on_no_answer,
 )
 from dialogs import safety
 from dialogs.base import Option, Question
@@ -43,6 +47,7 @@ class ConcernModel(QuestionModel):
     """The question, with what raised it (for the escalation whatever the answer)."""
 
     details: dict[str, Any] = field(default_factory=dict)
+    asked_at: dt.datetime | None = None
 
 
 def concern_details(finding: RiskFinding, text: str, where: str) -> dict[str, Any]:
@@ -58,7 +63,14 @@ def found(ctx: DialogContext, finding: RiskFinding, text: str, where: str = "pri
         _decide(ctx, step.decision, details)
         return
     ctx.audit("safety.concern_asked", where=where)
-    ctx.start(Flow.CONCERN, details=details)
+    asked = {**details, "rule": "asked", "answer": "pending"}
+    ctx.outcome.escalations.append(
+        EscalationRequest(
+            trigger=EscalationTrigger.CONCERN, priority=Priority.ROUTINE, details=asked
+        )
+    )
+    ctx.state.recent_safety.append(ctx.state.now)
+    ctx.start(Flow.CONCERN, details=details, asked_at=ctx.state.now)
 
 
 def _earlier(ctx: DialogContext) -> list[Any]:
@@ -92,7 +104,11 @@ class ConcernDialog(OneQuestionDialog):
     interrupts = True
 
     def begin(self, ctx: DialogContext, **kwargs: Any) -> ConcernModel:
-        return ConcernModel(QuestionState.ASKED, details=dict(kwargs.get("details") or {}))
+        return ConcernModel(
+            QuestionState.ASKED,
+            details=dict(kwargs.get("details") or {}),
+            asked_at=kwargs.get("asked_at"),
+        )
 
     def restart(self, ctx: DialogContext, **kwargs: Any) -> None:
         """Never reached through `found` (a second concern is urgent); asks again if it is."""
@@ -130,24 +146,22 @@ class ConcernDialog(OneQuestionDialog):
     def answered(self, ctx: DialogContext, answer: str) -> None:
         model = self.model(ctx)
         assert isinstance(model, ConcernModel)
-        decision = on_answer(
-            ctx.content.concern,
-            answer,  # type: ignore[arg-type]
-            ctx.state.now,
-            ctx.state.recent_safety,
-        )
+        asked_at = model.asked_at
+        earlier = [t for t in ctx.state.recent_safety if asked_at is None or t < asked_at]
+        decision = on_answer(ctx.content.concern, answer, ctx.state.now, earlier)  # type: ignore[arg-type]
         ctx.audit("safety.concern_answered", answer=answer)
-        _decide(ctx, decision, model.details)
-        if not decision.urgent:
-            ctx.show(say("concern.thanks_no"), say("concern.team_will_see"))
+        ctx.outcome.responses.append(ANSWER_RESPONSE.format(answer=answer))
+        if decision.urgent:
+            _decide(ctx, decision, model.details)
+            return
+        # Routine: the flag raised when the question was asked carries the answer now.
+        ctx.show(say("concern.thanks_no"), say("concern.team_will_see"))
 
     def abandon(self, ctx: DialogContext) -> None:
-        """Left unanswered: the care team is told anyway (never dropped)."""
+        """Left unanswered: the routine flag raised on asking already told the care team."""
         model = self.model(ctx)
-        if model.state is not QuestionState.ASKED or not isinstance(model, ConcernModel):
-            return
-        decision = on_no_answer(ctx.content.concern, ctx.state.now, ctx.state.recent_safety)
-        _decide(ctx, decision, model.details)
+        if model.state is QuestionState.ASKED:
+            ctx.audit("safety.concern_unanswered")
 
 
 def _plain(text: str) -> str:

@@ -15,7 +15,14 @@ from dialogs.records import Escalation, EscalationTrigger, Priority
 
 ACK_ACTION = "escalation.acknowledged"
 # The patient's answers to the crisis reply, shown in the words of the button they pressed.
-RESPONSE_KEYS = {"safe_now": "safety.button.safe", "needs_help_now": "safety.button.help"}
+RESPONSE_KEYS = {
+    "safe_now": "safety.button.safe",
+    "needs_help_now": "safety.button.help",
+    # Answers to the direct question after a concern (dialogs.concern).
+    "concern_yes": "concern.answer.yes",
+    "concern_not_sure": "concern.answer.not_sure",
+    "concern_no": "concern.answer.no",
+}
 BUTTON_LABEL_LIMIT = 60
 
 
