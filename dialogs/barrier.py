@@ -67,7 +67,16 @@ class BarrierDialog(FlowDialog[BarrierModel]):
 
     def begin(self, ctx: DialogContext, **kwargs: Any) -> BarrierModel:
         """From the start (what got in the way?), or with `barrier` and `script` straight to
-        the tiny plan (the mood check offers it), skipping the script."""
+        the tiny plan (the mood check offers it), skipping the script; with `open_script`
+        too, straight into the barrier's script (a patient typed "I'm too tired")."""
+        if kwargs.get("barrier") and kwargs.get("open_script"):
+            script = ctx.content.barriers.script(str(kwargs["script"]))
+            return BarrierModel(
+                S.SCRIPT,
+                barrier=str(kwargs["barrier"]),
+                script=script.id,
+                steps=len(script.steps),
+            )
         if kwargs.get("barrier"):
             return BarrierModel(
                 S.PLAN_WHAT, barrier=str(kwargs["barrier"]), script=str(kwargs["script"])

@@ -27,6 +27,7 @@ MENU_COMMANDS = (
     "checkin",
     "log",
     "mood",
+    "barrier",
     "plan",
     "progress",
     "safetyplan",

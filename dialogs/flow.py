@@ -17,3 +17,5 @@ class Flow(StrEnum):
     CRISIS = "crisis"
     PAUSE = "pause"
     EXTRA_DAY = "extra_day"
+    CONCERN = "concern"
+    LOG_OFFER = "log_offer"

@@ -59,7 +59,8 @@ class MoodDialog(FlowDialog[MoodModel]):
     hands_over = frozenset({Flow.BARRIER})
 
     def begin(self, ctx: DialogContext, **kwargs: Any) -> MoodModel:
-        return MoodModel(MoodState.ASK)
+        """`offer`: straight to the low-mood offer (a low mood after a session)."""
+        return MoodModel(MoodState.OFFER if kwargs.get("offer") else MoodState.ASK)
 
     def opened(self, ctx: DialogContext, model: MoodModel, **kwargs: Any) -> None:
         """`/mood 6` rates at once; plain `/mood` asks."""

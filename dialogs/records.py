@@ -35,6 +35,8 @@ class EscalationTrigger(StrEnum):
     SEVERE_SCORE = "severe_score"
     DETERIORATION = "deterioration"
     READINESS = "readiness"
+    # A weaker warning sign in a message (hopelessness, burden, a goodbye): see dialogs.concern.
+    CONCERN = "concern"
 
 
 class Priority(StrEnum):

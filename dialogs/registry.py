@@ -14,6 +14,7 @@ from typing import Any
 from dialogs.barrier import BarrierDialog
 from dialogs.base import FlowDialog
 from dialogs.checkin import CheckinDialog
+from dialogs.concern import ConcernDialog
 from dialogs.crisis import CrisisDialog
 from dialogs.extra_day import ExtraDayDialog
 from dialogs.flow import Flow
@@ -23,6 +24,7 @@ from dialogs.pause import PauseDialog
 from dialogs.safety_plan import SafetyPlanDialog
 from dialogs.settings import SettingsDialog
 from dialogs.today import SessionDialog
+from dialogs.understanding import LogOfferDialog
 
 DIALOGS: tuple[type[FlowDialog[Any]], ...] = (
     OnboardingDialog,
@@ -35,6 +37,8 @@ DIALOGS: tuple[type[FlowDialog[Any]], ...] = (
     CrisisDialog,
     PauseDialog,
     ExtraDayDialog,
+    ConcernDialog,
+    LogOfferDialog,
 )
 
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from dialogs import commands, consent, safety, stack
+from dialogs import commands, concern, consent, safety, stack, understanding
 from dialogs.base import FlowDialog, UnreadableFlow
 from dialogs.context import CONVERSATION, MENU, DialogContext, DialogDeps
 from dialogs.events import MAX_TEXT_LENGTH, Command, Event, Press, Text, Unsupported
+from dialogs.flow import Flow
 from dialogs.screens import say
 from dialogs.state import Outcome, PatientState
 from state_machines.journey import consented
@@ -67,7 +68,10 @@ def handle_group_risk(state: PatientState, text: str, deps: DialogDeps) -> Outco
     """Risk language seen in a group: escalate and answer in private, never in the group."""
     ctx = DialogContext(state=state, outcome=Outcome(), deps=deps)
     finding = deps.risk.screen(text[:10_000], state.patient.language)
-    safety.crisis(ctx, safety.risk_language_trigger(finding, text, where="group"))
+    if finding.flagged and not finding.urgent and ctx.state.conversation.flow != Flow.CRISIS:
+        concern.found(ctx, finding, text, where="group")  # the direct question, in private
+    else:
+        safety.crisis(ctx, safety.risk_language_trigger(finding, text, where="group"))
     return ctx.outcome
 
 
@@ -76,13 +80,19 @@ def _consented(ctx: DialogContext) -> bool:
 
 
 def _screen(ctx: DialogContext, text: str) -> bool:
-    """Risk language anywhere starts the safety protocol; True when it did."""
+    """Risk language anywhere starts the safety protocol; True when it did.
+
+    Risk (`urgent`): the crisis path. A concern (a weaker sign): the direct question
+    (dialogs.concern) — or the crisis path again if a crisis is already open."""
     finding = ctx.deps.risk.screen(text[:10_000], ctx.language)
     if finding.flagged:
         current = ctx.current
         if current is not None and current.keeps_risk_text and len(text) <= MAX_TEXT_LENGTH:
             current.keep_risk_text(ctx, text.strip())  # e.g. a safety plan's warning sign
-        safety.crisis(ctx, safety.risk_language_trigger(finding, text))
+        if finding.urgent or ctx.state.conversation.flow == Flow.CRISIS:
+            safety.crisis(ctx, safety.risk_language_trigger(finding, text))
+        else:
+            concern.found(ctx, finding, text)
     return finding.flagged
 
 
@@ -103,18 +113,9 @@ def _on_text(ctx: DialogContext, text: str) -> None:
 
 
 def on_unmatched_text(ctx: DialogContext, text: str) -> None:
-    """Typed text that no open question accepts: the one place that decides what it means.
-
-    Today: inside a flow, a kind "please use the buttons" and the question again; when
-    idle, what Stride can do. An intent table (text → `ctx.start(Flow.X)`) hooks in here.
-    """
-    current = ctx.current
-    if current is not None:
-        ctx.show(say("common.use_buttons"))
-        current.ask(ctx, fresh=False)
-        return
-    ctx.show(say("common.idle_text"))
-    commands.show_help(ctx)
+    """Typed text that no open question accepts: the one place that decides what it means
+    (already screened for risk): understood and acted on by `dialogs.understanding`."""
+    understanding.on_unmatched_text(ctx, text)
 
 
 def _on_command(ctx: DialogContext, command: Command) -> None:
@@ -135,7 +136,7 @@ def _on_command(ctx: DialogContext, command: Command) -> None:
 
 def _on_press(ctx: DialogContext, data: str) -> None:
     namespace, _, rest = data.partition(":")
-    if namespace == MENU and commands.on_menu(ctx, rest):
+    if namespace == MENU and (commands.on_menu(ctx, rest) or understanding.on_menu(ctx, rest)):
         return
     if not _consented(ctx):
         consent.ask_consent(ctx)  # a button from an old chat, before consent

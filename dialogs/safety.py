@@ -39,7 +39,13 @@ def risk_language_trigger(
 ) -> CrisisTrigger:
     return CrisisTrigger(
         EscalationTrigger.RISK_LANGUAGE,
-        {"reason": finding.reason, "message": excerpt(text, finding.matched), "where": where},
+        # The warning-sign category and the quoted words, for the care team; the message
+        # quoted around the matched words (a long message's risk may be at its end).
+        {
+            "reason": finding.describe(text) or finding.reason,
+            "message": excerpt(text, finding.matched),
+            "where": where,
+        },
     )
 
 

@@ -39,6 +39,10 @@ class PatientState:
     moods: list[MoodRecord] = field(default_factory=list)
     # The latest barrier plan: its "How did it go?" follow-up is a nudge.
     barrier_plan: BarrierPlan | None = None
+    # When recent safety escalations were raised (a concern, risk language, item 9, /sos;
+    # oldest first): a concern within the policy's window of any of them is urgent at once
+    # (dialogs.concern) — an earlier risk counts at least as much as an earlier concern.
+    recent_safety: list[dt.datetime] = field(default_factory=list)
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property

@@ -4,7 +4,8 @@
 with its %HRR, or the effort and talk test when pacing is by feel), examples from the
 patient's preferences, warm-up and cool-down, with Done / Did part of it / Can't today.
 Done or partial asks minutes → effort → mood before → mood after, then stores one
-`SessionRecord`, celebrates, and tells the patient in one sentence if their phase changed.
+`SessionRecord`, celebrates, and tells the patient in one sentence if their phase changed; a
+mood after of 0–2, or 3+ lower than before, adds a gentle check and the low-mood offer.
 Can't today stores a skipped record and opens the barrier conversation in its place.
 While paused, /today says so (and how to resume) instead of showing a session.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from content.clinical.mood_rules import mood_after_session_needs_check
 from content.clinical.weekly_plan import PlannedSession
 from dialogs import programme
 from dialogs.base import FlowDialog, Option, Question
@@ -52,14 +54,21 @@ class SessionDialog(FlowDialog[SessionModel]):
     flow = Flow.SESSION
     table = SESSION
     model_type = SessionModel
-    hands_over = frozenset({Flow.BARRIER})
+    hands_over = frozenset({Flow.BARRIER, Flow.MOOD})
 
     def begin(self, ctx: DialogContext, **kwargs: Any) -> SessionModel | None:
         if not programme.has_programme(ctx.state):
             not_ready(ctx)
             return None
         if kwargs.get("log"):
-            return SessionModel(S.ASK_ACTIVITY, planned=False, day=ctx.state.today.isoformat())
+            model = SessionModel(S.ASK_ACTIVITY, planned=False, day=ctx.state.today.isoformat())
+            if kwargs.get("modality"):  # told in words ("walked 20 min"): ask only the rest
+                model.answers["modality"] = str(kwargs["modality"])
+                model.state = S.ASK_MINUTES
+                if kwargs.get("minutes"):
+                    model.answers["minutes"] = int(kwargs["minutes"])
+                    model.state = S.ASK_EXERTION
+            return model
         return self._offer(ctx)
 
     def _offer(self, ctx: DialogContext) -> SessionModel | None:
@@ -263,8 +272,17 @@ class SessionDialog(FlowDialog[SessionModel]):
         changed = decision_line(ctx, before, decision)
         if changed is not None:
             lines.append(changed)
+        after = model.answers.get("mood_after")
+        check = after is not None and mood_after_session_needs_check(
+            ctx.content.protocol, model.answers.get("mood_before"), int(after)
+        )
+        if check:  # a low mood after, or a drop: a gentle check, not a celebration alone
+            lines.append(say("mood_check.after_session"))
         ctx.show(*lines)
-        ctx.finish()
+        if check:
+            ctx.finish(then=Flow.MOOD, offer=True)  # the low-mood offer
+        else:
+            ctx.finish()
 
     def _skipped(self, ctx: DialogContext, model: SessionModel) -> None:
         self._record(ctx, model, SessionStatus.SKIPPED)

@@ -23,7 +23,14 @@ from dialogs.timezones import tz_for
 
 ACK_ACTION = "escalation.acknowledged"
 # The patient's answers to the crisis reply, shown in the words of the button they pressed.
-RESPONSE_KEYS = {"safe_now": "safety.button.safe", "needs_help_now": "safety.button.help"}
+RESPONSE_KEYS = {
+    "safe_now": "safety.button.safe",
+    "needs_help_now": "safety.button.help",
+    # Answers to the direct question after a concern (dialogs.concern).
+    "concern_yes": "concern.answer.yes",
+    "concern_not_sure": "concern.answer.not_sure",
+    "concern_no": "concern.answer.no",
+}
 BUTTON_LABEL_LIMIT = 60
 OUTCOMES = ("safe", "emergency", "unreachable", "no_risk")
 
@@ -52,7 +59,7 @@ def _details(escalation: Escalation, texts: Texts, language: str) -> str:
         return texts.get(
             language, "supervisor.details.item9", item9=details.get("item9"), total=total
         )
-    if escalation.trigger is EscalationTrigger.RISK_LANGUAGE:
+    if escalation.trigger in (EscalationTrigger.RISK_LANGUAGE, EscalationTrigger.CONCERN):
         return texts.get(
             language,
             "supervisor.details.risk_language",

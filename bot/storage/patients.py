@@ -22,6 +22,7 @@ from bot.storage.models import (
     CheckinRow,
     ConsentRow,
     ConversationRow,
+    EscalationRow,
     MoodRow,
     PatientRow,
     ProfileRow,
@@ -36,6 +37,7 @@ from dialogs.records import (
     CheckinRecord,
     ConsentRecord,
     Conversation,
+    EscalationTrigger,
     MoodRecord,
     NewRecord,
     Priority,
@@ -47,6 +49,18 @@ from dialogs.timezones import tz_for
 from state_machines.journey import JourneyState
 
 SESSION_WINDOW = dt.timedelta(days=56)
+# Recent safety escalations are loaded this far back; the concern policy's own window (7 days
+# in the shipped content) decides which of them count.
+SAFETY_WINDOW = dt.timedelta(days=31)
+SAFETY_TRIGGERS = tuple(
+    t.value
+    for t in (
+        EscalationTrigger.CONCERN,
+        EscalationTrigger.RISK_LANGUAGE,
+        EscalationTrigger.ITEM9,
+        EscalationTrigger.SOS,
+    )
+)
 """How far back `PatientState.sessions` reaches: the length of the programme's phases."""
 
 NEW_JOURNEY = JourneyState.NEW.value
@@ -174,7 +188,7 @@ class PatientsMixin(SessionScope):
     async def _assemble(self, rows: _Rows, now: dt.datetime) -> PatientState:
         row = rows.patient
         self._held()[row.id] = rows
-        checkins, sessions, moods, plans = await self._histories(row, now)
+        checkins, sessions, moods, plans, safety = await self._histories(row, now)
         plan = plans[-1] if plans else None  # the latest: its "How did it go?" is a nudge
         return PatientState(
             patient=convert.patient_from_row(row),
@@ -187,26 +201,33 @@ class PatientsMixin(SessionScope):
             barrier_plan=None
             if plan is None
             else BarrierPlan(plan.barrier, plan.script, plan.what, plan.when, plan.created_at),
+            recent_safety=[e.created_at for e in safety],
             now=now,
         )
 
     async def _histories(
         self, row: PatientRow, now: dt.datetime
-    ) -> tuple[list[CheckinRow], list[SessionRow], list[MoodRow], list[BarrierPlanRow]]:
-        """Completed check-ins, the sessions window, today's moods and the barrier plans, in
-        one statement.
+    ) -> tuple[
+        list[CheckinRow],
+        list[SessionRow],
+        list[MoodRow],
+        list[BarrierPlanRow],
+        list[EscalationRow],
+    ]:
+        """Completed check-ins, the sessions window, today's moods, the barrier plans and the
+        recent safety escalations, in one statement.
 
-        Four small lists of different tables: a four-row `kinds` table (1 to 4) is
+        Five small lists of different tables: a five-row `kinds` table (1 to 5) is
         left-joined to each list on its own number, so every result row carries one
-        record and the round trips per update drop from four to one.
+        record and the round trips per update drop from five to one.
         """
         zone = tz_for(row.timezone)
         since = now.astimezone(zone).date() - SESSION_WINDOW
         # Today's mood ratings (local day), for the once-a-day low-mood offer.
         local_midnight = dt.datetime.combine(now.astimezone(zone).date(), dt.time(), zone)
-        kinds = union_all(*(select(literal(n).label("n")) for n in (1, 2, 3, 4))).subquery("kinds")
+        kinds = union_all(*(select(literal(n).label("n")) for n in range(1, 6))).subquery("kinds")
         statement = (
-            select(CheckinRow, SessionRow, MoodRow, BarrierPlanRow)
+            select(CheckinRow, SessionRow, MoodRow, BarrierPlanRow, EscalationRow)
             .select_from(kinds)
             .outerjoin(
                 CheckinRow,
@@ -234,13 +255,15 @@ class PatientsMixin(SessionScope):
                 MoodRow.at,
                 BarrierPlanRow.created_at,
                 BarrierPlanRow.id,
+                EscalationRow.created_at,
             )
         )
         checkins: list[CheckinRow] = []
         sessions: list[SessionRow] = []
         moods: list[MoodRow] = []
         plans: list[BarrierPlanRow] = []
-        for checkin, session_row, mood, plan in await self._session.execute(statement):
+        safety: list[EscalationRow] = []
+        for checkin, session_row, mood, plan, escalation in await self._session.execute(statement):
             if checkin is not None:
                 checkins.append(checkin)
             elif session_row is not None:
@@ -249,7 +272,9 @@ class PatientsMixin(SessionScope):
                 moods.append(mood)
             elif plan is not None:
                 plans.append(plan)
-        return checkins, sessions, moods, plans
+            elif escalation is not None:
+                safety.append(escalation)
+        return checkins, sessions, moods, plans, safety
 
     async def _unused_code(self) -> str:
         for _ in range(_CODE_ATTEMPTS):

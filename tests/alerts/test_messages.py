@@ -162,3 +162,20 @@ def test_buttons_through_the_lifecycle() -> None:
             for button in row:
                 assert len(str(button.callback_data).encode()) <= 64
     assert callback_data(7, "ack") == "esc:7:ack"
+
+
+def test_a_concern_flag_names_the_warning_sign_and_the_words() -> None:
+    flag = escalation(
+        trigger=EscalationTrigger.CONCERN,
+        priority=Priority.ROUTINE,
+        details={
+            "reason": "burden: I «feel like a burden» to everyone",
+            "message": "I feel like a burden to everyone",
+            "where": "private",
+            "answer": "no",
+        },
+    )
+    text = alert_text(flag, 0, [], TEXTS)
+    assert text.startswith("For review: patient S-ABC123")
+    assert "Warning sign in a message (concern)" in text
+    assert "burden: I «feel like a burden» to everyone" in text

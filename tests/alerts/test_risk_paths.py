@@ -18,7 +18,9 @@ from dialogs.events import Command, Event, Unsupported
 
 from .conftest import PATIENT
 
-RISKY = "goodbye everyone, thanks for everything"
+RISKY = "I want to end my life, goodbye everyone"
+# A weaker warning sign (a goodbye without a method): the direct question, not yet an alert.
+CONCERN = "goodbye everyone, thanks for everything"
 
 
 def update(**fields: Any) -> Update:
@@ -49,6 +51,20 @@ async def test_risk_language_anywhere_escalates(services: Services, event: Event
     keys = [key for screen in handled.replies for key in screen.keys]
     assert "safety.ack.risk_language" in keys and "safety.team_told" in keys
     assert all(screen.urgent for screen in handled.replies if "safety.team_told" in screen.keys)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [Unsupported("photo", CONCERN), Unsupported("edited", CONCERN), Command("mood", CONCERN)],
+    ids=["caption", "edited", "command-words"],
+)
+async def test_a_concern_anywhere_asks_the_direct_question(
+    services: Services, event: Event
+) -> None:
+    handled = await services.pipeline.handle(Sender(PATIENT, PATIENT, "en"), event, None)
+    question = [s for s in handled.replies if "concern.question" in s.keys]
+    assert question and all(screen.urgent for screen in question)
+    assert "understanding.fallback" not in [k for s in handled.replies for k in s.keys]
 
 
 async def test_an_ordinary_photo_is_not_an_alert(services: Services) -> None:

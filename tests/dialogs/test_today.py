@@ -129,12 +129,20 @@ def test_minutes_out_of_range_are_asked_again_with_the_range() -> None:
     assert not outcome.records
 
 
+def test_an_activity_told_in_words_on_the_card_logs_it() -> None:
+    state = make_state()
+    command(state, "today")
+    outcome = run(state, Text("I went for a walk"))
+    assert "today.ask_minutes" in keys(outcome)
+    assert state.conversation.state == "ask_minutes"
+
+
 def test_free_text_where_a_button_is_expected_asks_again() -> None:
     state = make_state()
     command(state, "today")
     seq = state.conversation.seq
-    outcome = run(state, Text("I went for a walk"))
-    assert "common.use_buttons" in keys(outcome)
+    outcome = run(state, Text("purple elephants"))
+    assert "free_text.reask" in keys(outcome)
     assert button_values(last(outcome)) == ["done", "partial", "cant"]
     assert state.conversation.state == "offered"
     assert state.conversation.seq == seq  # the same question, its buttons still work
@@ -320,3 +328,26 @@ def test_a_done_after_three_misses_still_steps_back() -> None:
     outcome = command(state, "today")
     assert state.profile.phase_id == 1
     assert "progression.step_back" in keys(outcome)
+
+
+def test_a_low_mood_after_the_session_gets_a_gentle_check_and_the_offer() -> None:
+    state = make_state()
+    command(state, "today")
+    for value in ("done", "min20", "eff_right", "mood6"):
+        press(state, value)
+    outcome = press(state, "mood2")
+    assert keys(outcome)[:1] == ["today.logged_done"]
+    assert "mood_check.after_session" in keys(outcome)
+    assert "mood.offer" in keys(outcome)
+    assert state.conversation.flow == "mood"
+    assert len(outcome.records) >= 1  # the session is stored before the offer
+
+
+def test_a_drop_of_three_gets_the_check_and_a_good_mood_does_not() -> None:
+    dropped, fine = make_state(), make_state()
+    for state, before, after in ((dropped, "mood8", "mood5"), (fine, "mood5", "mood7")):
+        command(state, "today")
+        for value in ("done", "min20", "eff_right", before):
+            press(state, value)
+        outcome = press(state, after)
+        assert ("mood_check.after_session" in keys(outcome)) is (state is dropped)

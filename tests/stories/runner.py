@@ -13,7 +13,8 @@ Step actions:
 
 Expectations:
 - `says` / `not_says`: text keys among the replies; `shows`: a substring of the rendered text;
-- `buttons`: labels on the last reply; `escalates`: triggers raised so far;
+- `buttons`: labels on the last reply; `escalates`: triggers raised so far (`trigger` or
+  `trigger:priority`, e.g. `concern:routine`);
 - `flow`: "flow/state" after the step; `journey`; `records`: table → expected row count.
 """
 
@@ -154,6 +155,7 @@ class StoryRun:
             escalations = await tx.escalations_for_patient(state.patient.id)
         if "escalates" in step:
             raised = [e.trigger.value for e in escalations]
+            raised += [f"{e.trigger.value}:{e.priority.value}" for e in escalations]
             for trigger in step["escalates"]:
                 assert trigger in raised, f"{where}: expected escalation {trigger} in {raised}"
         for table, expected in step.get("records", {}).items():
