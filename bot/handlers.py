@@ -23,6 +23,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import data_rights
 from bot.alerts import routing
 from bot.charts import render_chart
 from bot.pipeline import Sender
@@ -77,6 +78,8 @@ async def on_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         else None,  # type: ignore[arg-type]
         chart_renderer=render_chart,
     )
+    if handled.effects:  # data rights (bot/data_rights.py): after the commit and the replies
+        await data_rights.run(context.bot, services, chat.id, handled)
     if handled.escalation_ids and sent:  # else the relay re-sends the crisis reply
         await routing.patient_reply_sent(
             services.store, services.clock, handled.escalation_ids, sent[-1].message_id

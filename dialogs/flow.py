@@ -16,3 +16,7 @@ class Flow(StrEnum):
     MOOD = "mood"
     CRISIS = "crisis"
     PAUSE = "pause"
+    # Data rights (dialogs/rights.py)
+    FORGETME = "forgetme"
+    WITHDRAW = "withdraw"
+    RECONSENT = "reconsent"

@@ -19,6 +19,7 @@ from dialogs.flow import Flow
 from dialogs.mood import MoodDialog
 from dialogs.onboarding import OnboardingDialog
 from dialogs.pause import PauseDialog
+from dialogs.rights import ForgetMeDialog, ReconsentDialog, WithdrawDialog
 from dialogs.safety_plan import SafetyPlanDialog
 from dialogs.settings import SettingsDialog
 from dialogs.today import SessionDialog
@@ -33,6 +34,9 @@ DIALOGS: tuple[type[FlowDialog[Any]], ...] = (
     MoodDialog,
     CrisisDialog,
     PauseDialog,
+    ForgetMeDialog,
+    WithdrawDialog,
+    ReconsentDialog,
 )
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from dialogs.effects import Effect
 from dialogs.records import (
     AuditEvent,
     CheckinRecord,
+    ConsentRecord,
     Conversation,
     EscalationRequest,
     MoodRecord,
@@ -36,6 +38,8 @@ class PatientState:
     safety_plan: SafetyPlan = field(default_factory=SafetyPlan)
     # Today's mood ratings (local day): the low-mood offer is made at most once a day.
     moods: list[MoodRecord] = field(default_factory=list)
+    # The consents accepted, oldest first; None when not loaded (re-consent is not checked).
+    consents: list[ConsentRecord] | None = None
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property
@@ -64,6 +68,8 @@ class Outcome:
     escalations: list[EscalationRequest] = field(default_factory=list)
     # Patient answers to a crisis reply ("safe right now"…), recorded on open escalations.
     responses: list[str] = field(default_factory=list)
+    # What `bot/` must do after the commit (a file to send, an erasure): see dialogs.effects.
+    effects: list[Effect] = field(default_factory=list)
 
     def show(self, *screens: Screen) -> None:
         self.replies.extend(screens)

@@ -149,6 +149,11 @@ class PatientsMixin(SessionScope):
             .where(MoodRow.patient_id == row.id, MoodRow.at >= local_midnight)
             .order_by(MoodRow.at)
         )
+        consents = await session.scalars(
+            select(ConsentRow)
+            .where(ConsentRow.patient_id == row.id)
+            .order_by(ConsentRow.accepted_at, ConsentRow.id)
+        )
         return PatientState(
             patient=convert.patient_from_row(row),
             profile=convert.profile_from_row(await session.get_one(ProfileRow, row.id)),
@@ -159,6 +164,10 @@ class PatientsMixin(SessionScope):
             sessions=[convert.session_from_row(s) for s in sessions],
             safety_plan=convert.safety_plan_from_row(await session.get(SafetyPlanRow, row.id)),
             moods=[MoodRecord(at=m.at, score=m.score) for m in moods],
+            consents=[
+                ConsentRecord(what=c.what, version=c.version, accepted_at=c.accepted_at)
+                for c in consents
+            ],
             now=now,
         )
 

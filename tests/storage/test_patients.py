@@ -148,6 +148,7 @@ async def test_full_state_and_every_record_round_trip(
         audit = await tx.audit_events(subject=state.patient.code)
     state.checkins, state.sessions, state.now = [checkin], [session], LATER
     state.moods = [MoodRecord(at=NOW, score=4)]  # today's ratings come back with the patient
+    state.consents = [ConsentRecord("terms", "2026-01", NOW)]  # for the re-consent check
     assert by_telegram == by_id == by_code == state
     assert audit == [
         AuditEvent("checkin_completed", "patient", state.patient.code, {"total": 12}, NOW)
