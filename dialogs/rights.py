@@ -53,9 +53,7 @@ def forgetme(ctx: DialogContext, _args: str = "") -> None:
 
 
 def withdraw(ctx: DialogContext, _args: str = "") -> None:
-    if not consent.stands(ctx):
-        ctx.show(say("data_rights.chat.withdraw.not_given"))
-        return
+    """/withdraw (or /stop): only reached while consent stands (the router asks it first)."""
     ctx.start(Flow.WITHDRAW)
 
 
