@@ -155,10 +155,14 @@ def intercepts(ctx: DialogContext, event: Event | None) -> bool:
     """Ask a due re-consent before anything else; True when the event was taken for it.
 
     Left through: /sos, /help and the rights commands, crisis buttons, risk language (the
-    router screens it), and any answer while the re-consent question is open.
+    router screens it), anything while a crisis question is open, and any answer while the
+    re-consent question is open.
     """
     if event is None or not reconsent_due(ctx):
         return False
+    current = ctx.current
+    if current is not None and current.flow is Flow.CRISIS:
+        return False  # a crisis question is never pushed aside; asked at the next contact
     if isinstance(event, Command) and event.name.lower() in _PASS_COMMANDS:
         return False
     if isinstance(event, Press):
@@ -172,7 +176,6 @@ def intercepts(ctx: DialogContext, event: Event | None) -> bool:
             return False
         if ctx.state.conversation.flow == Flow.RECONSENT.value:
             return False  # "please use the buttons" and the question again
-    current = ctx.current
     if current is not None and current.flow is Flow.RECONSENT:
         current.ask(ctx, fresh=False)
     else:

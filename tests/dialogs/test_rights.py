@@ -130,3 +130,12 @@ def test_the_reconsent_says_what_changed_in_spanish() -> None:
         if line.key == "data_rights.reconsent.intro"
     )
     assert "Ahora puede" in str(intro.params["changes"])
+
+
+def test_an_open_crisis_question_is_not_pushed_aside_by_a_reconsent() -> None:
+    state = make_state()
+    run(state, Text("I want to die"))
+    assert state.conversation.flow == "crisis"
+    state.consents = [ConsentRecord("stride-consent", "2026-11", state.now)]
+    outcome = command(state, "today")
+    assert "data_rights.reconsent.intro" not in keys(outcome)
