@@ -24,6 +24,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import data_rights
 from bot.alerts import routing
 from bot.care import conversation, enrolment
 from bot.charts import render_chart
@@ -97,6 +98,8 @@ async def on_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         chart_renderer=render_chart,
         urgent_sent=crisis_reply_sent if handled.escalation_ids else None,
     )
+    if handled.effects:  # data rights (bot/data_rights.py): after the commit and the replies
+        await data_rights.run(context.bot, services, chat_id, handled)
 
 
 async def answer_quietly(query: CallbackQuery | None) -> None:

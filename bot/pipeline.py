@@ -21,6 +21,7 @@ from bot.storage.repository import Store, Transaction
 from content.texts import negotiate_language
 from dialogs import router, safety
 from dialogs.context import DialogContext, DialogDeps
+from dialogs.effects import Effect
 from dialogs.events import Event
 from dialogs.screens import Screen
 from dialogs.state import Outcome, PatientState
@@ -42,6 +43,9 @@ class Handled:
     language: str = "en"
     escalation_ids: list[int] = field(default_factory=list)
     duplicate: bool = False
+    # Data rights: what `bot.data_rights.carry_out` does after the commit, and for whom.
+    effects: list[Effect] = field(default_factory=list)
+    patient_id: int | None = None
 
 
 class PatientPipeline:
@@ -108,6 +112,8 @@ class PatientPipeline:
             replies=outcome.replies,
             language=state.patient.language,
             escalation_ids=escalation_ids,
+            effects=outcome.effects,
+            patient_id=state.patient.id,
         )
 
     async def _load_or_create(

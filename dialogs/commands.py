@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dialogs import barrier, consent, mood, pause, progress, safety, safety_plan, settings, today
+from dialogs import (
+    barrier,
+    consent,
+    mood,
+    pause,
+    progress,
+    rights,
+    safety,
+    safety_plan,
+    settings,
+    today,
+)
 from dialogs.barrier_followup import on_menu as barrier_followup_answer
 from dialogs.context import DialogContext
 from dialogs.crisis import VALUES as CRISIS_BUTTONS
@@ -17,7 +28,6 @@ from dialogs.extra_day import plan_command, today_command
 from dialogs.flow import Flow
 from dialogs.records import CheckinKind
 from dialogs.screens import say
-from state_machines.journey import consented
 
 Action = Callable[[DialogContext, str], None]
 
@@ -33,13 +43,14 @@ MENU_COMMANDS = (
     "safetyplan",
     "settings",
     "pause",
+    "mydata",
     "sos",
     "help",
 )
 
 
 def show_help(ctx: DialogContext, _args: str = "") -> None:
-    ctx.show(say("help.text"), say("safety.not_emergency"))
+    ctx.show(say("help.text"), say("data_rights.chat.help"), say("safety.not_emergency"))
 
 
 def checkin_command(ctx: DialogContext, _args: str = "") -> None:
@@ -73,6 +84,11 @@ COMMANDS: dict[str, Action] = {
     "pause": pause.pause,
     "resume": pause.resume,
     "cancel": cancel,
+    # Data rights (dialogs/rights.py)
+    "mydata": rights.mydata,
+    "forgetme": rights.forgetme,
+    "withdraw": rights.withdraw,
+    "stop": rights.withdraw,
 }
 
 
@@ -85,7 +101,7 @@ def on_menu(ctx: DialogContext, value: str) -> bool:
         return True
     if consent.on_menu(ctx, value):
         return True
-    if not consented(ctx.state.patient.journey):
+    if not consent.stands(ctx):
         return False
     if barrier_followup_answer(ctx, value):
         return True

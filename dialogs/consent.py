@@ -4,10 +4,15 @@ Any first message — a greeting, a command, a sticker, an old button — shows 
 and showing it always moves the journey to CONSENT, so "I agree" works from whichever
 consent message the patient answers (it is a menu button: every copy stays valid).
 "No, thanks" goes back to NEW; the next message offers consent again.
+
+The consent is content (`content/data/consent.yaml`): its texts and current version come
+from there. A patient who withdrew their consent is shown it again at any message and, on
+"I agree", carries on where they were (consent renewed, nothing else changes).
 """
 
 from __future__ import annotations
 
+from content.schemas.consent import ConsentDocument
 from dialogs.context import DialogContext, menu
 from dialogs.flow import Flow
 from dialogs.records import ConsentRecord
@@ -15,8 +20,30 @@ from dialogs.screens import say
 from state_machines.engine import InvalidTransition
 from state_machines.journey import JOURNEY, JourneyModel, JourneyState, consented
 
-CONSENT_ID = "stride-consent"
-CONSENT_VERSION = "2026-11"
+
+def current_version(document: ConsentDocument) -> str:
+    """The version a patient agrees to now: the last one listed."""
+    return document.versions[-1].version
+
+
+def stands(ctx: DialogContext) -> bool:
+    """Past the consent and not withdrawn: the patient takes part."""
+    patient = ctx.state.patient
+    return consented(patient.journey) and patient.consent_withdrawn_at is None
+
+
+def accept(ctx: DialogContext) -> None:
+    """Record agreement to the current version (and lift a withdrawal)."""
+    document = ctx.content.consent
+    record = ConsentRecord(
+        what=document.id, version=current_version(document), accepted_at=ctx.state.now
+    )
+    ctx.outcome.store(record)
+    if ctx.state.consents is not None:
+        ctx.state.consents.append(record)
+    renewed = ctx.state.patient.consent_withdrawn_at is not None
+    ctx.state.patient.consent_withdrawn_at = None
+    ctx.audit("consent.accepted", version=record.version, renewed=renewed)
 
 
 def _fire(ctx: DialogContext, trigger: str) -> bool:
@@ -31,7 +58,7 @@ def _fire(ctx: DialogContext, trigger: str) -> bool:
 
 def start(ctx: DialogContext, _args: str = "") -> None:
     """/start: the consent for someone new; a welcome back and the current question else."""
-    if not consented(ctx.state.patient.journey):
+    if not stands(ctx):
         ask_consent(ctx)
         return
     ctx.show(say("welcome.back"))
@@ -47,10 +74,7 @@ def ask_consent(ctx: DialogContext) -> None:
     other = "es" if ctx.language == "en" else "en"
     ctx.show(
         say("welcome.hello"),
-        say("consent.what"),
-        say("consent.not_emergency"),
-        say("consent.complements_treatment"),
-        say("consent.data"),
+        *(say(key) for key in ctx.content.consent.text_keys),
         say("consent.question"),
         rows=[
             [menu("agree", "consent.button.agree")],
@@ -66,14 +90,14 @@ def on_menu(ctx: DialogContext, value: str) -> bool:
         if language not in ctx.texts.languages:
             return False
         ctx.state.patient.language = language
-        if not consented(ctx.state.patient.journey):
+        if not stands(ctx):
             ask_consent(ctx)
         else:
             ctx.show(say("language.changed"))
         return True
     if value not in ("agree", "decline"):
         return False
-    if consented(ctx.state.patient.journey):
+    if stands(ctx):
         ctx.show(say("flow.consent_already"))
         current = ctx.current
         if current is not None:
@@ -81,6 +105,16 @@ def on_menu(ctx: DialogContext, value: str) -> bool:
         return True
     # A consent button proves a consent screen was shown, even where the journey did not
     # record it (rows from an earlier release stayed NEW when consent answered a greeting).
+    if consented(ctx.state.patient.journey):  # withdrawn earlier
+        if value == "agree":
+            accept(ctx)
+            ctx.show(say("welcome.back"))
+            current = ctx.current
+            if current is not None:
+                current.ask(ctx, fresh=False)
+        else:
+            ctx.show(say("consent.declined"))
+        return True
     _fire(ctx, "start")
     if value == "decline":
         _fire(ctx, "decline")
@@ -88,9 +122,6 @@ def on_menu(ctx: DialogContext, value: str) -> bool:
         ctx.show(say("consent.declined"))
         return True
     _fire(ctx, "agree")
-    ctx.outcome.store(
-        ConsentRecord(what=CONSENT_ID, version=CONSENT_VERSION, accepted_at=ctx.state.now)
-    )
-    ctx.audit("consent.accepted", version=CONSENT_VERSION)
+    accept(ctx)
     ctx.start(Flow.ONBOARDING)
     return True

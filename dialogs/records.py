@@ -59,6 +59,8 @@ class Patient:
     created_at: dt.datetime
     paused_until: dt.date | None = None
     display_name: str | None = None
+    # Set when the patient withdraws consent: nothing is sent to them until they agree again.
+    consent_withdrawn_at: dt.datetime | None = None
 
 
 @dataclass

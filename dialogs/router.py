@@ -16,16 +16,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from dialogs import commands, concern, consent, safety, stack, understanding
+from dialogs import commands, concern, consent, rights, safety, stack, understanding
 from dialogs.base import FlowDialog, UnreadableFlow
 from dialogs.context import CONVERSATION, MENU, DialogContext, DialogDeps
 from dialogs.events import MAX_TEXT_LENGTH, Command, Event, Press, Text, Unsupported
 from dialogs.flow import Flow
 from dialogs.screens import say
 from dialogs.state import Outcome, PatientState
-from state_machines.journey import consented
 
-ALWAYS = {"sos", "help", "start", "safetyplan"}
+ALWAYS = {"sos", "help", "start", "safetyplan"} | rights.ALWAYS
 # How many unreadable stored flows one update may drop (the stack is never deeper).
 MAX_UNREADABLE = stack.MAX_DEPTH + 1
 
@@ -48,6 +47,8 @@ def handle(state: PatientState, event: Event, deps: DialogDeps) -> Outcome:
 
 
 def _dispatch(ctx: DialogContext, event: Event | None) -> None:
+    if rights.intercepts(ctx, event):  # a new consent version is asked first
+        return
     if event is None:
         _reask(ctx)
     elif isinstance(event, Text):
@@ -76,7 +77,7 @@ def handle_group_risk(state: PatientState, text: str, deps: DialogDeps) -> Outco
 
 
 def _consented(ctx: DialogContext) -> bool:
-    return consented(ctx.state.patient.journey)
+    return consent.stands(ctx)  # not withdrawn either
 
 
 def _screen(ctx: DialogContext, text: str) -> bool:
@@ -138,7 +139,7 @@ def _on_press(ctx: DialogContext, data: str) -> None:
     namespace, _, rest = data.partition(":")
     if namespace == MENU and (commands.on_menu(ctx, rest) or understanding.on_menu(ctx, rest)):
         return
-    if not _consented(ctx):
+    if not _consented(ctx) and ctx.state.conversation.flow not in rights.OPEN_WITHOUT_CONSENT:
         consent.ask_consent(ctx)  # a button from an old chat, before consent
         return
     if namespace != CONVERSATION:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from dialogs.effects import Effect
 from dialogs.records import (
     AuditEvent,
     BarrierPlan,
     CheckinRecord,
+    ConsentRecord,
     Conversation,
     EscalationRequest,
     MoodRecord,
@@ -43,6 +45,8 @@ class PatientState:
     # oldest first): a concern within the policy's window of any of them is urgent at once
     # (dialogs.concern) — an earlier risk counts at least as much as an earlier concern.
     recent_safety: list[dt.datetime] = field(default_factory=list)
+    # The consents accepted, oldest first; None when not loaded (re-consent is not checked).
+    consents: list[ConsentRecord] | None = None
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property
@@ -71,6 +75,8 @@ class Outcome:
     escalations: list[EscalationRequest] = field(default_factory=list)
     # Patient answers to a crisis reply ("safe right now"…), recorded on open escalations.
     responses: list[str] = field(default_factory=list)
+    # What `bot/` must do after the commit (a file to send, an erasure): see dialogs.effects.
+    effects: list[Effect] = field(default_factory=list)
 
     def show(self, *screens: Screen) -> None:
         self.replies.extend(screens)

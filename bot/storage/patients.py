@@ -68,6 +68,18 @@ _CODE_ATTEMPTS = 20
 
 
 @dataclass
+class _Histories:
+    """A patient's lists, each oldest first (`_histories` fills them in one statement)."""
+
+    checkins: list[CheckinRow]
+    sessions: list[SessionRow]
+    moods: list[MoodRow]
+    plans: list[BarrierPlanRow]
+    safety: list[EscalationRow]
+    consents: list[ConsentRow]
+
+
+@dataclass
 class _Rows:
     """A loaded patient's one-per-patient rows, held so `save` needs no second SELECT.
 
@@ -188,93 +200,89 @@ class PatientsMixin(SessionScope):
     async def _assemble(self, rows: _Rows, now: dt.datetime) -> PatientState:
         row = rows.patient
         self._held()[row.id] = rows
-        checkins, sessions, moods, plans, safety = await self._histories(row, now)
-        plan = plans[-1] if plans else None  # the latest: its "How did it go?" is a nudge
+        found = await self._histories(row, now)
+        # The latest barrier plan: its "How did it go?" follow-up is a nudge.
+        plan = found.plans[-1] if found.plans else None
         return PatientState(
             patient=convert.patient_from_row(row),
             profile=convert.profile_from_row(rows.profile),
             conversation=convert.conversation_from_row(rows.conversation),
-            checkins=[convert.checkin_from_row(c) for c in checkins],
-            sessions=[convert.session_from_row(s) for s in sessions],
+            checkins=[convert.checkin_from_row(c) for c in found.checkins],
+            sessions=[convert.session_from_row(s) for s in found.sessions],
             safety_plan=convert.safety_plan_from_row(rows.safety_plan),
-            moods=[MoodRecord(at=m.at, score=m.score) for m in moods],
+            moods=[MoodRecord(at=m.at, score=m.score) for m in found.moods],
             barrier_plan=None
             if plan is None
             else BarrierPlan(plan.barrier, plan.script, plan.what, plan.when, plan.created_at),
-            recent_safety=[e.created_at for e in safety],
+            recent_safety=[e.created_at for e in found.safety],
+            consents=[
+                ConsentRecord(what=c.what, version=c.version, accepted_at=c.accepted_at)
+                for c in found.consents
+            ],
             now=now,
         )
 
-    async def _histories(
-        self, row: PatientRow, now: dt.datetime
-    ) -> tuple[
-        list[CheckinRow],
-        list[SessionRow],
-        list[MoodRow],
-        list[BarrierPlanRow],
-        list[EscalationRow],
-    ]:
-        """Completed check-ins, the sessions window, today's moods, the barrier plans and the
-        recent safety escalations, in one statement.
+    async def _histories(self, row: PatientRow, now: dt.datetime) -> _Histories:
+        """Every per-patient list a dialog reads, in one statement.
 
-        Five small lists of different tables: a five-row `kinds` table (1 to 5) is
-        left-joined to each list on its own number, so every result row carries one
-        record and the round trips per update drop from five to one.
+        Small lists of different tables: a `kinds` table (0 to N-1) is left-joined to each
+        list on its own number, so every result row carries one record and an update loads
+        all of them in one round trip instead of one per list.
         """
         zone = tz_for(row.timezone)
         since = now.astimezone(zone).date() - SESSION_WINDOW
         # Today's mood ratings (local day), for the once-a-day low-mood offer.
         local_midnight = dt.datetime.combine(now.astimezone(zone).date(), dt.time(), zone)
-        kinds = union_all(*(select(literal(n).label("n")) for n in range(1, 6))).subquery("kinds")
-        statement = (
-            select(CheckinRow, SessionRow, MoodRow, BarrierPlanRow, EscalationRow)
-            .select_from(kinds)
-            .outerjoin(
+        lists: list[tuple[Any, ColumnElement[bool], tuple[Any, ...]]] = [
+            (
                 CheckinRow,
-                and_(
-                    kinds.c.n == 1,
-                    CheckinRow.patient_id == row.id,
-                    CheckinRow.completed_at.is_not(None),
-                ),
-            )
-            .outerjoin(
+                and_(CheckinRow.patient_id == row.id, CheckinRow.completed_at.is_not(None)),
+                (CheckinRow.started_at, CheckinRow.id),
+            ),
+            (
                 SessionRow,
-                and_(kinds.c.n == 2, SessionRow.patient_id == row.id, SessionRow.day >= since),
-            )
-            .outerjoin(
+                and_(SessionRow.patient_id == row.id, SessionRow.day >= since),
+                (SessionRow.day, SessionRow.id),
+            ),
+            (
                 MoodRow,
-                and_(kinds.c.n == 3, MoodRow.patient_id == row.id, MoodRow.at >= local_midnight),
-            )
-            .outerjoin(BarrierPlanRow, and_(kinds.c.n == 4, BarrierPlanRow.patient_id == row.id))
-            .order_by(
-                kinds.c.n,
-                CheckinRow.started_at,
-                CheckinRow.id,
-                SessionRow.day,
-                SessionRow.id,
-                MoodRow.at,
-                BarrierPlanRow.created_at,
-                BarrierPlanRow.id,
-                EscalationRow.created_at,
-            )
+                and_(MoodRow.patient_id == row.id, MoodRow.at >= local_midnight),
+                (MoodRow.at,),
+            ),
+            (
+                BarrierPlanRow,
+                BarrierPlanRow.patient_id == row.id,
+                (BarrierPlanRow.created_at, BarrierPlanRow.id),
+            ),
+            (
+                EscalationRow,
+                and_(
+                    EscalationRow.patient_id == row.id,
+                    EscalationRow.trigger.in_(SAFETY_TRIGGERS),
+                    EscalationRow.created_at >= now - SAFETY_WINDOW,
+                ),
+                (EscalationRow.created_at, EscalationRow.id),
+            ),
+            (
+                ConsentRow,
+                ConsentRow.patient_id == row.id,
+                (ConsentRow.accepted_at, ConsentRow.id),
+            ),
+        ]
+        kinds = union_all(*(select(literal(n).label("n")) for n in range(len(lists)))).subquery(
+            "kinds"
         )
-        checkins: list[CheckinRow] = []
-        sessions: list[SessionRow] = []
-        moods: list[MoodRow] = []
-        plans: list[BarrierPlanRow] = []
-        safety: list[EscalationRow] = []
-        for checkin, session_row, mood, plan, escalation in await self._session.execute(statement):
-            if checkin is not None:
-                checkins.append(checkin)
-            elif session_row is not None:
-                sessions.append(session_row)
-            elif mood is not None:
-                moods.append(mood)
-            elif plan is not None:
-                plans.append(plan)
-            elif escalation is not None:
-                safety.append(escalation)
-        return checkins, sessions, moods, plans, safety
+        statement = select(*(model for model, _, _ in lists)).select_from(kinds)
+        for n, (model, condition, _) in enumerate(lists):
+            statement = statement.outerjoin(model, and_(kinds.c.n == n, condition))
+        statement = statement.order_by(kinds.c.n, *(c for _, _, order in lists for c in order))
+        found: list[list[Any]] = [[] for _ in lists]
+        for result in await self._session.execute(statement):
+            for n, item in enumerate(result):
+                if item is not None:
+                    found[n].append(item)
+                    break
+        return _Histories(*found)
 
     async def _unused_code(self) -> str:
         for _ in range(_CODE_ATTEMPTS):

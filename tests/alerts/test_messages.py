@@ -175,7 +175,7 @@ def test_a_concern_flag_names_the_warning_sign_and_the_words() -> None:
             "answer": "no",
         },
     )
-    text = alert_text(flag, 0, [], TEXTS)
-    assert text.startswith("For review: patient S-ABC123")
-    assert "Warning sign in a message (concern)" in text
-    assert "burden: I «feel like a burden» to everyone" in text
+    body = text(flag)
+    assert "S-ABC123" in body.splitlines()[0]
+    assert "Warning sign in a message (concern)" in body
+    assert "burden: I «feel like a burden» to everyone" in body

@@ -40,6 +40,7 @@ ANA, BEN, CY = 7001, 7002, 7003  # Ana is the group's creator, shows her name an
 DEE = 7004  # never opened a chat with Stride's terms: invited privately
 EVE = 7005  # blocked the bot: cannot be written to privately
 TODAY = dt.date.today()
+CONSENT = shipped_content().consent
 RISK_TEXT = "honestly some days I want to end my life"
 
 # --- the clinical-words scan -------------------------------------------------------------------
@@ -191,7 +192,7 @@ async def seed_member(store: Store, telegram_id: int, *, share: bool, cheer: boo
         profile.share_name_in_groups, profile.celebrate_in_groups = share, cheer
         outcome = Outcome()
         outcome.store(
-            ConsentRecord("terms", "test", now),
+            ConsentRecord(CONSENT.id, CONSENT.current.version, now),  # no re-consent asked
             CheckinRecord(
                 instrument_id="phq9",
                 instrument_version="1",

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from bot.storage import Store
+from content.loader import shipped_content
 from dialogs.group import Group, Member
+from dialogs.records import ConsentRecord
 from dialogs.state import Outcome
 
 # Monday 30 November 2026, 08:00 UTC = 09:00 in Madrid (UTC+1).
@@ -85,7 +87,11 @@ def new_patient(store: Store) -> NewPatient:
                 profile.age, profile.resting_hr, profile.beta_blockers = 40, 60, False
                 profile.preferred_modalities, profile.training_days = ["aerobic"], [0, 2, 4]
                 profile.programme_start = profile.phase_started = now.date()
-            await tx.save(state, Outcome(), now)
+            outcome = Outcome()
+            if journey == "active":  # they agreed to the current consent: nothing to re-ask
+                consent = shipped_content().consent
+                outcome.store(ConsentRecord(consent.id, consent.current.version, now))
+            await tx.save(state, outcome, now)
             return state.patient.id
 
     return create

@@ -165,8 +165,10 @@ def test_reconsent_on_a_material_new_version_only() -> None:
 
 
 def test_shipped_consent_is_current_for_todays_patients(content: Content) -> None:
-    assert content.consent.current.version == "2026-11"
-    assert not needs_reconsent(_accepted("2026-11"), content.consent)
+    assert content.consent.current.version == "2026-12"
+    assert not needs_reconsent(_accepted("2026-12"), content.consent)
+    # 2026-12 names /mydata, /forgetme and /withdraw: everyone who agreed before is asked again.
+    assert needs_reconsent(_accepted("2026-11"), content.consent)
     with pytest.raises(ValueError, match="oldest first"):
         ConsentDocument.model_validate(
             {

@@ -150,6 +150,7 @@ async def test_full_state_and_every_record_round_trip(
     state.moods = [MoodRecord(at=NOW, score=4)]  # today's ratings come back with the patient
     # The latest barrier plan comes back too (its follow-up is a nudge).
     state.barrier_plan = BarrierPlan("time", "barrier_time", "walk 10 min", "after lunch", NOW)
+    state.consents = [ConsentRecord("terms", "2026-01", NOW)]  # for the re-consent check
     assert by_telegram == by_id == by_code == state
     assert audit == [
         AuditEvent("checkin_completed", "patient", state.patient.code, {"total": 12}, NOW)

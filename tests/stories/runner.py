@@ -9,7 +9,13 @@ Step actions:
 - `press`: a button label on the latest message that has it; `press_stale`: on an older one;
 - `press_data`: raw, possibly forged, callback data;
 - `unsupported`: sticker, photo, voice, edited…;
-- `advance`: hours on the clock.
+- `advance`: hours on the clock;
+- `consent_version`: the patient's consents become this (older) version, as if they had
+  agreed before the current consent was published.
+
+After each update the data-rights effects (`bot.data_rights.carry_out`) run as the bot runs
+them; what they would send counts among the replies' keys for `says` (`files`: file names
+sent). Once a patient is erased, `flow` and `journey` need a new message to refer to.
 
 Expectations:
 - `says` / `not_says`: text keys among the replies; `shows`: a substring of the rendered text;
@@ -27,8 +33,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from bot import data_rights
 from bot.config import Settings, load_settings
 from bot.pipeline import PatientPipeline, Sender
 from bot.storage import models
@@ -48,6 +55,8 @@ TABLES = {
     "escalations": models.EscalationRow,
     "consents": models.ConsentRow,
     "alert_deliveries": models.DeliveryRow,
+    "patients": models.PatientRow,
+    "erasure_tombstones": models.ErasureTombstoneRow,
 }
 
 
@@ -68,6 +77,17 @@ class StoryRun:
     language_code: str = "en"
     update_id: int = 0
     history: list[Screen] = field(default_factory=list)
+    pending_version: str | None = None
+
+    async def set_consent_version(self) -> None:
+        """`consent_version`: rewrite the patient's consents to an older version."""
+        if self.pending_version is None:
+            return
+        async with self.store.engine.begin() as connection:
+            await connection.execute(
+                update(models.ConsentRow).values(version=self.pending_version)
+            )
+        self.pending_version = None
 
     @cached_property
     def pipeline(self) -> PatientPipeline:
@@ -81,17 +101,33 @@ class StoryRun:
 
     async def step(self, step: dict[str, Any], number: int) -> None:
         event = self._event(step)
+        await self.set_consent_version()
         if event is None:
             return
         self.update_id += 1
         sender = Sender(self.user_id, self.user_id, self.language_code, "Sam")
         handled = await self.pipeline.handle(sender, event, self.update_id)
         self.history.extend(handled.replies)
-        await self._check(step, handled.replies, handled.language, number)
+        sent: list[data_rights.Outgoing] = []
+        if handled.effects and handled.patient_id is not None:
+            sent = await data_rights.carry_out(
+                self.store,
+                shipped_content(),
+                self.settings,
+                self.clock.now(),
+                patient_id=handled.patient_id,
+                chat_id=self.user_id,
+                language=handled.language,
+                effects=handled.effects,
+            )
+        await self._check(step, handled.replies, handled.language, number, sent)
 
     def _event(self, step: dict[str, Any]) -> Event | None:
         if "advance" in step:
             self.clock.current += dt.timedelta(hours=float(step["advance"]))
+            return None
+        if "consent_version" in step:
+            self.pending_version = str(step["consent_version"])
             return None
         if "send" in step:
             text = str(step["send"]) * int(step.get("times", 1))
@@ -125,12 +161,24 @@ class StoryRun:
         return "es" if self.language_code.startswith("es") else "en"
 
     async def _check(
-        self, step: dict[str, Any], replies: list[Screen], language: str, number: int
+        self,
+        step: dict[str, Any],
+        replies: list[Screen],
+        language: str,
+        number: int,
+        sent: list[data_rights.Outgoing],
     ) -> None:
         where = f"step {number} {step}"
         texts = shipped_content().texts
-        keys = [key for screen in replies for key in screen.keys]
-        rendered = "\n".join(s.render_text(texts, language) for s in replies)
+        keys = [key for screen in replies for key in screen.keys] + [m.key for m in sent]
+        rendered = "\n".join(
+            [s.render_text(texts, language) for s in replies] + [m.text for m in sent]
+        )
+        files = [m.filename for m in sent if m.document is not None]
+        for name in step.get("files", []):
+            assert any(f and f.startswith(name) for f in files), (
+                f"{where}: no file {name} in {files}"
+            )
         for key in step.get("says", []):
             assert key in keys, f"{where}: expected {key!r} among {keys}"
         for key in step.get("not_says", []):
@@ -146,13 +194,16 @@ class StoryRun:
                 assert label in labels, f"{where}: expected button {label!r} in {labels}"
         async with self.store.transaction() as tx:
             state = await tx.load_patient(self.user_id, self.clock.now())
-            assert state is not None
-            if "flow" in step:
+            if state is None:  # erased: only table counts can be checked
+                assert not {"flow", "journey", "escalates"} & set(step), f"{where}: erased"
+                escalations = []
+            else:
+                escalations = await tx.escalations_for_patient(state.patient.id)
+            if state is not None and "flow" in step:
                 actual = f"{state.conversation.flow}/{state.conversation.state}"
                 assert actual == step["flow"], f"{where}: flow is {actual}"
-            if "journey" in step:
+            if state is not None and "journey" in step:
                 assert state.patient.journey == step["journey"], f"{where}: journey"
-            escalations = await tx.escalations_for_patient(state.patient.id)
         if "escalates" in step:
             raised = [e.trigger.value for e in escalations]
             raised += [f"{e.trigger.value}:{e.priority.value}" for e in escalations]
