@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from bot.storage.inbox_models import InboxRow
 from bot.storage.models import DeliveryRow
 from bot.storage.nudge_models import NudgeSlotRow
 from bot.storage.outbox import DeliveryStatus
 from bot.storage.scope import SessionScope
+from bot.storage.updates import PENDING as INBOX_PENDING
 from dialogs.nudges import SlotStatus
 
 
@@ -24,7 +26,7 @@ class Backlog:
     oldest_alert: dt.datetime | None
     nudges_due: int
     nudges_sent: int
-    inbox_depth: int | None = None  # None: this build has no inbox table
+    inbox_depth: int | None = None
 
 
 class BacklogMixin(SessionScope):
@@ -43,9 +45,13 @@ class BacklogMixin(SessionScope):
         sent = await self._session.scalar(
             select(func.count()).where(NudgeSlotRow.status == SlotStatus.SENT.value)
         )
+        depth = await self._session.scalar(
+            select(func.count()).where(InboxRow.status == INBOX_PENDING)
+        )
         return Backlog(
             alerts_pending=int(alerts[0]),
             oldest_alert=alerts[1],
             nudges_due=int(due or 0),
             nudges_sent=int(sent or 0),
+            inbox_depth=int(depth or 0),
         )

@@ -11,6 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.ops_server import OpsServer
 from bot.storage import Store
+from bot.storage.updates import NewUpdate
 from bot.workers import Health
 from dialogs.records import EscalationRequest, EscalationTrigger, Priority
 from dialogs.state import Outcome
@@ -53,6 +54,11 @@ async def test_metrics_parse_as_prometheus_text_with_stride_series(
     server: OpsServer, store: Store
 ) -> None:
     await _alert_pending_since(store, NOW - dt.timedelta(minutes=3))
+    async with store.transaction() as tx:  # two updates received, not yet handled
+        await tx.store_updates(
+            [NewUpdate(1, n, f"d{n}", {"update_id": n}, "message", 7, False) for n in (1, 2)],
+            NOW,
+        )
     status, content_type, body = await _get(server, "/metrics")
     assert status == 200
     assert content_type.startswith("text/plain")
@@ -77,6 +83,7 @@ async def test_metrics_parse_as_prometheus_text_with_stride_series(
         if not sample.labels
     }
     assert value["stride_alerts_pending"] == 1
+    assert value["stride_inbox_depth"] == 2
     assert value["stride_alert_oldest_pending_seconds"] == 180
     assert value["stride_sql_statements_total"] > 0
     assert families["stride_update_handling_seconds"].type == "histogram"
