@@ -18,6 +18,8 @@ STRIDE = "https://stride.example.org/fhir"
 """Base of Stride's local identifiers and code systems (replace per deployment if wanted)."""
 STRIDE_CODES = f"{STRIDE}/CodeSystem/stride"
 PATIENT_CODE_SYSTEM = f"{STRIDE}/NamingSystem/patient-code"
+# The clinic's own patient reference from an invite; a deployment names its own system.
+CLINIC_REF_SYSTEM = f"{STRIDE}/NamingSystem/clinic-reference"
 PHQ9_BAND_SYSTEM = f"{STRIDE}/CodeSystem/phq9-band"
 TRIGGER_SYSTEM = f"{STRIDE}/CodeSystem/escalation-trigger"
 

@@ -49,6 +49,8 @@ class PatientRecords:
     profile: Profile
     discharged_at: dt.datetime | None = None
     consent_withdrawn_at: dt.datetime | None = None
+    clinic_ref: str | None = None
+    """The clinic's own reference, when the patient was enrolled by invite (bot/care)."""
     checkins: list[CheckinRecord] = field(default_factory=list)
     """Completed administrations only: an abandoned check-in has no score to report."""
     sessions: list[SessionRecord] = field(default_factory=list)
@@ -149,6 +151,7 @@ async def _patient(
         profile=convert.profile_from_row(await session.get_one(ProfileRow, pid)),
         discharged_at=row.discharged_at,
         consent_withdrawn_at=row.consent_withdrawn_at,
+        clinic_ref=row.clinic_ref,
         checkins=[
             convert.checkin_from_row(c)
             for c in await session.scalars(checkins.order_by(CheckinRow.started_at, CheckinRow.id))

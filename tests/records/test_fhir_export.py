@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
+from sqlalchemy import update
 
 from bot.records.dataset import load_dataset
 from bot.records.export import export
 from bot.storage import Store
+from bot.storage.models import PatientRow
 from content.loader import Content
 from tests.records.seed import (
     ANA_TELEGRAM,
@@ -266,3 +268,26 @@ async def test_statuses_are_codes_of_their_required_value_sets(
             if kind == "Questionnaire":
                 assert {i.type for i in resource.item} == {"choice"}
     assert checked > 40
+
+
+async def test_an_invited_patient_carries_the_clinic_reference_and_nothing_more(
+    store: Store, seeded: Seeded, content: Content, tmp_path: Path
+) -> None:
+    async with store.engine.begin() as connection:
+        await connection.execute(
+            update(PatientRow).where(PatientRow.code == seeded.ana_code).values(clinic_ref="C-42")
+        )
+    bundles = await _bundles(store, content, tmp_path)
+    [ana] = _resources(bundles[seeded.ana_code], "Patient")
+    assert [(i.use, i.value) for i in ana.identifier] == [
+        ("usual", seeded.ana_code),
+        ("official", "C-42"),
+    ]
+    assert ana.name is None and ana.telecom is None
+    [other] = [
+        r
+        for code, bundle in bundles.items()
+        if code != seeded.ana_code
+        for r in _resources(bundle, "Patient")
+    ][:1]
+    assert [i.use for i in other.identifier] == ["usual"]

@@ -30,12 +30,17 @@ _DONE = (SessionStatus.DONE, SessionStatus.PARTIAL)
 
 
 def patient_resource(records: PatientRecords) -> Json:
+    identifiers: list[Json] = [
+        {"use": "usual", "system": codes.PATIENT_CODE_SYSTEM, "value": records.code}
+    ]
+    if records.clinic_ref:  # enrolled by invite: the clinic's own reference, nothing more
+        identifiers.append(
+            {"use": "official", "system": codes.CLINIC_REF_SYSTEM, "value": records.clinic_ref}
+        )
     return {
         "resourceType": "Patient",
         "id": records.code,
-        "identifier": [
-            {"use": "usual", "system": codes.PATIENT_CODE_SYSTEM, "value": records.code}
-        ],
+        "identifier": identifiers,
         "active": records.discharged_at is None and records.consent_withdrawn_at is None,
         "communication": [
             {
