@@ -40,6 +40,9 @@ def _keyboard(prefix: str, labels: tuple[str, ...]) -> InlineKeyboardMarkup:
     )
 
 
+CITIES = ("New York", "Chicago", "Los Angeles", "Ciudad de México", "London", "Madrid")
+
+
 def _question(number: int) -> tuple[str, InlineKeyboardMarkup]:
     return f"Question {number} of 9\n\nOver the last 2 weeks...", _keyboard(f"q{number}", ANSWERS)
 
@@ -62,6 +65,8 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     send = context.bot.send_message
     if step == "consent":
         await send(chat, "Let's set things up.")
+        await send(chat, "Where are you?", reply_markup=_keyboard("tz", CITIES))
+    elif step == "tz":
         await send(chat, "Time for a short check-in.")
         text, keyboard = _question(1)
         await send(chat, text, reply_markup=keyboard)
@@ -71,13 +76,10 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif step == "q9" and choice != "0":
         await send(
             chat,
-            "Thank you for answering that honestly.",
+            "Thank you for answering that honestly. Are you safe right now?",
             reply_markup=_keyboard(
                 "safe", ("I'm safe right now", "I need help now", "Show my safety plan")
             ),
-        )
-        await send(
-            chat, "We can carry on setting up.", reply_markup=_keyboard("go", ("Continue",))
         )
         for supervisor in context.bot_data["supervisors"]:
             await send(
@@ -85,6 +87,11 @@ async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 f"URGENT: patient {chat}",
                 reply_markup=_keyboard("esc", ("Acknowledge", "Resolve")),
             )
+    elif step == "safe":
+        await send(chat, "Thank you for letting me know.")
+        await send(
+            chat, "We can carry on setting up.", reply_markup=_keyboard("go", ("Continue",))
+        )
     elif step == "q9":
         await send(
             chat, "One last question. how difficult?", reply_markup=_keyboard("d", DIFFICULTY)

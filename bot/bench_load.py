@@ -10,8 +10,8 @@ the local Bot API emulator (Telegram's flood limits on unless `--no-limits`):
 2. **Stride**: `python -m bot run` as in production (SQLite file by default, or a fresh
    database on the PostgreSQL server of `--database`), metrics on a local port.
 
-N simulated patients start at once: `/start`, "I agree", the nine PHQ-9 items and the
-difficulty question, each by button, pressing as soon as the question arrives. A share
+N simulated patients start at once: `/start`, "I agree", their city, the nine PHQ-9 items
+and the difficulty question, each by button, pressing as soon as the question arrives. A share
 answer item 9 positively, which opens an escalation and alerts the supervisor.
 
 Figures: CPU per update of each bot process (its own user+system time from /proc, so the
@@ -71,12 +71,17 @@ class Step:
 
 
 def patient_script(positive_item9: bool) -> list[Step]:
-    steps = [Step("", send="/start"), Step("not an emergency service", press="I agree")]
+    steps = [
+        Step("", send="/start"),
+        Step("not an emergency service", press="I agree"),
+        Step("Where are you", press="New York"),  # the timezone comes before the PHQ-9
+    ]
     for number in range(1, 10):
         last = number == 9
         answer = (ITEM9_POSITIVE if positive_item9 else ITEM9_NEGATIVE) if last else ANSWER
         steps.append(Step(f"Question {number} of 9", press=answer))
-    if positive_item9:  # the crisis reply; "Continue" goes on to the readiness screen
+    if positive_item9:  # the crisis reply, then "Continue" goes on to the readiness screen
+        steps.append(Step("Are you safe", press="I'm safe right now"))
         steps.append(Step("carry on", press="Continue"))
     else:
         steps.append(Step("how difficult", press=DIFFICULTY))

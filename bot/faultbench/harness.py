@@ -160,6 +160,8 @@ async def reach_item9(person: Person) -> None:
     await person.send("/start")
     await person.wait_for("not an emergency service")
     await person.press("I agree")
+    await person.wait_for("Where are you")  # the timezone comes first: it sets the helplines
+    await person.press("New York")
     await person.wait_for("Question 1 of 9")
     for number in range(2, 10):
         await person.press("Not at all")
