@@ -58,12 +58,13 @@ class SupervisorCommand:
 
 def build_table() -> tuple[SupervisorCommand, ...]:
     """Imported lazily: each command's module imports what it needs, this table only names."""
-    from bot.care import caseload, invites, patient_view, plan, prefs, triage
+    from bot.care import caseload, dose_view, invites, patient_view, plan, prefs, triage
 
     return (
         SupervisorCommand("alerts", triage.alerts),
         SupervisorCommand("patients", caseload.patients),
         SupervisorCommand("patient", patient_view.patient),
+        SupervisorCommand("dose", dose_view.dose),
         SupervisorCommand("resolve", triage.resolve),
         SupervisorCommand("invite", invites.command),
         SupervisorCommand("adjust", plan.command),
