@@ -11,29 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 
+from content.clinical.regex_collapse import collapse_regex
 from content.schemas.risk import TERM_REFERENCE, LexiconPattern, top_level_branches
-
-
-def collapse_regex(source: str) -> str:
-    """Write each run of one repeated literal letter once, as `normalise` does to text.
-
-    Escapes (`\\s`, `\\b`) are copied untouched, so `\\ss` stays `\\ss` but `kill` becomes `kil`.
-    """
-    out: list[str] = []
-    previous: str | None = None
-    index = 0
-    while index < len(source):
-        char = source[index]
-        if char == "\\":
-            out.append(source[index : index + 2])
-            previous = None
-            index += 2
-            continue
-        if not (char.isalpha() and char == previous):
-            out.append(char)
-        previous = char if char.isalpha() else None
-        index += 1
-    return "".join(out)
 
 
 def pattern_source(

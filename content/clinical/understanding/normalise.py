@@ -23,6 +23,8 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
+from content.clinical.regex_collapse import collapse_regex
+
 _APOSTROPHES = str.maketrans("", "", "'’‘`´ʼ′＇")
 _DROPPED_CATEGORIES = frozenset({"Mn", "Me", "Cf"})
 _DECIMAL = re.compile(r"(?<=\d)[.,](?=\d)")
@@ -55,29 +57,6 @@ def normalise(text: str, emoji: Mapping[int, str] | None = None) -> str:
 def normalise_phrase(phrase: str) -> str:
     """A lexicon phrase in the same form, so it matches what patients type."""
     return normalise(phrase)
-
-
-def collapse_regex(source: str) -> str:
-    """Write each run of one repeated literal letter once, as `normalise` does to text.
-
-    Escapes (`\\s`, `\\b`) are copied untouched, so a clinician may write "tired|feeling"
-    and it still matches the collapsed "feling".
-    """
-    out: list[str] = []
-    previous: str | None = None
-    index = 0
-    while index < len(source):
-        char = source[index]
-        if char == "\\":
-            out.append(source[index : index + 2])
-            previous = None
-            index += 2
-            continue
-        if not (char.isalpha() and char == previous):
-            out.append(char)
-        previous = char if char.isalpha() else None
-        index += 1
-    return "".join(out)
 
 
 __all__ = ["collapse_regex", "emoji_table", "normalise", "normalise_phrase"]
