@@ -24,7 +24,7 @@ lint: install
 
 test: lint
 	$(BIN)/stride content check
-	$(BIN)/pytest -n 8 --dist worksteal  # e2e tests mostly wait on Telegram pacing (CPU ~20 %): 8 workers overlap them; worksteal keeps the long stories from forming a tail
+	$(BIN)/pytest -n 6 --dist worksteal  # e2e stories mostly wait on Telegram pacing (CPU ~20 %): 6 workers overlap them; worksteal keeps the long stories from forming a tail
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

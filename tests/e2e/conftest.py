@@ -19,6 +19,30 @@ from tests.e2e.harness import (
 pytestmark = pytest.mark.e2e
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Stories run on SQLite; on PostgreSQL only those marked `both_databases`.
+
+    A story's PostgreSQL run repeats its SQLite run except where the database itself is the
+    subject (outages, replicas, leases, erasure, crash recovery), and CI has to stay well
+    under 15 minutes on two cores. The storage tier runs every query on both databases.
+    """
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("database_url") == "postgresql"
+        if (
+            on_postgres
+            and item.get_closest_marker("e2e")
+            and not item.get_closest_marker("both_databases")
+        ):
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture
 async def emulator() -> AsyncIterator[EmulatorServer]:
     server = EmulatorServer(limits=True, validate=True)

@@ -35,6 +35,7 @@ async def alerts(users: EmulatorClient) -> list[dict[str, Any]]:
     return await bot_messages(users, SUPERVISOR, "URGENT: patient")
 
 
+@pytest.mark.both_databases
 async def test_invite_to_incident_to_relay_to_resolution(
     bot: BotProcess, users: EmulatorClient, store: Store, database_url: str
 ) -> None:

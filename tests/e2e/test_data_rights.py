@@ -14,6 +14,7 @@ from tests.e2e.harness import SUPERVISOR, BotProcess, Person
 pytestmark = pytest.mark.e2e
 
 
+@pytest.mark.both_databases
 async def test_mydata_then_forgetme_with_an_open_incident(
     bot: BotProcess, users: EmulatorClient
 ) -> None:

@@ -168,6 +168,7 @@ async def balancer() -> AsyncIterator[tuple[RoundRobin, int]]:
         await runner.cleanup()
 
 
+@pytest.mark.both_databases
 async def test_two_replicas_on_postgresql_serve_one_population_without_double_replies(
     bot: BotProcess,
     emulator: EmulatorServer,

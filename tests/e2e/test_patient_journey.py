@@ -99,6 +99,7 @@ async def test_new_patient_reaches_a_logged_first_session_and_a_barrier_plan(
     assert any(c.get("language_code") == "es" for c in commands)
 
 
+@pytest.mark.both_databases
 async def test_a_crash_mid_checkin_resumes_at_the_same_item(
     bot: BotProcess, users: EmulatorClient, store: Store
 ) -> None:

@@ -111,6 +111,7 @@ async def test_item9_gets_the_crisis_reply_and_only_a_supervisor_acknowledges(
     assert await escalation_states(store) == [("acknowledged", 0, SUPERVISOR)]
 
 
+@pytest.mark.both_databases
 async def test_an_alert_survives_a_telegram_outage_and_a_crash_and_arrives_once(
     bot: BotProcess, users: EmulatorClient, store: Store
 ) -> None:
