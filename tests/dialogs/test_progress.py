@@ -75,21 +75,26 @@ def test_progress_summary_and_chart() -> None:
     checkins = [checkin(days(1), 15, "moderately_severe"), checkin(days(3), 9, "mild")]
     state = make_state(now=at_local(WEDNESDAY), sessions=sessions, checkins=checkins)
     outcome = command(state, "progress")
+    # Weeks 2 and 3 were missed without a word: /progress applies the step back the record
+    # calls for (20-minute sessions, not 25) and opens the barrier conversation.
     assert params(outcome, "progress_week.other") == {
         "sessions": 1,
         "planned": 3,
         "minutes": 20,
-        "target": 75,
+        "target": 60,
     }
+    assert "progression.step_back" in outcome.replies[0].keys
+    assert state.conversation.flow == "barrier"
     assert params(outcome, "progress.phq9_better")["points"] == 6
-    chart = last(outcome).chart
+    chart = outcome.replies[0].chart
     assert isinstance(chart, ProgressChart)
     assert len(chart.weeks) == 4  # the chart starts at the patient's first week
     assert chart.weeks[0].week_start == days(1)
     assert chart.weeks[-1].week_start == days(4)
     assert chart.weeks[-1].label == "14 Dec"
     assert [w.minutes for w in chart.weeks[-4:]] == [60, 0, 0, 20]
-    assert (chart.weeks[-4].target_low, chart.weeks[-4].target_high) == (60, 90)
+    # The bands are drawn with the step the patient stands on now (stepped back: 3 × 20).
+    assert (chart.weeks[-4].target_low, chart.weeks[-4].target_high) == (60, 60)
     assert [(p.day, p.total) for p in chart.phq9] == [(days(1), 15), (days(3), 9)]
     assert chart.phq9_max == 27
     assert chart.weekly_minimum == content().protocol.weekly_dose.minimum_minutes
