@@ -3,6 +3,7 @@ its answers (transport-neutral: events through the real router)."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 import pytest
@@ -177,3 +178,20 @@ def test_an_unknown_check_value_changes_nothing() -> None:
         outcome = run(state, Press(value))
         assert not _moods(outcome) and not _sessions(outcome)
     assert state.profile.mood_offer_at is None
+
+
+def test_the_open_offer_and_its_clock_survive_a_restart() -> None:
+    """What storage keeps (the conversation's data, the profile) is all the offer needs."""
+    state = opted_in()
+    run(state, Press("m:mck:3"))
+    assert (state.conversation.flow, state.conversation.state) == ("mood", "offer")
+    assert state.conversation.data["check"] is True
+    reloaded = opted_in(
+        conversation=copy.deepcopy(state.conversation),
+        mood_offer_at=state.profile.mood_offer_at,
+        now=NOW + dt.timedelta(minutes=20),
+    )
+    assert mood_check.follow_up_at(reloaded, content()) == NOW + OFFER_HOURS
+    outcome = press(reloaded, "start")
+    assert [r.minutes for r in _sessions(outcome)] == [10]
+    assert mood_check.follow_up_at(reloaded, content()) is None

@@ -167,3 +167,26 @@ def test_one_training_day_gets_a_note() -> None:
     state = make_state(training_days=[2], extra_day_week=dt.date(2026, 11, 23))
     outcome = command(state, "plan")
     assert params(outcome, "plan.fewer_days") == {"chosen": 1, "minimum": 3}
+
+
+def test_plan_after_three_silent_misses_shows_the_step_back_not_a_stale_dose() -> None:
+    """Week 3 in phase 2 (30 minutes); Wed, Fri and Mon went by with nothing pressed."""
+    phase_two = days(3)
+    sessions = [session(phase_two, minutes=30)]
+    state = make_state(
+        now=at_local(days(4) + dt.timedelta(days=2)),
+        sessions=sessions,
+        phase_id=2,
+        phase_started=phase_two,
+        start_step=False,
+    )
+    outcome = command(state, "plan")
+    assert "progression.step_back" in outcome.replies[0].keys
+    minutes = {
+        line.params["minutes"]
+        for line in outcome.replies[0].lines
+        if line.key and line.key.startswith("plan.session")
+    }
+    assert minutes and max(minutes) < 30  # phase 1 again, not phase 2's 30 minutes
+    assert state.profile.phase_id == 1
+    assert state.conversation.flow == "barrier"  # the talk opens at this contact
