@@ -6,7 +6,7 @@ for a 0–10 rating with buttons (kind `mood_check`, `dialogs.nudges`). A press 
 mood. A low rating (`protocol.yaml` mood.low_mood, the day's first low one) gets a
 just-in-time offer: "Start 10 minutes" / "Not now". Starting records a short session, the
 way sessions are logged (unplanned, partial: it counts its minutes, but never passes for a
-whole planned session). The offer's time is kept on the profile (`mood_offer_at`): if no
+whole planned session, nor cancels the day's session reminder). The offer's time is kept on the profile (`mood_offer_at`): if no
 session was logged since, one follow-up nudge comes `follow_up_hours` later (kind
 `mood_followup`) with the same two buttons; inside quiet hours it is dropped, not moved
 (`content.clinical.mood_rules.follow_up_due`). One follow-up per offer: its slot key is

@@ -58,13 +58,7 @@ from dialogs.nudge_kinds import (
     text_of,
     uncapped,
 )
-from dialogs.nudge_time import (
-    QuietHours,
-    deliverable_at,
-    local_instant,
-    paused_on,
-    quiet_hours,
-)
+from dialogs.nudge_time import QuietHours, deliverable_at, local_instant, paused_on, quiet_hours
 from dialogs.records import SessionStatus
 from dialogs.screens import Choice, Screen
 from dialogs.state import PatientState
@@ -112,7 +106,10 @@ def checkin_done_for(state: PatientState, content: Content, due: dt.date) -> boo
 
 
 def _session_settled(state: PatientState, day: dt.date) -> bool:
-    return any(r.day == day and r.status in _SETTLED for r in state.sessions)
+    """A record settles the day; a just-in-time 10 minutes after a low mood does not."""
+    return any(
+        r.day == day and r.status in _SETTLED and r.note != mood_check.NOTE for r in state.sessions
+    )
 
 
 def wanted_at(

@@ -9,7 +9,7 @@ import datetime as dt
 from bot.nudges.runner import NudgeRunner
 from bot.pipeline import Sender
 from bot.services import Services
-from dialogs import programme
+from dialogs import mood_check, programme
 from dialogs.events import Press
 from dialogs.nudges import DayLoad, NudgeKind, Send, Skip, Slot, SlotStatus, decide, plan
 from dialogs.records import ConsentRecord, SessionRecord, SessionStatus
@@ -203,3 +203,19 @@ async def test_the_follow_up_survives_a_restart(
         clock.set(later)
         await NudgeRunner(services, per_second=1000.0).tick(bot)
     assert len(bot.to(chat)) == 2  # one follow-up per offer, never a second
+
+
+def test_ten_minutes_after_a_low_mood_do_not_cancel_the_days_session_reminder() -> None:
+    state = make_state(now=ny(2, 0, 5), training_days=[0], mood_check_time="12:00")
+    state.sessions.append(
+        SessionRecord(
+            dt.date(2026, 3, 2),
+            SessionStatus.PARTIAL,
+            planned=False,
+            minutes=10,
+            note=mood_check.NOTE,
+            logged_at=ny(2, 7),
+        )
+    )
+    (session,) = [s for s in of_kind(plan(state, content()), NudgeKind.SESSION) if s.day.day == 2]
+    assert isinstance(decide(session, at(state, session.due_at), content(), DayLoad()), Send)
