@@ -12,6 +12,7 @@ from dialogs import (
     barrier,
     consent,
     mood,
+    mood_check,
     pause,
     progress,
     rights,
@@ -104,6 +105,8 @@ def on_menu(ctx: DialogContext, value: str) -> bool:
     if not consent.stands(ctx):
         return False
     if barrier_followup_answer(ctx, value):
+        return True
+    if mood_check.on_menu(ctx, value):
         return True
     if value == "safetyplan":
         ctx.start(Flow.SAFETY_PLAN)

@@ -11,7 +11,11 @@ Kinds, in priority order (content/data/nudges.yaml ranks them):
 - `followup`: the evening of a planned session with nothing recorded; opens the barrier
   conversation (menu button `m:cmd:barrier`);
 - `summary`: the weekly progress summary, with the chart;
-- `barrier_followup`: a barrier plan's "How did it go?" (`dialogs.barrier_followup`).
+- `barrier_followup`: a barrier plan's "How did it go?" (`dialogs.barrier_followup`);
+- `mood_check`: the opt-in daily mood check at the patient's time, 0–10 buttons, and
+  `mood_followup`: one nudge `follow_up_hours` after a low rating's just-in-time offer if
+  nothing was logged since (`dialogs.mood_check`). Both are patient-requested: the daily cap
+  neither counts nor drops them; the follow-up is dropped, not moved, by quiet hours.
 The supervisors' weekly `digest` is planned in `bot/` (it belongs to no patient); its text
 is built by `dialogs.digest.digest_screen`; the time rules live in `dialogs.nudge_time`.
 
@@ -21,7 +25,9 @@ Rules, each one a function below:
 - a nudge later than the grace period (the bot was down) is dropped, never sent late;
 - a pause (journey PAUSED) holds nudges on days before `paused_until`;
 - at most `max_per_day` nudges per local day; a slot yields to higher-priority slots still
-  pending that day, and only those still needed count;
+  pending that day, and only those still needed count (the mood kinds are outside the cap);
+- a session nudge shows the dose as the record makes it now: progression is applied to the
+  state read for the nudge (read only; the next contact applies and stores it);
 - variants rotate: a slot takes the variant after the previous slot of its kind, so the same
   wording never comes two days running.
 Safety messages and alerts are not nudges: none of these rules applies to them.
@@ -32,70 +38,35 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from content.loader import Content
-from content.schemas.nudges import NudgePolicy, NudgeText, as_time
-from content.texts import Texts
-from dialogs import barrier_followup, programme, progress
+from content.schemas.nudges import NudgePolicy, as_time
+from dialogs import barrier_followup, mood_check, programme, progress
 from dialogs.context import menu
 from dialogs.flow import Flow
-from dialogs.nudge_time import deliverable_at, local_instant, paused_on, quiet_hours
+from dialogs.nudge_kinds import (
+    DOSE_KINDS,
+    MOOD_KINDS,
+    NOT_MOVED,
+    PATIENT_KINDS,
+    NudgeKind,
+    Slot,
+    SlotStatus,
+    VariantLine,
+    slot_key,
+    text_key,
+    text_of,
+    uncapped,
+)
+from dialogs.nudge_time import QuietHours, deliverable_at, local_instant, paused_on, quiet_hours
 from dialogs.records import SessionStatus
-from dialogs.screens import Choice, Line, Screen
+from dialogs.screens import Choice, Screen
 from dialogs.state import PatientState
 from dialogs.timezones import tz_for
 
 # Sessions that settle a day: no follow-up, no reminder. Missed is what the follow-up is for.
 _SETTLED = frozenset({SessionStatus.DONE, SessionStatus.PARTIAL, SessionStatus.SKIPPED})
 _RESCHEDULE_TOLERANCE = dt.timedelta(minutes=1)
-
-
-class NudgeKind(StrEnum):
-    SESSION = "session"
-    CHECKIN = "checkin"
-    CHECKIN_AGAIN = "checkin_again"
-    FOLLOWUP = "followup"
-    SUMMARY = "summary"
-    BARRIER_FOLLOWUP = "barrier_followup"
-    DIGEST = "digest"
-
-
-class SlotStatus(StrEnum):
-    PLANNED = "planned"
-    SENDING = "sending"  # claimed before the HTTP call; `sent` once Telegram answered
-    SENT = "sent"
-    DROPPED = "dropped"  # will never be sent (too late, quiet hours, cap, not needed)
-    HELD = "held"  # not sent because the patient paused
-
-
-@dataclass(frozen=True)
-class Slot:
-    """One message a recipient is meant to get, keyed `kind:local-day` (`session:2026-11-30`)."""
-
-    kind: NudgeKind
-    key: str
-    day: dt.date
-    due_at: dt.datetime
-    rank: int
-    variant: int
-    status: SlotStatus = SlotStatus.PLANNED
-    reason: str | None = None
-
-
-def slot_key(kind: NudgeKind, day: dt.date) -> str:
-    return f"{kind.value}:{day.isoformat()}"
-
-
-@dataclass(frozen=True)
-class VariantLine(Line):
-    """A line in one of its text's variants (the `variant`-th, wrapping around)."""
-
-    variant: int = 0
-
-    def render(self, texts: Texts, language: str) -> str:
-        assert self.key is not None
-        return texts.variant(language, self.key, self.variant, **self.params)
 
 
 # ----------------------------------------------------------------------------- planning
@@ -135,7 +106,10 @@ def checkin_done_for(state: PatientState, content: Content, due: dt.date) -> boo
 
 
 def _session_settled(state: PatientState, day: dt.date) -> bool:
-    return any(r.day == day and r.status in _SETTLED for r in state.sessions)
+    """A record settles the day; a just-in-time 10 minutes after a low mood does not."""
+    return any(
+        r.day == day and r.status in _SETTLED and r.note != mood_check.NOTE for r in state.sessions
+    )
 
 
 def wanted_at(
@@ -184,6 +158,10 @@ def wanted_at(
         return as_time(policy.summary.time)
     if kind is NudgeKind.BARRIER_FOLLOWUP:
         return barrier_followup.wanted_on(state, content, day)
+    if kind is NudgeKind.MOOD_CHECK:
+        return mood_check.check_time(state)
+    if kind is NudgeKind.MOOD_FOLLOWUP:
+        return mood_check.follow_up_on(state, content, day)
     return None
 
 
@@ -193,32 +171,18 @@ def _running(state: PatientState) -> set[str]:
     return {conversation.flow, *(frame.flow for frame in conversation.stack)}
 
 
-PATIENT_KINDS = (
-    NudgeKind.SESSION,
-    NudgeKind.CHECKIN,
-    NudgeKind.CHECKIN_AGAIN,
-    NudgeKind.FOLLOWUP,
-    NudgeKind.SUMMARY,
-    NudgeKind.BARRIER_FOLLOWUP,
-)
-
-
-def text_of(kind: NudgeKind, policy: NudgePolicy) -> NudgeText:
-    texts: dict[NudgeKind, NudgeText] = {
-        NudgeKind.SESSION: policy.session,
-        NudgeKind.CHECKIN: policy.checkin,
-        NudgeKind.CHECKIN_AGAIN: policy.checkin,
-        NudgeKind.FOLLOWUP: policy.followup,
-        NudgeKind.SUMMARY: policy.summary,
-        NudgeKind.BARRIER_FOLLOWUP: policy.barrier_followup,
-    }
-    return texts[kind]
-
-
-def text_key(kind: NudgeKind, policy: NudgePolicy) -> str:
-    if kind is NudgeKind.CHECKIN_AGAIN:
-        return policy.checkin.again_text_key
-    return text_of(kind, policy).text_key
+def _deliverable(
+    kind: NudgeKind,
+    due: dt.datetime,
+    now: dt.datetime,
+    zone: dt.tzinfo,
+    quiet: QuietHours,
+    grace: dt.timedelta,
+) -> dt.datetime | None:
+    """`deliverable_at`, except that quiet hours drop a kind that must not be moved."""
+    if kind in NOT_MOVED and quiet.contains(max(due, now).astimezone(zone).time()):
+        return None
+    return deliverable_at(due, now, zone, quiet, grace)
 
 
 def next_variant(kind: NudgeKind, day: dt.date, known: Iterable[Slot], count: int) -> int:
@@ -256,7 +220,7 @@ def plan(state: PatientState, content: Content, known: Sequence[Slot] = ()) -> l
             if at is None or key in taken:
                 continue
             due = local_instant(day, at, zone)
-            when = deliverable_at(due, due, zone, quiet, policy.grace)
+            when = _deliverable(kind, due, due, zone, quiet, policy.grace)
             if now - (when or due) > policy.grace:
                 continue
             count = len(content.texts.variants(state.patient.language, text_key(kind, policy)))
@@ -311,6 +275,18 @@ class DayLoad:
 
     sent: int = 0
     pending: Sequence[Slot] = field(default_factory=tuple)
+    # Of the day's sent nudges, the mood check's and its follow-up's (`MOOD_KINDS`), not in
+    # `sent`: whether they count toward the cap is the policy's call (`capped_sent`).
+    mood_sent: int = 0
+
+    def capped_sent(self, policy: NudgePolicy) -> int:
+        return self.sent + (0 if policy.mood_check.uncapped else self.mood_sent)
+
+    def after_sending(self, slot: Slot) -> DayLoad:
+        pending = tuple(p for p in self.pending if p.key != slot.key)
+        if slot.kind in MOOD_KINDS:
+            return DayLoad(self.sent, pending, self.mood_sent + 1)
+        return DayLoad(self.sent + 1, pending, self.mood_sent)
 
 
 def still_wanted(slot: Slot, state: PatientState, content: Content) -> bool:
@@ -330,27 +306,40 @@ def decide(slot: Slot, state: PatientState, content: Content, day: DayLoad) -> D
         return Skip(SlotStatus.HELD, "paused")
     if now - slot.due_at > policy.grace:
         return Skip(SlotStatus.DROPPED, "stale")
+    if slot.kind in DOSE_KINDS:
+        # The dose as the record makes it now (a step back after three planned sessions
+        # not done applies even if nothing was pressed). `state` was read for this nudge
+        # and is not stored: the next contact applies it for real and opens the barrier talk.
+        programme.apply_progression(state, content)
     at = wanted_at(slot.kind, state, content, slot.day)
     if at is None:
         return Skip(SlotStatus.DROPPED, "not_needed")
     wanted = local_instant(slot.day, at, zone)
-    due = deliverable_at(wanted, wanted, zone, quiet, policy.grace)  # as planning would say
+    kind = slot.kind
+    due = _deliverable(kind, wanted, wanted, zone, quiet, policy.grace)  # as planning says
     if due is None:
         return Skip(SlotStatus.DROPPED, "quiet_hours")
     if due - now > _RESCHEDULE_TOLERANCE:
         return Defer(due, "moved")  # the patient moved their time (or quiet hours) later
-    when = deliverable_at(due, now, zone, quiet, policy.grace)
+    when = _deliverable(kind, due, now, zone, quiet, policy.grace)
+    quiet_now = quiet.contains(now.astimezone(zone).time())
     if when is None:
-        quiet_now = quiet.contains(now.astimezone(zone).time())
         return Skip(SlotStatus.DROPPED, "quiet_hours" if quiet_now else "stale")
     if when - now > _RESCHEDULE_TOLERANCE:
         return Defer(when, "quiet_hours")
+    if kind is NudgeKind.MOOD_FOLLOWUP and not mood_check.follow_up_now(state, content, quiet_now):
+        return Skip(SlotStatus.DROPPED, "not_needed")
+    if uncapped(kind, policy):
+        return Send(screen_for(slot, state, content))
     ahead = [
         p
         for p in day.pending
-        if p.key != slot.key and p.rank < slot.rank and still_wanted(p, state, content)
+        if p.key != slot.key
+        and p.rank < slot.rank
+        and not uncapped(p.kind, policy)
+        and still_wanted(p, state, content)
     ]
-    if day.sent + len(ahead) >= policy.max_per_day:
+    if day.capped_sent(policy) + len(ahead) >= policy.max_per_day:
         return Skip(SlotStatus.DROPPED, "daily_cap")
     return Send(screen_for(slot, state, content))
 
@@ -365,6 +354,12 @@ def _button(value: str, key: str) -> tuple[tuple[Choice, ...], ...]:
 def screen_for(slot: Slot, state: PatientState, content: Content) -> Screen:
     policy, language = content.nudges, state.patient.language
     key = text_key(slot.kind, policy)
+    if slot.kind is NudgeKind.MOOD_CHECK:
+        return mood_check.check_screen(VariantLine(key=key, variant=slot.variant))
+    if slot.kind is NudgeKind.MOOD_FOLLOWUP:
+        minutes = content.protocol.mood.offer_minutes
+        line = VariantLine(key=key, params={"minutes": minutes}, variant=slot.variant)
+        return mood_check.follow_up_screen(line, content)
     button = text_of(slot.kind, policy).button_key
     if slot.kind is NudgeKind.SESSION:
         planned = programme.planned_session(state, content, slot.day)

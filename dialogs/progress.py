@@ -21,7 +21,9 @@ from content.clinical.plural import plural_key
 from content.loader import Content
 from dialogs import programme
 from dialogs.context import DialogContext
+from dialogs.flow import Flow
 from dialogs.screens import Line, say
+from dialogs.session_card import progression_at_contact
 from dialogs.state import PatientState
 
 # The chart covers the current week and the seven before it (storage loads 56 days of
@@ -214,8 +216,13 @@ def progress(ctx: DialogContext, args: str = "") -> None:
     if not programme.has_programme(state):
         ctx.show(say("today.not_ready"))
         return
+    changed, step_back = progression_at_contact(ctx)  # the dose as the record makes it today
     lines = [say("progress.heading"), *summary_lines(state, content, state.today, ctx.language)]
+    if changed is not None:
+        lines.insert(1, changed)
     ctx.show(*lines, chart=chart(state, content, ctx.language))
+    if step_back:
+        ctx.start(Flow.BARRIER)
 
 
 def plan(ctx: DialogContext, args: str = "") -> None:
@@ -224,6 +231,7 @@ def plan(ctx: DialogContext, args: str = "") -> None:
     if not programme.has_programme(state):
         ctx.show(say("today.not_ready"))
         return
+    changed, step_back = progression_at_contact(ctx)
     week_plan = programme.week_plan(state, content, state.today)
     sessions = programme.planned_sessions(state, content, state.today)
     done_days = {r.day for r in programme.completed(state.sessions)}
@@ -243,4 +251,8 @@ def plan(ctx: DialogContext, args: str = "") -> None:
         lines.append(say("plan.none"))
     lines.extend(say(note.key, **dict(note.params)) for note in week_plan.notes)
     lines.append(say("plan.change"))
+    if changed is not None:
+        lines.insert(1, changed)
     ctx.show(*lines)
+    if step_back:
+        ctx.start(Flow.BARRIER)

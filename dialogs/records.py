@@ -101,6 +101,11 @@ class Profile:
     safety_flag_at: dt.datetime | None = None
     # The Monday of the week the add-a-day question was last asked: at most once a week.
     extra_day_week: dt.date | None = None
+    # The opt-in daily mood check (dialogs/mood_check.py): its local time "HH:MM", None = off.
+    mood_check_time: str | None = None
+    # When the latest just-in-time offer after a low daily-check rating was made: its one
+    # follow-up nudge is planned from it (and not sent if a session was logged since).
+    mood_offer_at: dt.datetime | None = None
 
     @property
     def readiness_positive(self) -> bool:

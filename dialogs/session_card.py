@@ -95,5 +95,17 @@ def decision_line(
     return say(decision.reason_key, **decision.params, phase=decision.phase_id or "")
 
 
+def progression_at_contact(ctx: DialogContext) -> tuple[Line | None, bool]:
+    """Apply what the record says now (a contact that shows a dose: /progress, /plan).
+
+    Returns the sentence to say if the step moved, and whether the barrier conversation
+    opens (three planned sessions not done: a step back, whatever was or was not pressed).
+    """
+    before = programme.current_step(ctx.state, ctx.content)
+    decision = programme.apply_progression(ctx.state, ctx.content)
+    step_back = decision is not None and decision.open_barrier_conversation
+    return decision_line(ctx, before, decision), step_back
+
+
 def not_ready(ctx: DialogContext) -> None:
     ctx.show(say("today.not_ready"))

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialogs import questions, quiet_hours
+from dialogs import mood_check, questions, quiet_hours
 from dialogs.base import FlowDialog, Option, Question
 from dialogs.context import DialogContext
 from dialogs.flow import Flow
 from dialogs.screens import say
 from state_machines.settings import SETTINGS, SettingsModel, SettingsState
 
-EDITABLE = ("days", "time", "timezone", "quiet")
+EDITABLE = ("days", "time", "timezone", "quiet", "mood_check")
 # The questions each editing state asks, by the state's name.
-SPECS = {**questions.QUESTIONS, **quiet_hours.QUESTIONS}
+SPECS = {**questions.QUESTIONS, **quiet_hours.QUESTIONS, **mood_check.QUESTIONS}
 TOGGLES = ("share_name_in_groups", "celebrate_in_groups")
 
 
@@ -73,7 +73,7 @@ class SettingsDialog(FlowDialog[SettingsModel]):
             timezone=ctx.state.patient.timezone,
         )
         quiet = say("settings.quiet.line", start=profile.quiet_start, end=profile.quiet_end)
-        return Question([menu, quiet], options)
+        return Question([menu, quiet, mood_check.settings_line(ctx.state)], options)
 
     def after(self, ctx: DialogContext, model: SettingsModel, option: Option) -> None:
         if option.edit:

@@ -24,6 +24,8 @@ class MoodState(Enum):
 class MoodModel(Versioned):
     state: MoodState
     score: int | None = None
+    # Opened by the daily mood check: a low rating gets the just-in-time activity offer.
+    check: bool = False
 
 
 def keep_score(event: EventData) -> None:

@@ -18,6 +18,8 @@ class SettingsState(Enum):
     # Quiet hours: the start, then the end (nudges wait for the end; safety never does).
     QUIET_START = "quiet_start"
     QUIET_END = "quiet_end"
+    # The opt-in daily mood check: a time, or off.
+    MOOD_CHECK = "mood_check"
     CLOSED = "closed"
 
 
@@ -30,7 +32,7 @@ class SettingsModel(Versioned):
 
 
 S = SettingsState
-EDITING = [S.DAYS, S.TIME, S.TIMEZONE, S.QUIET_END]
+EDITING = [S.DAYS, S.TIME, S.TIMEZONE, S.QUIET_END, S.MOOD_CHECK]
 
 TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "edit_days", "source": S.MENU, "dest": S.DAYS},
@@ -38,6 +40,7 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "edit_timezone", "source": S.MENU, "dest": S.TIMEZONE},
     {"trigger": "edit_quiet", "source": S.MENU, "dest": S.QUIET_START},
     {"trigger": "next", "source": S.QUIET_START, "dest": S.QUIET_END},
+    {"trigger": "edit_mood_check", "source": S.MENU, "dest": S.MOOD_CHECK},
     {"trigger": "save", "source": EDITING, "dest": S.MENU},
     # Language and group-sharing switches change at once and stay on the menu.
     {"trigger": "switch", "source": S.MENU, "dest": S.MENU},

@@ -132,8 +132,7 @@ class Delivery:
             return Skip(SlotStatus.DROPPED, "error")
         if not isinstance(decision, Send):
             return decision
-        pending = tuple(p for p in load.pending if p.key != slot.key)
-        loads[(pid, slot.day)] = DayLoad(load.sent + 1, pending)
+        loads[(pid, slot.day)] = load.after_sending(slot)
         return Outgoing(stored, state.patient.chat_id, state.patient.language, decision.screen)
 
     def _digest(self, stored: StoredSlot, facts: list[DigestFacts], now: dt.datetime) -> Outgoing:

@@ -102,6 +102,10 @@ def patient_document(
             if profile.programme_start
             else None,
             "quiet_hours": f"{profile.quiet_start}–{profile.quiet_end}",
+            "daily_mood_check": profile.mood_check_time,
+            "last_low_mood_offer": profile.mood_offer_at.isoformat()
+            if profile.mood_offer_at
+            else None,
         },
         "phq9_check_ins": [_checkin(c, content, language) for c in records.checkins],
         "sessions": [

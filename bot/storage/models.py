@@ -126,6 +126,9 @@ class ProfileRow(Base):
     # Supervisor-made (migration 0006; each also in plan_adjustments).
     phase_held: Mapped[bool] = mapped_column(default=False, server_default="0")
     extra_day_week: Mapped[dt.date | None]
+    # The opt-in daily mood check and its latest low-mood offer (migration 0009).
+    mood_check_time: Mapped[str | None] = mapped_column(String(16))
+    mood_offer_at: Mapped[dt.datetime | None]
 
 
 class ConversationRow(Base):

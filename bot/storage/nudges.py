@@ -36,7 +36,7 @@ from bot.storage.nudge_models import NudgeHorizonRow, NudgeSlotRow
 from bot.storage.scope import SessionScope
 from dialogs import programme
 from dialogs.digest import DigestFacts
-from dialogs.nudges import DayLoad, NudgeKind, Slot, SlotStatus
+from dialogs.nudges import MOOD_KINDS, DayLoad, NudgeKind, Slot, SlotStatus
 from dialogs.records import BarrierPlan, SessionStatus
 from dialogs.state import PatientState
 from dialogs.timezones import tz_for
@@ -49,6 +49,7 @@ PHQ9 = "phq9"
 RESOLVED = "resolved"
 _ACTIVE_SESSIONS = (SessionStatus.DONE.value, SessionStatus.PARTIAL.value)
 _TAKEN = (SlotStatus.SENDING.value, SlotStatus.SENT.value)
+_MOOD_KINDS = frozenset(k.value for k in MOOD_KINDS)
 WEEK = dt.timedelta(days=7)
 # A claimed slot is sent within seconds; past this, its sender is taken to have died.
 SLOT_LEASE = dt.timedelta(minutes=2)
@@ -376,6 +377,7 @@ class NudgesMixin(SessionScope):
         """Per (patient, local day): nudges already sent, and the ones still to come."""
         wanted = set(days)
         sent: dict[tuple[int, dt.date], int] = {}
+        mood_sent: dict[tuple[int, dt.date], int] = {}
         pending: dict[tuple[int, dt.date], list[Slot]] = {}
         if patient_ids and wanted:
             rows = await self._session.execute(
@@ -387,11 +389,16 @@ class NudgesMixin(SessionScope):
             for row in rows:
                 key = (row.patient_id, row.day)
                 if row.status in _TAKEN:
-                    sent[key] = sent.get(key, 0) + 1
+                    counts = mood_sent if row.kind in _MOOD_KINDS else sent
+                    counts[key] = counts.get(key, 0) + 1
                 elif row.status == SlotStatus.PLANNED.value:
                     pending.setdefault(key, []).append(_slot(cast(Any, row)))
         return {
-            (pid, day): DayLoad(sent.get((pid, day), 0), tuple(pending.get((pid, day), ())))
+            (pid, day): DayLoad(
+                sent.get((pid, day), 0),
+                tuple(pending.get((pid, day), ())),
+                mood_sent.get((pid, day), 0),
+            )
             for pid in patient_ids
             for day in wanted
         }

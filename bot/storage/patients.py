@@ -157,7 +157,14 @@ class PatientsMixin(SessionScope):
             # Every urgent trigger (item 9, risk language, /sos) shapes the prescription the
             # same way: the one place they all pass through is here.
             state.profile.safety_flag_at = now
+        # The mood check's time or a new low-mood offer: its slots are due later today.
+        replan = (rows.profile.mood_check_time, rows.profile.mood_offer_at) != (
+            state.profile.mood_check_time,
+            state.profile.mood_offer_at,
+        )
         convert.apply_profile(rows.profile, state.profile)
+        if replan:
+            await self._plan_again(patient_id, now)
         convert.apply_conversation(rows.conversation, state.conversation)
         rows.conversation.updated_at = now
         self._save_safety_plan(state, rows)
@@ -316,17 +323,21 @@ class PatientsMixin(SessionScope):
                 self._session.add(MoodRow(patient_id=patient_id, at=at, score=score))
             case BarrierPlan():
                 self._session.add(BarrierPlanRow(patient_id=patient_id, **asdict(record)))
-                # Planned days are fixed at local midnight: plan this patient again at the
-                # next tick, so the plan's follow-up (often later today) gets its slot.
-                await self._session.execute(
-                    update(NudgeHorizonRow)
-                    .where(NudgeHorizonRow.patient_id == patient_id)
-                    .values(planned_until=now)
-                )
+                # The plan's follow-up is often later today: see `_plan_again`.
+                await self._plan_again(patient_id, now)
             case ConsentRecord():
                 self._session.add(ConsentRow(patient_id=patient_id, **asdict(record)))
             case AuditEvent():
                 self._session.add(audit_row(record, now))
+
+    async def _plan_again(self, patient_id: int, now: dt.datetime) -> None:
+        """Planned days are fixed at local midnight: plan this patient again at the next tick,
+        so a slot wanted later today (a barrier plan's follow-up, the mood check) gets planned."""
+        await self._session.execute(
+            update(NudgeHorizonRow)
+            .where(NudgeHorizonRow.patient_id == patient_id)
+            .values(planned_until=now)
+        )
 
     async def _upsert(
         self,

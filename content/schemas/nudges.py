@@ -27,7 +27,14 @@ def _clock_time(value: str) -> str:
 ClockTime = Annotated[str, AfterValidator(_clock_time)]
 Weekday = Annotated[int, Field(ge=0, le=6)]
 PatientKind = Literal[
-    "session", "checkin", "checkin_again", "followup", "summary", "barrier_followup"
+    "session",
+    "checkin",
+    "checkin_again",
+    "followup",
+    "summary",
+    "barrier_followup",
+    "mood_check",
+    "mood_followup",
 ]
 PATIENT_KINDS: tuple[PatientKind, ...] = (
     "session",
@@ -36,6 +43,8 @@ PATIENT_KINDS: tuple[PatientKind, ...] = (
     "followup",
     "summary",
     "barrier_followup",
+    "mood_check",
+    "mood_followup",
 )
 
 
@@ -92,6 +101,22 @@ class BarrierFollowupNudge(NudgeText):
     change_key: TextKey
 
 
+class MoodCheckNudge(StrictModel):
+    """The opt-in daily mood check at the patient's own time, and the one follow-up nudge
+    after a just-in-time offer (protocol.yaml `mood`: threshold, minutes, hours later).
+
+    The check's buttons are the ratings 0–10; the follow-up's are `start_key` / `not_now_key`.
+    `uncapped`: the patient asked for these, so they neither count toward `max_per_day` nor
+    are dropped by it (a reminder must never silently cost a patient their own check).
+    """
+
+    text_key: TextKey
+    follow_up_text_key: TextKey
+    start_key: TextKey
+    not_now_key: TextKey
+    uncapped: bool
+
+
 class SummaryNudge(NudgeText):
     """The weekly progress summary, with the chart."""
 
@@ -119,6 +144,7 @@ class NudgePolicy(StrictModel):
     followup: FollowupNudge
     summary: SummaryNudge
     barrier_followup: BarrierFollowupNudge
+    mood_check: MoodCheckNudge
     digest: DigestSchedule
 
     @model_validator(mode="after")

@@ -88,12 +88,6 @@ def test_low_mood_and_its_one_follow_up(protocol: Protocol) -> None:
     )
 
 
-def test_the_mood_dialog_threshold_matches_content(protocol: Protocol) -> None:
-    from dialogs.mood import LOW_MOOD
-
-    assert protocol.mood.low_mood == LOW_MOOD
-
-
 def test_low_energy_rule_from_content(protocol: Protocol) -> None:
     from content.clinical.ladder import is_low_energy
 

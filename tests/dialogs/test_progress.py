@@ -75,21 +75,26 @@ def test_progress_summary_and_chart() -> None:
     checkins = [checkin(days(1), 15, "moderately_severe"), checkin(days(3), 9, "mild")]
     state = make_state(now=at_local(WEDNESDAY), sessions=sessions, checkins=checkins)
     outcome = command(state, "progress")
+    # Weeks 2 and 3 were missed without a word: /progress applies the step back the record
+    # calls for (20-minute sessions, not 25) and opens the barrier conversation.
     assert params(outcome, "progress_week.other") == {
         "sessions": 1,
         "planned": 3,
         "minutes": 20,
-        "target": 75,
+        "target": 60,
     }
+    assert "progression.step_back" in outcome.replies[0].keys
+    assert state.conversation.flow == "barrier"
     assert params(outcome, "progress.phq9_better")["points"] == 6
-    chart = last(outcome).chart
+    chart = outcome.replies[0].chart
     assert isinstance(chart, ProgressChart)
     assert len(chart.weeks) == 4  # the chart starts at the patient's first week
     assert chart.weeks[0].week_start == days(1)
     assert chart.weeks[-1].week_start == days(4)
     assert chart.weeks[-1].label == "14 Dec"
     assert [w.minutes for w in chart.weeks[-4:]] == [60, 0, 0, 20]
-    assert (chart.weeks[-4].target_low, chart.weeks[-4].target_high) == (60, 90)
+    # The bands are drawn with the step the patient stands on now (stepped back: 3 × 20).
+    assert (chart.weeks[-4].target_low, chart.weeks[-4].target_high) == (60, 60)
     assert [(p.day, p.total) for p in chart.phq9] == [(days(1), 15), (days(3), 9)]
     assert chart.phq9_max == 27
     assert chart.weekly_minimum == content().protocol.weekly_dose.minimum_minutes
@@ -162,3 +167,26 @@ def test_one_training_day_gets_a_note() -> None:
     state = make_state(training_days=[2], extra_day_week=dt.date(2026, 11, 23))
     outcome = command(state, "plan")
     assert params(outcome, "plan.fewer_days") == {"chosen": 1, "minimum": 3}
+
+
+def test_plan_after_three_silent_misses_shows_the_step_back_not_a_stale_dose() -> None:
+    """Week 3 in phase 2 (30 minutes); Wed, Fri and Mon went by with nothing pressed."""
+    phase_two = days(3)
+    sessions = [session(phase_two, minutes=30)]
+    state = make_state(
+        now=at_local(days(4) + dt.timedelta(days=2)),
+        sessions=sessions,
+        phase_id=2,
+        phase_started=phase_two,
+        start_step=False,
+    )
+    outcome = command(state, "plan")
+    assert "progression.step_back" in outcome.replies[0].keys
+    minutes = {
+        line.params["minutes"]
+        for line in outcome.replies[0].lines
+        if line.key and line.key.startswith("plan.session")
+    }
+    assert minutes and max(minutes) < 30  # phase 1 again, not phase 2's 30 minutes
+    assert state.profile.phase_id == 1
+    assert state.conversation.flow == "barrier"  # the talk opens at this contact

@@ -8,7 +8,7 @@ import pytest
 
 from content.texts import placeholders
 from dialogs.digest import DigestFacts, digest_screen
-from dialogs.nudges import PATIENT_KINDS, text_key, text_of
+from dialogs.nudges import MOOD_KINDS, PATIENT_KINDS, text_key, text_of
 from dialogs.screens import Audience
 from tests.nudges.helpers import content
 
@@ -92,7 +92,8 @@ def test_policy_numbers() -> None:
     assert policy.followup.time == "19:00"
     assert policy.checkin.again_after_days == 1
     assert content().phq9.readminister_days == 14
-    assert [policy.rank(k.value) for k in PATIENT_KINDS] == [0, 1, 2, 3, 4, 5]
+    assert [policy.rank(k.value) for k in PATIENT_KINDS] == [0, 1, 2, 3, 4, 5, 6, 7]
+    assert policy.mood_check.uncapped  # patient-requested: outside the daily cap
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
@@ -107,5 +108,9 @@ def test_every_nudge_text_has_rotating_variants(language: str) -> None:
         fields = {frozenset(placeholders(v)) for v in english.variants("en", key)}
         assert len(fields) == 1, f"English variants of {key} take different fields"
         assert {frozenset(placeholders(v)) for v in variants} == fields, key
+        if kind in MOOD_KINDS:  # 0–10, or Start / Not now
+            buttons = (policy.mood_check.start_key, policy.mood_check.not_now_key)
+            assert all(len(texts.variants(language, b)) == 1 for b in buttons)
+            continue
         button = texts.variants(language, text_of(kind, policy).button_key)
         assert len(button) == 1
