@@ -96,6 +96,7 @@ ONBOARDING: list[tuple[str, str]] = [
     *[("press", day) for day in ("Tue", "Thu", "Sat", "Sun")],
     ("press", "Done"),
     ("say", "8:00"),
+    ("say", "Not now"),  # the optional phone question (its reply keyboard sends the text)
 ]
 OFFSCREEN_UPDATES = 2_000_000_000  # update ids far from the emulator's
 
