@@ -129,7 +129,7 @@ def _stop(ctx: DialogContext, model: Any) -> None:
 
 
 def _typed(ctx: DialogContext, text: str) -> Option | Line:
-    """"Not now" (the button's label, or a word like "skip" / "no") skips; a number typed
+    """A "Not now" (the button's label, or a word like "skip" / "no") skips; a number typed
     by hand is refused kindly (it could be anyone's); anything else points to the buttons."""
     words = _normal(text)
     skip = {_normal(ctx.texts.get(lang, "phone.button.not_now")) for lang in ctx.texts.languages}
