@@ -20,7 +20,8 @@ from telegram import (
 from bot.render import render
 from bot.telegram_events import command_or_text, event_of
 from content.loader import load_content
-from dialogs.events import Command, Contact as SharedContact, Press, Text, Unsupported
+from dialogs.events import Command, Press, Text, Unsupported
+from dialogs.events import Contact as SharedContact
 from dialogs.screens import Choice, ReplyButton, Screen, say
 
 USER = User(5, "P", is_bot=False)

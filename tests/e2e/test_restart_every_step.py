@@ -117,6 +117,9 @@ async def test_a_kill_before_any_onboarding_answer_loses_nothing(
     assert state.profile.values_text == "Walking with my dog"
     assert state.profile.preferred_time == "07:45"
     assert state.patient.phone == own_phone(PATIENT)  # the contact button's own number
+    async with store.transaction() as tx:
+        card = await tx.patient_card_by_telegram(PATIENT)
+    assert card is not None and card.phone == own_phone(PATIENT)  # what alerts show
     assert len(state.checkins) == 1
     assert [state.checkins[0].answers[f"phq9_{i}"] for i in range(1, 10)] == [1] * 4 + [0] * 5
     assert not any(state.profile.readiness_answers.values())
