@@ -157,3 +157,20 @@ async def test_live_events_carry_the_bots_messages(page: Page) -> None:
                         break
     assert message["from_name"] == "Stride"
     assert "I agree" in buttons(message)
+
+
+async def test_the_invite_demo_enrols_a_new_patient_with_the_clinic_reference(
+    sandbox: Sandbox, page: Page
+) -> None:
+    invited = await page.post("/api/invites", {"name": "Dana", "language": "en", "ref": "MRN-77"})
+    dana = int(invited["patient"]["id"])
+    link = await page.wait_for(SUPERVISOR, "?start=")  # the supervisor's /invite, answered
+    assert "Invitation for MRN-77" in link["text"]
+    consent = await page.wait_for(dana, "I agree", button=True)  # the link opened: /start CODE
+    assert "Stride" in consent["text"]
+    services = sandbox.application.bot_data["stride"]
+    async with services.store.transaction() as tx:
+        card = await tx.patient_card_by_telegram(dana)
+    assert card is not None and card.clinic_ref == "MRN-77"
+    with pytest.raises(ApiError):
+        await page.post("/api/invites", {"name": "Eve", "language": "en", "ref": "two words"})
