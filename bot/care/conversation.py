@@ -93,7 +93,7 @@ async def send_to_patient(
             card.language, "care.patient.from_team", name=name or "—", text=text
         )
         queued = await tx.add_care_message(card.id, card.chat_id, supervisor_id, body, now)
-    done = await outbox.deliver_due(bot, services, instance_name(), tell=False)
+    done = await outbox.deliver_due(bot, services, instance_name(), only=queued)
     return card.code, done.get(queued, DeliveryStatus.PENDING)
 
 

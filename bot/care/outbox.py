@@ -45,15 +45,19 @@ async def deliver_due(
     by: str,
     until: dt.datetime | None = None,
     *,
-    tell: bool = True,
+    only: int | None = None,
 ) -> dict[int, DeliveryStatus]:
     """Send every due message this sender could lease; each one's status afterwards.
 
-    `tell`: the supervisor who wrote a message is told when it arrives or is refused (the
-    relay's runs); the handler that has just stored one says so itself (`tell=False`)."""
+    `only`: the handler that has just stored a message sends that one and says itself how it
+    went; on the relay's runs the supervisor who wrote a message is told when it arrives (or
+    is refused), since they were told "not yet"."""
     now = services.clock.now()
+    tell = only is None
     async with services.store.transaction() as tx:
-        due = await tx.claim_due_care_messages(until or now, by, claims.DELIVERY_LEASE, now)
+        due = await tx.claim_due_care_messages(
+            until or now, by, claims.DELIVERY_LEASE, now, only=only
+        )
     done: dict[int, DeliveryStatus] = {}
     for message in due:
         try:

@@ -65,10 +65,20 @@ class CareOutboxMixin(SessionScope):
         return row.id
 
     async def claim_due_care_messages(
-        self, until: dt.datetime, by: str, lease: dt.timedelta, now: dt.datetime, limit: int = 100
+        self,
+        until: dt.datetime,
+        by: str,
+        lease: dt.timedelta,
+        now: dt.datetime,
+        limit: int = 100,
+        only: int | None = None,
     ) -> list[CareMessage]:
-        """Lease the messages due by `until` to sender `by` until `now + lease`."""
-        rows = list(await self._session.scalars(self._due_care(until, now, limit)))
+        """Lease the messages due by `until` (or just message `only`) to sender `by` until
+        `now + lease`."""
+        query = self._due_care(until, now, limit)
+        if only is not None:
+            query = query.where(CareMessageRow.id == only)
+        rows = list(await self._session.scalars(query))
         for row in rows:
             row.claimed_by = by
             row.claimed_until = now + lease
