@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 
 from content.texts import Texts
 from dialogs.screens import Screen
@@ -26,6 +32,13 @@ class Rendered:
     parts: tuple[str, ...]
     keyboard: InlineKeyboardMarkup | None
     edit: bool
+    # A keyboard under the input field (the contact button), or its removal.
+    reply_keyboard: ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None
+
+    @property
+    def markup(self) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
+        """What the last part carries: the inline buttons, else the reply keyboard's change."""
+        return self.keyboard or self.reply_keyboard
 
 
 def render(screen: Screen, texts: Texts, language: str, *, group: bool = False) -> Rendered:
@@ -45,7 +58,29 @@ def render(screen: Screen, texts: Texts, language: str, *, group: bool = False) 
                 )
             rows.append(buttons)
         keyboard = InlineKeyboardMarkup(rows)
-    return Rendered(parts=split_text(text), keyboard=keyboard, edit=screen.edit)
+    return Rendered(
+        parts=split_text(text),
+        keyboard=keyboard,
+        edit=screen.edit,
+        reply_keyboard=_reply_keyboard(screen, texts, language),
+    )
+
+
+def _reply_keyboard(
+    screen: Screen, texts: Texts, language: str
+) -> ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
+    if screen.reply_buttons:
+        if screen.choices:
+            raise ValueError("a message carries inline buttons or a reply keyboard, not both")
+        return ReplyKeyboardMarkup(
+            [
+                [KeyboardButton(texts.get(language, b.key), request_contact=b.contact or None)]
+                for b in screen.reply_buttons
+            ],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+    return ReplyKeyboardRemove() if screen.remove_reply_keyboard else None
 
 
 def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> tuple[str, ...]:

@@ -109,7 +109,7 @@ async def send_screens(
                 log.debug("edit refused, sending instead: %s", type(error).__name__)
         for index, part in enumerate(rendered.parts):
             last = index == len(rendered.parts) - 1
-            keyboard = rendered.keyboard if last else None
+            keyboard = rendered.markup if last else None
             sent.append(
                 await with_retries(
                     partial(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
-from dialogs.events import Command, Event, Press, Text, Unsupported
+from dialogs.events import Command, Contact, Event, Press, Text, Unsupported
 
 _KINDS = (
     "sticker",
@@ -34,6 +34,10 @@ def event_of(update: Update, bot_username: str | None) -> Event | None:
         return None
     if message.text is not None:
         return command_or_text(message.text, bot_username)
+    if message.contact is not None:
+        sender = message.from_user.id if message.from_user else None
+        own = sender is not None and message.contact.user_id == sender
+        return Contact(message.contact.phone_number[:32], own)
     return Unsupported(kind_of(message), message.caption or "")  # a caption is still screened
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
 from dialogs.context import CONVERSATION, MENU, DialogContext
+from dialogs.events import Contact
 from dialogs.flow import Flow
 from dialogs.screens import Choice, Line, say
 from state_machines.engine import FlowTable, InvalidTransition
@@ -203,6 +204,10 @@ class FlowDialog(Generic[M]):
             self.ask(ctx, fresh=False)
             return
         self.apply(ctx, model, option)
+
+    def on_contact(self, ctx: DialogContext, contact: Contact) -> bool:
+        """True when the current question takes a shared contact (only the phone question)."""
+        return False
 
     def on_text(self, ctx: DialogContext, text: str) -> bool:
         """True when the current question takes typed answers (answered or kindly re-asked);

@@ -24,6 +24,15 @@ class Press:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """A shared contact card. `own` is true only when the card is the sender's own account
+    (Telegram's contact button); a forwarded card of someone else is never kept."""
+
+    phone: str
+    own: bool
+
+
+@dataclass(frozen=True)
 class Unsupported:
     """Stickers, photos, voice, edits…: Stride reads only text and buttons.
 
@@ -34,6 +43,6 @@ class Unsupported:
     text: str = ""
 
 
-Event = Command | Text | Press | Unsupported
+Event = Command | Text | Press | Contact | Unsupported
 
 MAX_TEXT_LENGTH = 2000

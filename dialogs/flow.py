@@ -19,6 +19,7 @@ class Flow(StrEnum):
     EXTRA_DAY = "extra_day"
     CONCERN = "concern"
     LOG_OFFER = "log_offer"
+    SHARE_PHONE = "share_phone"
     # Data rights (dialogs/rights.py)
     FORGETME = "forgetme"
     WITHDRAW = "withdraw"

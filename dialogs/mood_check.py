@@ -1,17 +1,17 @@
 """The opt-in daily mood check, its just-in-time offer and the offer's one follow-up.
 
-A patient turns the check on (a time) or off in /settings. At that local time a nudge asks
-for a 0–10 rating with buttons (kind `mood_check`, `dialogs.nudges`). A press opens the
-/mood conversation in its check mode (`dialogs.mood`), so the rating is stored like every
-mood. A low rating (`protocol.yaml` mood.low_mood, the day's first low one) gets a
-just-in-time offer: "Start 10 minutes" / "Not now". Starting records a short session, the
-way sessions are logged (unplanned, partial: it counts its minutes, but never passes for a
-whole planned session, nor cancels the day's session reminder). The offer's time is kept on the profile (`mood_offer_at`): if no
-session was logged since, one follow-up nudge comes `follow_up_hours` later (kind
+A patient turns the check on (a time) or off in /settings. At that local time a nudge asks for
+a 0–10 rating with buttons (kind `mood_check`, `dialogs.nudges`). A press opens the /mood
+conversation in its check mode (`dialogs.mood`), so the rating is stored like every mood. A low
+rating (`protocol.yaml` mood.low_mood, the day's first low one) gets a just-in-time offer:
+"Start 10 minutes" / "Not now". Starting records a short session, the way sessions are logged
+(unplanned, partial: it counts its minutes, but never passes for a whole planned session, nor
+cancels the day's session reminder). The offer's time is kept on the profile (`mood_offer_at`):
+if no session was logged since, one follow-up nudge comes `follow_up_hours` later (kind
 `mood_followup`) with the same two buttons; inside quiet hours it is dropped, not moved
-(`content.clinical.mood_rules.follow_up_due`). One follow-up per offer: its slot key is
-taken once sent or dropped. Both kinds are patient-requested, so the daily nudge cap neither
-counts nor drops them (`nudges.yaml` mood_check.uncapped).
+(`content.clinical.mood_rules.follow_up_due`). One follow-up per offer: its slot key is taken
+once sent or dropped. Both kinds are patient-requested, so the daily nudge cap neither counts
+nor drops them (`nudges.yaml` mood_check.uncapped).
 
 Buttons on nudges are menu buttons (`m:mck:...`): they stay valid on the nudge's message.
 """

@@ -52,6 +52,9 @@ class OnboardingDialog(FlowDialog[OnboardingModel]):
 
     def resume(self, ctx: DialogContext, finished: Flow) -> None:
         model = self.model(ctx)
+        if model.state is S.PHONE and finished is Flow.SHARE_PHONE:  # shared, or not now
+            self._next(ctx, model)
+            return
         baseline = _baseline(ctx)
         if model.state is S.BASELINE and baseline is not None and not baseline.safety_positive:
             self._next(ctx, model)
@@ -64,6 +67,12 @@ class OnboardingDialog(FlowDialog[OnboardingModel]):
         if self.model(ctx).state is S.BASELINE and _baseline(ctx) is None:
             ctx.start(Flow.CHECKIN, kind=CheckinKind.BASELINE)
             return
+        if self.model(ctx).state is S.PHONE:  # its own small flow, also used by /settings
+            if ctx.state.patient.phone:
+                self._next(ctx, self.model(ctx))
+            else:
+                ctx.start(Flow.SHARE_PHONE)
+            return
         super().ask(ctx, fresh=fresh, edit=edit)
 
     def question(self, ctx: DialogContext, model: OnboardingModel) -> Question:
@@ -74,6 +83,8 @@ class OnboardingDialog(FlowDialog[OnboardingModel]):
             )
         if model.state is S.READINESS:
             return self._readiness(ctx, model)
+        if model.state is S.PHONE:  # asked by the phone flow started over onboarding
+            return Question([say("onboarding.carry_on")])
         spec = questions.QUESTIONS[model.state.value]
         return questions.as_question(ctx, spec, model.selected, "next")
 

@@ -61,6 +61,8 @@ class Patient:
     display_name: str | None = None
     # Set when the patient withdraws consent: nothing is sent to them until they agree again.
     consent_withdrawn_at: dt.datetime | None = None
+    # Shared with the care team through Telegram's contact button only (dialogs/phone.py).
+    phone: str | None = None
 
 
 @dataclass

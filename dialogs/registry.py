@@ -21,6 +21,7 @@ from dialogs.flow import Flow
 from dialogs.mood import MoodDialog
 from dialogs.onboarding import OnboardingDialog
 from dialogs.pause import PauseDialog
+from dialogs.phone import SharePhoneDialog
 from dialogs.rights import ForgetMeDialog, ReconsentDialog, WithdrawDialog
 from dialogs.safety_plan import SafetyPlanDialog
 from dialogs.settings import SettingsDialog
@@ -40,6 +41,7 @@ DIALOGS: tuple[type[FlowDialog[Any]], ...] = (
     ExtraDayDialog,
     ConcernDialog,
     LogOfferDialog,
+    SharePhoneDialog,
     ForgetMeDialog,
     WithdrawDialog,
     ReconsentDialog,

@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from dialogs import commands, concern, consent, rights, safety, stack, understanding
+from dialogs import commands, concern, consent, phone, rights, safety, stack, understanding
 from dialogs.base import FlowDialog, UnreadableFlow
 from dialogs.context import CONVERSATION, MENU, DialogContext, DialogDeps
-from dialogs.events import MAX_TEXT_LENGTH, Command, Event, Press, Text, Unsupported
+from dialogs.events import MAX_TEXT_LENGTH, Command, Contact, Event, Press, Text, Unsupported
 from dialogs.flow import Flow
 from dialogs.screens import say
 from dialogs.state import Outcome, PatientState
@@ -57,6 +57,8 @@ def _dispatch(ctx: DialogContext, event: Event | None) -> None:
         _on_command(ctx, event)
     elif isinstance(event, Press):
         _on_press(ctx, event.data)
+    elif isinstance(event, Contact):
+        _on_contact(ctx, event)
     elif isinstance(event, Unsupported) and not (event.text and _screen(ctx, event.text)):
         ctx.show(say("common.unsupported", kind=event.kind))
         if _consented(ctx):
@@ -156,6 +158,22 @@ def _on_press(ctx: DialogContext, data: str) -> None:
         ctx.show(say("common.stale_button"))
         return
     current.on_press(ctx, value)
+
+
+def _on_contact(ctx: DialogContext, contact: Contact) -> None:
+    """A contact card: kept only as the answer to the phone question (dialogs/phone.py);
+    anywhere else it is not kept, and the patient is told so kindly."""
+    if not _consented(ctx):
+        ctx.show(say("phone.not_asked"))
+        consent.ask_consent(ctx)
+        return
+    current = _step_aside(ctx)
+    if current is not None and current.on_contact(ctx, contact):
+        return
+    if phone.take_while_waiting(ctx, contact):
+        return
+    ctx.show(say("phone.not_asked"))
+    _reask(ctx)
 
 
 def _step_aside(ctx: DialogContext) -> FlowDialog[Any] | None:

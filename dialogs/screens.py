@@ -52,6 +52,17 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class ReplyButton:
+    """A button of the keyboard shown under the patient's input field (not on a message).
+
+    `contact` makes it Telegram's "share my phone number" button: pressing it sends the
+    patient's own contact, the one way Stride takes a phone number (never typed by hand)."""
+
+    key: str
+    contact: bool = False
+
+
+@dataclass(frozen=True)
 class Screen:
     lines: tuple[Line, ...]
     choices: tuple[tuple[Choice, ...], ...] = ()
@@ -61,6 +72,10 @@ class Screen:
     edit: bool = False
     # Safety messages: never held by quiet hours, pause or the per-chat rate limit.
     urgent: bool = False
+    # A keyboard under the input field, one button a row (instead of inline `choices`), or
+    # `remove_reply_keyboard` to take such a keyboard away once answered.
+    reply_buttons: tuple[ReplyButton, ...] = ()
+    remove_reply_keyboard: bool = False
 
     @property
     def keys(self) -> list[str]:

@@ -1,4 +1,4 @@
-"""/settings: change training days, time, timezone, quiet hours, language and group sharing.
+"""/settings: days, time, timezone, quiet hours, mood check, language, groups, phone.
 
 A menu; each setting is edited by the same declared question onboarding uses, and every
 change goes back to the menu. The settings machine's table says which moves exist. Quiet
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialogs import mood_check, questions, quiet_hours
+from dialogs import mood_check, phone, questions, quiet_hours
 from dialogs.base import FlowDialog, Option, Question
 from dialogs.context import DialogContext
 from dialogs.flow import Flow
@@ -65,6 +65,7 @@ class SettingsDialog(FlowDialog[SettingsModel]):
                     effect=_toggle(toggle),
                 )
             )
+        options.append(phone.settings_option(ctx))  # share / stop sharing with the care team
         options.append(Option("close", "close", key="settings.button.close"))
         menu = say(
             "settings.menu",
@@ -78,6 +79,8 @@ class SettingsDialog(FlowDialog[SettingsModel]):
     def after(self, ctx: DialogContext, model: SettingsModel, option: Option) -> None:
         if option.edit:
             self.ask(ctx, fresh=False, edit=True)
+        elif phone.on_settings(ctx, option):
+            return
         elif model.state is SettingsState.CLOSED:
             ctx.show(say("settings.closed"))
             ctx.finish()

@@ -34,6 +34,8 @@ class OnboardingStep(Enum):
     BARRIERS = "barriers"
     DAYS = "days"
     TIME = "time"
+    # Optional: share a phone number with the care team (dialogs/phone.py), after the profile.
+    PHONE = "phone"
     DONE = "done"
 
 

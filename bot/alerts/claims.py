@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Protocol
 
 from bot.services import Services
 from bot.storage.outbox import Delivery
@@ -33,7 +34,20 @@ def timed_out(error: str) -> str:
     return f"{TIMED_OUT}: {error}"
 
 
-def retry_after_timeout(delivery: Delivery) -> bool:
+class Attempted(Protocol):
+    """An outbox row (an alert delivery, a relayed care message) with a failed attempt."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def chat_id(self) -> int: ...
+
+    @property
+    def last_error(self) -> str | None: ...
+
+
+def retry_after_timeout(delivery: Attempted) -> bool:
     """True for the first timeout (try once more); False: take it as delivered."""
     if not (delivery.last_error or "").startswith(TIMED_OUT):
         log.warning("alert delivery %s timed out; trying once more", delivery.id)

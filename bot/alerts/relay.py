@@ -21,6 +21,7 @@ from telegram.ext import ExtBot
 
 from bot.alerts import claims, routing
 from bot.alerts.messages import acknowledger_name, delivery_message, reader_for
+from bot.care import outbox as care_outbox
 from bot.care.alert_view import refresh_alert_messages
 from bot.leases import instance_name
 from bot.rate_limit import SAFETY_RETRIES
@@ -96,9 +97,11 @@ class EscalationRelay:
         if not self._recovered:
             # After a crash or restart, whatever is still pending goes out at once.
             await self.deliver_due(until=FAR_FUTURE)
+            await care_outbox.deliver_due(self.bot, self.services, self.name, FAR_FUTURE)
             self._recovered = True
         await self.advance_timers()
         await self.deliver_due()
+        await care_outbox.deliver_due(self.bot, self.services, self.name)  # relayed messages
 
     # ------------------------------------------------------------------ delivery
     async def deliver_due(self, until: dt.datetime | None = None) -> None:

@@ -26,6 +26,7 @@ from bot.care.commands import Call
 from bot.care.prefs import reader_of
 from bot.services import Services
 from bot.storage.care import CareSession
+from bot.storage.outbox import DeliveryStatus
 from dialogs.records import AuditEvent
 
 # The care_sessions kinds typed input can answer.
@@ -170,10 +171,14 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(call.text("care.no_pending"))
         raise ApplicationHandlerStop
     if pending.kind == conversation.MESSAGE:
-        code, delivered = await conversation.send_to_patient(
+        code, status = await conversation.send_to_patient(
             context.bot, services, pending, user.id, user.first_name, message.text
         )
-        key = "care.message.sent" if delivered else "care.message.undelivered"
+        key = {
+            DeliveryStatus.SENT: "care.message.sent",
+            DeliveryStatus.PENDING: "care.message.queued",
+            DeliveryStatus.FAILED: "care.message.undelivered",
+        }[status]
         await message.reply_text(call.text(key, code=code))
     elif pending.kind == NOTE and pending.escalation_id is not None and pending.outcome:
         await _finish_outcome(update, context, call, pending, message.text)

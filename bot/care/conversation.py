@@ -4,7 +4,8 @@
 to the patient as "From your care team, Sam: …". While the incident is open, the patient's
 typed replies go back to the supervisor handling it — and still through the risk screen,
 so risk language in a reply raises a trigger like anywhere else. Every message both ways is
-written to the audit log (before it is sent), with its text, by whom and to whom.
+written to the audit log (before it is sent), with its text, by whom and to whom; a message
+to the patient is stored in the relay outbox in that same transaction (bot/care/outbox.py).
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ import logging
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import Forbidden
 from telegram.ext import ExtBot
 
+from bot.care import outbox
 from bot.care.alert_view import mark_seen
+from bot.leases import instance_name
 from bot.pipeline import Handled, Sender
 from bot.rate_limit import SAFETY_RETRIES
 from bot.services import Services
 from bot.storage.care import CareSession
+from bot.storage.outbox import DeliveryStatus
 from dialogs import safety
 from dialogs.context import DialogContext
 from dialogs.events import MAX_TEXT_LENGTH, Event, Text
@@ -56,11 +59,13 @@ async def send_to_patient(
     supervisor_id: int,
     name: str,
     text: str,
-) -> tuple[str, bool]:
-    """Relay `text` to the patient; (their code, whether Telegram delivered it).
+) -> tuple[str, DeliveryStatus]:
+    """Relay `text` to the patient; (their code, where the message stands).
 
-    The incident (if still open) now has this supervisor as its handler, so the patient's
-    replies come back to them.
+    The message is stored in the relay outbox with its audit record, then sent at once; if
+    Telegram does not take it now (PENDING), the escalation relay keeps trying, also after a
+    restart, and tells the supervisor when it arrives. The incident (if still open) now has
+    this supervisor as its handler, so the patient's replies come back to them.
     """
     now = services.clock.now()
     text = text.strip()[:MAX_TEXT_LENGTH]
@@ -68,7 +73,7 @@ async def send_to_patient(
         await tx.clear_care_session(supervisor_id)
         card = await tx.patient_card(session.patient_id)
         if card is None:
-            return "—", False
+            return "—", DeliveryStatus.FAILED
         incident = await tx.open_incident(card.id, lock=True)
         if incident is not None:
             info = await tx.incident_info(incident.id)
@@ -84,15 +89,12 @@ async def send_to_patient(
             ),
             now,
         )
-    body = services.content.texts.get(
-        card.language, "care.patient.from_team", name=name or "—", text=text
-    )
-    try:
-        await bot.send_message(card.chat_id, body, rate_limit_args=SAFETY_RETRIES)
-    except Forbidden as error:
-        log.error("message to patient %s refused by Telegram: %s", card.code, error)
-        return card.code, False
-    return card.code, True
+        body = services.content.texts.get(
+            card.language, "care.patient.from_team", name=name or "—", text=text
+        )
+        queued = await tx.add_care_message(card.id, card.chat_id, supervisor_id, body, now)
+    done = await outbox.deliver_due(bot, services, instance_name(), only=queued)
+    return card.code, done.get(queued, DeliveryStatus.PENDING)
 
 
 async def handle_patient(

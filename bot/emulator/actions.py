@@ -30,7 +30,7 @@ from .state import (
 )
 from .views import message_view
 
-MESSAGE_KINDS = ("text", "photo", "sticker", "voice", "document")
+MESSAGE_KINDS = ("text", "photo", "sticker", "voice", "document", "contact")
 
 
 class ActionError(ValueError):
@@ -159,14 +159,21 @@ def user_message(
     reply_to_message_id: int | None = None,
     data: bytes | None = None,
     emoji: str | None = None,
+    contact: dict[str, Any] | None = None,
 ) -> Outcome:
-    """A user (or another bot, or a channel admin) posts a new message."""
+    """A user (or another bot, or a channel admin) posts a new message.
+
+    `kind="contact"` shares a contact card (`contact`: phone_number, first_name, optional
+    last_name and user_id), as Telegram sends it for a `request_contact` button or a contact
+    forwarded from the address book."""
     world = emu.world
     _user(world, from_id)
     if kind not in MESSAGE_KINDS:
         raise ActionError(f"kind must be one of {', '.join(MESSAGE_KINDS)}")
     if kind == "text" and not text:
         raise ActionError("a text message needs a non-empty text")
+    if kind == "contact":
+        contact = _contact_object(contact)
     chat = _chat(world, from_id if chat_id is None else chat_id)
     if chat.migrated_to is not None:
         raise ActionError(f"chat {chat.id} was migrated to {chat.migrated_to}")
@@ -178,6 +185,8 @@ def user_message(
     fields: dict[str, Any] = {"kind": kind, "reply_to_message_id": reply_to_message_id}
     if kind == "text":
         fields.update(text=text, entities=command_entities(text or ""), source_text=text)
+    elif kind == "contact":
+        fields["contact"] = contact
     else:
         fields["file_id"] = _media(world, kind, data, emoji)
         if caption and kind in ("photo", "voice", "document"):
@@ -190,6 +199,72 @@ def user_message(
     world.emit("user_message", message_view(world, msg))
     update_id = _deliver(emu, chat, msg, edited=False)
     return Outcome(chat.id, msg.message_id, update_id, {"message": message_view(world, msg)})
+
+
+def _contact_object(contact: dict[str, Any] | None) -> dict[str, Any]:
+    """A Contact object as the spec defines it: phone_number and first_name required."""
+    if not contact or not contact.get("phone_number") or not contact.get("first_name"):
+        raise ActionError("a contact needs phone_number and first_name")
+    out: dict[str, Any] = {
+        "phone_number": str(contact["phone_number"]),
+        "first_name": str(contact["first_name"]),
+    }
+    if contact.get("last_name"):
+        out["last_name"] = str(contact["last_name"])
+    if contact.get("user_id") is not None:
+        out["user_id"] = int(contact["user_id"])
+    return out
+
+
+def own_phone(user_id: int) -> str:
+    """The phone number a simulated user's account has (Telegram sends it without '+')."""
+    return f"4477009{abs(user_id) % 100_000:05d}"
+
+
+def current_reply_keyboard(chat: ChatRecord) -> list[list[Any]] | None:
+    """The reply keyboard the user sees: the bot's latest `keyboard` markup, unless a later
+    message removed it (`remove_keyboard`)."""
+    for msg in sorted(chat.messages.values(), key=lambda m: m.message_id, reverse=True):
+        markup = msg.reply_markup if msg.by_bot and not msg.deleted else None
+        if not markup:
+            continue
+        if markup.get("remove_keyboard"):
+            return None
+        rows = markup.get("keyboard")
+        if isinstance(rows, list):
+            return rows
+    return None
+
+
+def press_reply_button(
+    emu: Emulator, *, from_id: int, text: str, chat_id: int | None = None
+) -> Outcome:
+    """A user taps a reply-keyboard button: its text is sent as a message, or, for a
+    `request_contact` button, the user's own contact card (as Telegram does)."""
+    world = emu.world
+    _user(world, from_id)
+    chat = _chat(world, from_id if chat_id is None else chat_id)
+    rows = current_reply_keyboard(chat) or []
+    for row in rows:
+        for button in row if isinstance(row, list) else []:
+            label = button.get("text") if isinstance(button, dict) else button
+            if label != text:
+                continue
+            if isinstance(button, dict) and button.get("request_contact"):
+                if chat.type != PRIVATE:
+                    raise ActionError("request_contact buttons work only in private chats")
+                user = world.users[from_id]
+                card = {
+                    "phone_number": own_phone(from_id),
+                    "first_name": user.first_name,
+                    "last_name": user.last_name,
+                    "user_id": from_id,
+                }
+                return user_message(
+                    emu, from_id=from_id, chat_id=chat.id, kind="contact", contact=card
+                )
+            return user_message(emu, from_id=from_id, chat_id=chat.id, text=text)
+    raise ActionError(f"no reply keyboard button {text!r} in chat {chat.id}", 404)
 
 
 def user_edit(

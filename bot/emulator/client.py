@@ -175,6 +175,27 @@ class EmulatorClient:
         data = await self.send_message(user_id, text=text, chat_id=chat_id, reply_to=reply_to)
         return int(data["message_id"])
 
+    async def send_contact(
+        self,
+        user_id: int,
+        phone_number: str,
+        *,
+        first_name: str = "Contact",
+        contact_user_id: int | None = None,
+    ) -> dict[str, Any]:
+        """The user shares a contact card (someone else's unless contact_user_id is theirs)."""
+        contact: dict[str, Any] = {"phone_number": phone_number, "first_name": first_name}
+        if contact_user_id is not None:
+            contact["user_id"] = contact_user_id
+        body = {"from_id": user_id, "kind": "contact", "contact": contact}
+        return await self.request("POST", "/control/messages", body=body)
+
+    async def press_keyboard(self, user_id: int, text: str) -> dict[str, Any]:
+        """Tap a reply-keyboard button in the user's private chat: its text is sent, or their
+        own contact for a request_contact button (404 when no such button is shown)."""
+        body = {"from_id": user_id, "text": text}
+        return await self.request("POST", "/control/keyboard", body=body)
+
     async def edit_text(
         self, user_id: int, message_id: int, text: str, chat_id: int | None = None
     ) -> dict[str, Any]:

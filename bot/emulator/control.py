@@ -25,6 +25,7 @@ from .actions import (
     chat_member_event,
     migrate_group,
     press_button,
+    press_reply_button,
     user_edit,
     user_message,
 )
@@ -224,6 +225,19 @@ async def post_message(request: web.Request) -> web.StreamResponse:
         reply_to_message_id=_int(body, "reply_to_message_id", required=False),
         data=data,
         emoji=_opt_str(body, "emoji"),
+        contact=body["contact"] if isinstance(body.get("contact"), dict) else None,
+    )
+    return reply({"ok": True, **outcome.as_dict()})
+
+
+@guarded
+async def post_keyboard(request: web.Request) -> web.StreamResponse:
+    body = await _body(request)
+    outcome = press_reply_button(
+        _emu(request),
+        from_id=_req_int(body, "from_id", "user_id"),
+        text=str(body.get("text") or ""),
+        chat_id=_int(body, "chat_id", required=False),
     )
     return reply({"ok": True, **outcome.as_dict()})
 
@@ -505,6 +519,7 @@ def add_control_routes(app: web.Application) -> None:
     r.add_post("/control/groups", post_group)
     r.add_post("/control/messages", post_message)
     r.add_post("/control/press", post_press)
+    r.add_post("/control/keyboard", post_keyboard)
     r.add_post("/control/chat_member", post_chat_member)
     r.add_post("/control/migrate", post_migrate)
     r.add_get("/control/chats", get_chats)

@@ -183,6 +183,8 @@ def message_dict(world: World, msg: MessageRecord, *, with_reply: bool = True) -
         out["caption"] = msg.caption
         if msg.caption_entities:
             out["caption_entities"] = msg.caption_entities
+    if msg.contact is not None:
+        out["contact"] = msg.contact
     out.update(msg.service)
     if msg.reply_markup and "inline_keyboard" in msg.reply_markup:
         out["reply_markup"] = {"inline_keyboard": msg.reply_markup["inline_keyboard"]}

@@ -129,7 +129,7 @@ class MessageRecord:
     date: int
     from_id: int | None
     by_bot: bool
-    kind: str = "text"  # text | photo | document | sticker | voice | service
+    kind: str = "text"  # text | photo | document | sticker | voice | contact | service
     text: str | None = None
     entities: list[dict[str, Any]] = field(default_factory=list)
     source_text: str | None = None
@@ -141,6 +141,8 @@ class MessageRecord:
     sender_chat_id: int | None = None
     reply_to_message_id: int | None = None
     service: dict[str, Any] = field(default_factory=dict)
+    # A shared contact (Contact object: phone_number, first_name, last_name?, user_id?).
+    contact: dict[str, Any] | None = None
     edit_date: int | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
     deleted: bool = False

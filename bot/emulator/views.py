@@ -36,6 +36,8 @@ def message_view(world: World, msg: MessageRecord) -> dict[str, Any]:
     }
     if msg.service:
         out["service"] = msg.service
+    if msg.contact is not None:
+        out["contact"] = msg.contact
     record = world.files.get(msg.file_id) if msg.file_id else None
     if record is not None:
         out[record.kind] = {

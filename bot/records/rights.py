@@ -76,6 +76,8 @@ def patient_document(
             "language": p.language,
             "country": p.country,
             "timezone": p.timezone,
+            "phone_shared_with_care_team": p.phone,
+            "clinic_reference": records.clinic_ref,
             "joined": p.created_at.isoformat(),
             "paused_until": p.paused_until.isoformat() if p.paused_until else None,
             "discharged_at": records.discharged_at.isoformat() if records.discharged_at else None,

@@ -29,6 +29,8 @@ STATIC = Path(__file__).parent / "static"
 KEEPALIVE_SECONDS = 15.0
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MAX_TEXT = 4096
+MAX_REF = 64
+INVITE_WAIT = 15.0  # seconds for the bot's answer to /invite
 ICON = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
     '<rect width="32" height="32" rx="8" fill="#0b3d91"/>'
@@ -185,6 +187,17 @@ async def press(request: web.Request) -> web.StreamResponse:
     return web.json_response({"ok": True, "callback_query_id": pressed["callback_query_id"]})
 
 
+async def keyboard(request: web.Request) -> web.StreamResponse:
+    """A tap on the keyboard under a patient's input field (the phone question's buttons)."""
+    ctx = _context(request)
+    body = await _json(request)
+    chat_id = _chat(ctx, body.get("chat_id"))
+    if ctx.cast.patient(chat_id) is None:
+        raise BadInput("only a patient's private chat has that keyboard")
+    sent = await ctx.client.press_keyboard(chat_id, str(body.get("text") or ""))
+    return web.json_response({"ok": True, "message_id": sent["message_id"]})
+
+
 async def add_patient(request: web.Request) -> web.StreamResponse:
     ctx = _context(request)
     body = await _json(request)
@@ -194,6 +207,33 @@ async def add_patient(request: web.Request) -> web.StreamResponse:
         raise BadInput(str(error)) from error
     ctx.hub.publish("patients", {"patients": [p.as_dict() for p in ctx.cast.patients]})
     return web.json_response({"ok": True, "patient": person.as_dict()})
+
+
+async def invite_patient(request: web.Request) -> web.StreamResponse:
+    """The invite demo: the supervisor sends `/invite REF`, and a new patient opens the link
+    the bot answers with (`/start CODE`, as Telegram sends a deep link) — so the patient is
+    enrolled with the clinic's reference, as in a clinic running `ENROLMENT=invite`."""
+    ctx = _context(request)
+    body = await _json(request)
+    ref = " ".join(str(body.get("ref") or "").split())[:MAX_REF]
+    if not ref or " " in ref:
+        raise BadInput("the clinic reference is one word, e.g. MRN-0042")
+    supervisor = ctx.cast.supervisor.id
+    sent = await ctx.client.send_message(supervisor, text=f"/invite {ref}")
+    try:
+        answer = await ctx.client.wait_for_text(
+            supervisor, "?start=", timeout=INVITE_WAIT, after_id=int(sent["message_id"])
+        )
+    except TimeoutError as error:
+        raise BadInput("the bot did not answer the invitation in time") from error
+    code = str(answer["text"]).rsplit("?start=", 1)[1].split()[0]
+    try:
+        person = await ctx.cast.add_patient(body.get("name"), body.get("language"))
+    except ValueError as error:
+        raise BadInput(str(error)) from error
+    ctx.hub.publish("patients", {"patients": [p.as_dict() for p in ctx.cast.patients]})
+    await ctx.client.send_message(person.id, text=f"/start {code}")
+    return web.json_response({"ok": True, "patient": person.as_dict(), "ref": ref})
 
 
 async def commands(request: web.Request) -> web.StreamResponse:
@@ -287,6 +327,8 @@ def create_web_app(ctx: SandboxContext) -> web.Application:
     r.add_post("/api/send", send)
     r.add_post("/api/press", press)
     r.add_post("/api/patients", add_patient)
+    r.add_post("/api/invites", invite_patient)
+    r.add_post("/api/keyboard", keyboard)
     r.add_get("/api/commands", commands)
     r.add_get("/api/clock", get_clock)
     r.add_post("/api/clock", post_clock)

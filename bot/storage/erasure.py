@@ -183,6 +183,7 @@ async def erase_in(
         patient.telegram_id = -patient.id
         patient.chat_id = 0
         patient.display_name = None
+        patient.phone = None
         patient.language = FALLBACK_LANGUAGE
         patient.country = ""
         patient.timezone = "UTC"

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from bot.storage.audit import AuditMixin
 from bot.storage.backlog import BacklogMixin
 from bot.storage.care import CareMixin
+from bot.storage.care_outbox import CareOutboxMixin
 from bot.storage.database import make_engine
 from bot.storage.escalations import EscalationsMixin
 from bot.storage.groups import GroupsMixin
@@ -44,6 +45,7 @@ class Transaction(
     NudgesMixin,
     GroupsMixin,
     CareMixin,  # care team (issue 15)
+    CareOutboxMixin,  # relayed messages to patients (bot/care/outbox.py)
     BacklogMixin,
 ):
     """All storage operations, sharing one database transaction."""

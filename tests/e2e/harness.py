@@ -141,6 +141,12 @@ class Person:
             if message["message_id"] == message_id and not message.get("by_bot"):
                 self.floor = max(self.floor, int(message["seq"]))
 
+    async def tap(self, label: str) -> None:
+        """Tap a button of the reply keyboard under the input field (the contact button
+        sends the user's own contact; "Not now" sends its text)."""
+        outcome = await self.users.press_keyboard(self.user_id, label)
+        self.floor = max(self.floor, int(outcome["message"]["seq"]))
+
     async def wait_for(self, fragment: str, timeout: float = 15) -> dict[str, Any]:
         """The next bot message (after those already seen) containing `fragment`."""
         deadline = time.monotonic() + timeout

@@ -12,6 +12,7 @@ pytestmark = pytest.mark.e2e
 NAME = "Zelda"
 SURNAME = "Quuxington"
 PHONE = "+1 555 010 9999"
+SHARED = "447700906201"  # a contact card (the contact button's kind of message)
 WORDS = "my neighbour's dog Biscuit"
 
 
@@ -28,6 +29,8 @@ async def test_a_debug_log_of_a_full_story_holds_no_secret_and_no_patient_words(
         await person.send(f"Call me on {PHONE}, I walk {WORDS}")
         await person.send("honestly I want to end my life")
         await person.wait_for("988")
+        await w.users.send_contact(6201, SHARED, first_name=NAME, contact_user_id=6201)
+        await person.wait_for("phone number")
         await bot.stop()
         log = bot.full_log()
     assert " DEBUG " in log and "sendMessage" in log  # DEBUG really was on
@@ -38,6 +41,8 @@ async def test_a_debug_log_of_a_full_story_holds_no_secret_and_no_patient_words(
         SURNAME,
         PHONE,
         "555 010",
+        SHARED,
+        "7700906201",
         WORDS,
         "end my life",
         "Question 1 of 9",  # the bot's own replies are patient content too

@@ -58,6 +58,8 @@ async def answer_profile(person: Person) -> None:
     await person.press("Done")
     await person.wait_for("time")
     await person.send("07:30")
+    await person.wait_for("share your phone number")
+    await person.tap("Not now")
 
 
 async def test_new_patient_reaches_a_logged_first_session_and_a_barrier_plan(

@@ -16,6 +16,7 @@ import time
 import pytest
 
 from bot.emulator import EmulatorClient
+from bot.emulator.actions import own_phone
 from bot.storage.repository import Store
 from tests.e2e.harness import BotProcess, Person, buttons_of
 
@@ -44,7 +45,8 @@ WALK: list[tuple[str, str, str]] = [
     ("send", "Walking with my dog", "get in the way"),
     ("press", "Done", "Which days"),
     ("press", "Done", "What time of day"),
-    ("send", "07:45", "That's everything"),
+    ("send", "07:45", "share your phone number"),
+    ("tap", "📞 Share my phone number", "That's everything"),
 ]
 # The bot is killed before the answers that lead to these questions: every onboarding step
 # (consent, timezone, baseline, readiness, each profile question) at least once; not before
@@ -67,7 +69,8 @@ KILL_BEFORE = {
     "get in the way",
     "Which days",
     "What time of day",
-    "That's everything",
+    "share your phone number",
+    "That's everything",  # on the phone question (the contact button)
 }
 
 
@@ -95,13 +98,15 @@ async def test_a_kill_before_any_onboarding_answer_loses_nothing(
             kills += 1
         if how == "send":
             await person.send(answer)
+        elif how == "tap":
+            await person.tap(answer)
         else:
             await person.press(answer)
         if expect.startswith("✓"):
             await ticked(users, expect)
         else:
             await person.wait_for(expect, timeout=30)
-    assert kills >= 17
+    assert kills >= 18
     async with store.transaction() as tx:
         state = await tx.load_patient(PATIENT, dt.datetime.now(dt.UTC))
     assert state is not None
@@ -111,6 +116,10 @@ async def test_a_kill_before_any_onboarding_answer_loses_nothing(
     assert state.profile.preferred_modalities == ["aerobic"]
     assert state.profile.values_text == "Walking with my dog"
     assert state.profile.preferred_time == "07:45"
+    assert state.patient.phone == own_phone(PATIENT)  # the contact button's own number
+    async with store.transaction() as tx:
+        card = await tx.patient_card_by_telegram(PATIENT)
+    assert card is not None and card.phone == own_phone(PATIENT)  # what alerts show
     assert len(state.checkins) == 1
     assert [state.checkins[0].answers[f"phq9_{i}"] for i in range(1, 10)] == [1] * 4 + [0] * 5
     assert not any(state.profile.readiness_answers.values())

@@ -230,3 +230,40 @@ async def test_privacy_mode_hides_group_chatter(
         assert update.message is not None and update.message.message_id == command
         pending = await client.pending_updates()
         assert json.dumps(pending).count("just chatting") == 0
+
+
+async def test_reply_keyboard_contact_button_sends_own_contact(
+    bot: telegram.Bot, client: EmulatorClient
+) -> None:
+    """A request_contact button sends the user's own contact; other buttons send their text;
+    remove_keyboard hides the keyboard; a forwarded contact carries someone else's id."""
+    seen: list[int] = []
+    await client.create_user(ANA, "Ana")
+    await bot.send_message(
+        ANA,
+        "Share your number?",
+        reply_markup=telegram.ReplyKeyboardMarkup(
+            [
+                [telegram.KeyboardButton("Share", request_contact=True)],
+                [telegram.KeyboardButton("Not now")],
+            ],
+            one_time_keyboard=True,
+        ),
+    )
+    await client.press_keyboard(ANA, "Share")
+    await client.press_keyboard(ANA, "Not now")
+    await client.send_contact(ANA, "+34600000000", first_name="Ben", contact_user_id=BEN)
+    shared, skipped, forwarded = await next_updates(bot, seen)
+    assert shared.message is not None and shared.message.contact is not None
+    assert shared.message.contact.user_id == ANA
+    assert shared.message.contact.phone_number.isdigit()
+    assert skipped.message is not None and skipped.message.text == "Not now"
+    assert forwarded.message is not None and forwarded.message.contact is not None
+    assert forwarded.message.contact.user_id == BEN
+
+    await bot.send_message(ANA, "Thanks", reply_markup=telegram.ReplyKeyboardRemove())
+    with pytest.raises(EmulatorError):
+        await client.press_keyboard(ANA, "Share")
+    with pytest.raises(EmulatorError):
+        await client.send_message(ANA, kind="contact")  # no phone number
+    assert await client.violations() == []

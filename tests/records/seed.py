@@ -36,8 +36,15 @@ ANA_TELEGRAM = 731_000_101
 BEN_TELEGRAM = 731_000_202
 CHLOE_TELEGRAM = 731_000_303
 MARKERS = {
-    "ana": ("ZQX-ANA-NAME", "ZQX-ANA-NOTE", "ZQX-ANA-VALUES", "ZQX-ANA-PLAN", "ZQX-ANA-SAFETY"),
-    "ben": ("ZQX-BEN-NAME", "ZQX-BEN-MESSAGE", "ZQX-BEN-RESOLUTION"),
+    "ana": (
+        "ZQX-ANA-NAME",
+        "ZQX-ANA-NOTE",
+        "ZQX-ANA-VALUES",
+        "ZQX-ANA-PLAN",
+        "ZQX-ANA-SAFETY",
+        "ZQX-ANA-PHONE",
+    ),
+    "ben": ("ZQX-BEN-NAME", "ZQX-BEN-MESSAGE", "ZQX-BEN-RESOLUTION", "ZQX-BEN-PHONE"),
 }
 PHQ9_ITEMS = [f"phq9_{n}" for n in range(1, 10)]
 
@@ -124,6 +131,7 @@ async def seed(store: Store) -> Seeded:
 
     # Ana: a programme with sessions and falling scores.
     ana.patient.display_name = "ZQX-ANA-NAME"
+    ana.patient.phone = "ZQX-ANA-PHONE"  # shared with the care team (the contact button)
     ana.patient.journey = "active"
     ana.profile.age = 41
     ana.profile.resting_hr = 64
@@ -170,6 +178,7 @@ async def seed(store: Store) -> Seeded:
 
     # Ben: two escalations, one closed after a re-escalation, one open.
     ben.patient.display_name = "ZQX-BEN-NAME"
+    ben.patient.phone = "ZQX-BEN-PHONE"
     ben.patient.journey = "onboarding"
     baseline = checkin(_at(START, 9), 18, item9=1, kind=CheckinKind.BASELINE)
     async with store.transaction() as tx:

@@ -33,6 +33,7 @@ async def test_mydata_gives_everything_readable_in_the_patients_language(
     assert filename == f"stride-{seeded.ana_code}-2026-11-30.json"
     assert document["you"]["code"] == seeded.ana_code
     assert document["you"]["name_you_gave"] == "ZQX-ANA-NAME"  # their own data, all of it
+    assert document["you"]["phone_shared_with_care_team"] == "ZQX-ANA-PHONE"
     assert document["profile"]["what_matters_to_you"] == "ZQX-ANA-VALUES"
     assert document["safety_plan"] == {"Things I can do on my own": ["ZQX-ANA-SAFETY"]}
     assert [s["note"] for s in document["sessions"] if s["note"]] == ["ZQX-ANA-NOTE"]

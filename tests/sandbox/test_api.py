@@ -15,9 +15,20 @@ import aiohttp
 import pytest
 
 from bot.emulator import EmulatorClient
+from bot.emulator.actions import own_phone
 from bot.sandbox import Sandbox
 from bot.sandbox.runtime import CLOCK_FILE, saved_offset
-from tests.sandbox.helpers import ANA, BEN, CHLOE, SUPERVISOR, ApiError, Page, buttons
+from tests.sandbox.helpers import (
+    ANA,
+    BEN,
+    CHLOE,
+    ONBOARDING,
+    SUPERVISOR,
+    ApiError,
+    Page,
+    buttons,
+    onboard_offscreen,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 URL = re.compile(r"""https?://[^\s"'<>)`]+""")
@@ -157,3 +168,41 @@ async def test_live_events_carry_the_bots_messages(page: Page) -> None:
                         break
     assert message["from_name"] == "Stride"
     assert "I agree" in buttons(message)
+
+
+async def test_the_invite_demo_enrols_a_new_patient_with_the_clinic_reference(
+    sandbox: Sandbox, page: Page
+) -> None:
+    invited = await page.post("/api/invites", {"name": "Dana", "language": "en", "ref": "MRN-77"})
+    dana = int(invited["patient"]["id"])
+    link = await page.wait_for(SUPERVISOR, "?start=")  # the supervisor's /invite, answered
+    assert "Invitation for MRN-77" in link["text"]
+    consent = await page.wait_for(dana, "I agree", button=True)  # the link opened: /start CODE
+    assert "Stride" in consent["text"]
+    services = sandbox.application.bot_data["stride"]
+    async with services.store.transaction() as tx:
+        card = await tx.patient_card_by_telegram(dana)
+    assert card is not None and card.clinic_ref == "MRN-77"
+    with pytest.raises(ApiError):
+        await page.post("/api/invites", {"name": "Eve", "language": "en", "ref": "two words"})
+
+
+async def test_the_phone_question_keyboard_can_be_tapped_on_the_page(
+    sandbox: Sandbox, page: Page
+) -> None:
+    added = await page.post("/api/patients", {"name": "Eli", "language": "en"})
+    eli = int(added["patient"]["id"])
+    services = sandbox.application.bot_data["stride"]
+    # Everything up to the time question off screen (fast), the rest on the page.
+    await onboard_offscreen(services, eli, "Eli", ONBOARDING[:-2], first_update=2_100_000_000)
+    await page.send(eli, "8:00")
+    asked = await page.wait_for(eli, "share your phone number")
+    keyboard = asked["reply_markup"]["keyboard"]
+    assert keyboard[0][0] == {"text": "📞 Share my phone number", "request_contact": True}
+    with pytest.raises(ApiError):
+        await page.post("/api/keyboard", {"chat_id": SUPERVISOR, "text": "Not now"})
+    await page.post("/api/keyboard", {"chat_id": eli, "text": "📞 Share my phone number"})
+    await page.wait_for(eli, "Your care team can now see your phone number")
+    async with services.store.transaction() as tx:
+        card = await tx.patient_card_by_telegram(eli)
+    assert card is not None and card.phone == own_phone(eli)

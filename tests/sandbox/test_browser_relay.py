@@ -1,6 +1,8 @@
-"""The care team's side in the sandbox, in a real browser: the supervisor messages a patient
-from the alert, the patient's reply comes back, the caseload lists them, and the incident is
-resolved with an outcome and a note. Skips like test_browser.py without chromium/Playwright."""
+"""The care team's side in the sandbox, in a real browser: a patient is invited (the
+supervisor's /invite link, opened by a new patient) and carries the clinic reference; the
+supervisor messages them from the alert, the patient's reply comes back, the caseload lists
+them with the reference, and the incident is resolved with an outcome and a note. Skips like
+test_browser.py without chromium/Playwright."""
 
 from __future__ import annotations
 
@@ -8,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from tests.sandbox.helpers import BEN
 from tests.sandbox.test_browser import ARTIFACTS, browser, message, page, requested  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
@@ -26,11 +27,17 @@ async def test_message_patient_round_trip_caseload_and_resolution(page: Any) -> 
     ARTIFACTS.mkdir(exist_ok=True)
     patient = page.locator("#patient-panel")
     supervisor = page.locator("#supervisor-panel")
-    await page.get_by_label("Chat as").select_option(str(BEN))
+    invite = page.locator("#add-patient-form")
+    await page.locator("details.add-patient summary").click()
+    await invite.get_by_label("Name").fill("Dana")
+    await invite.get_by_label("Clinic reference").fill("MRN-0042")
+    await invite.get_by_role("button", name="Add").click()
+    await expect(message(supervisor, "Invitation for MRN-0042")).to_contain_text("?start=")
+    await expect(message(patient, "I agree")).to_be_visible()  # the link opened: /start CODE
     await send(patient, "/sos")
     await expect(message(patient, "988")).to_be_visible()
     alert = message(supervisor, "URGENT")
-    await expect(alert).to_contain_text("Clinic ref")
+    await expect(alert).to_contain_text("Clinic ref: MRN-0042")
 
     await alert.get_by_role("button", name="Message patient").click()
     await expect(message(supervisor, "Send your message for")).to_be_visible()
@@ -43,7 +50,8 @@ async def test_message_patient_round_trip_caseload_and_resolution(page: Any) -> 
     await expect(message(supervisor, "replied:")).to_contain_text("yes, I am with a friend")
 
     await send(supervisor, "/patients incidents")
-    await expect(message(supervisor, "Patients (Open incidents): 1")).to_be_visible()
+    caseload = message(supervisor, "Patients (Open incidents): 1")
+    await expect(caseload).to_contain_text("MRN-0042")
 
     await message(supervisor, "URGENT").get_by_role("button", name="Resolve").click()
     choose = message(supervisor, "incident?")

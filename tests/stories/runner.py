@@ -43,7 +43,7 @@ from bot.storage.repository import Store
 from content.clinical.risk import RiskScreen
 from content.loader import shipped_content
 from dialogs.context import DialogDeps
-from dialogs.events import Command, Event, Press, Text, Unsupported
+from dialogs.events import Command, Contact, Event, Press, Text, Unsupported
 from dialogs.screens import Screen
 
 STORIES = Path(__file__).parent
@@ -155,6 +155,10 @@ class StoryRun:
             return Press(str(step["press_data"]))
         if "unsupported" in step:
             return Unsupported(str(step["unsupported"]))
+        if "contact" in step:  # the contact button: the patient's own number
+            return Contact(str(step["contact"]), own=True)
+        if "contact_of_other" in step:  # a forwarded card: someone else's number
+            return Contact(str(step["contact_of_other"]), own=False)
         raise AssertionError(f"unknown step {step}")
 
     def _language(self) -> str:
@@ -204,11 +208,22 @@ class StoryRun:
                 assert actual == step["flow"], f"{where}: flow is {actual}"
             if state is not None and "journey" in step:
                 assert state.patient.journey == step["journey"], f"{where}: journey"
+            if state is not None and "phone" in step:
+                assert state.patient.phone == step["phone"], f"{where}: phone"
         if "escalates" in step:
             raised = [e.trigger.value for e in escalations]
             raised += [f"{e.trigger.value}:{e.priority.value}" for e in escalations]
             for trigger in step["escalates"]:
                 assert trigger in raised, f"{where}: expected escalation {trigger} in {raised}"
+        if "audited" in step:  # how many audit records of each action so far
+            async with self.store.engine.connect() as connection:
+                for action, expected in step["audited"].items():
+                    count = await connection.scalar(
+                        select(func.count())
+                        .select_from(models.AuditRow)
+                        .where(models.AuditRow.action == action)
+                    )
+                    assert count == expected, f"{where}: {count} {action}, expected {expected}"
         for table, expected in step.get("records", {}).items():
             async with self.store.engine.connect() as connection:
                 count = await connection.scalar(select(func.count()).select_from(TABLES[table]))

@@ -113,6 +113,8 @@
 
   function keyboardNode(message, panel) {
     const rows = (message.reply_markup && message.reply_markup.inline_keyboard) || [];
+    const under = (message.reply_markup && message.reply_markup.keyboard) || [];
+    if (under.length) return replyKeyboardNode(message, under, panel);
     if (!rows.length) return null;
     const keyboard = el("div", { class: "keyboard", role: "group", "aria-label": "Buttons" });
     for (const row of rows) {
@@ -131,6 +133,25 @@
         } else {
           node.addEventListener("click", () => panel.press(message, button, node));
         }
+        line.append(node);
+      }
+      keyboard.append(line);
+    }
+    return keyboard;
+  }
+
+  // A keyboard under the input field (Telegram's reply keyboard, e.g. the contact button):
+  // a tap sends the button's text, or the patient's own contact for a contact button.
+  function replyKeyboardNode(message, rows, panel) {
+    const keyboard = el("div", {
+      class: "keyboard reply-keyboard", role: "group", "aria-label": "Keyboard buttons",
+    });
+    for (const row of rows) {
+      const line = el("div", { class: "keyboard-row" });
+      for (const button of row) {
+        const label = typeof button === "string" ? button : button.text;
+        const node = el("button", { type: "button", text: label });
+        node.addEventListener("click", () => panel.tap(label, node));
         line.append(node);
       }
       keyboard.append(line);
@@ -327,6 +348,17 @@
       }
     }
 
+    async tap(label, node) {
+      node.disabled = true;
+      try {
+        await api("/api/keyboard", { chat_id: this.chatId(), text: label });
+      } catch (error) {
+        this.say(`Button not pressed: ${error.message}`, true);
+      } finally {
+        node.disabled = false;
+      }
+    }
+
     async press(message, button, node) {
       node.disabled = true;
       try {
@@ -449,10 +481,12 @@
   document.getElementById("add-patient-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.target;
+    const ref = form.elements.ref.value.trim();
     try {
-      const data = await api("/api/patients", {
+      const data = await api(ref ? "/api/invites" : "/api/patients", {
         name: form.elements.name.value,
         language: form.elements.language.value,
+        ref,
       });
       cast.patients.push(data.patient);
       fillPeople(data.patient.id);
@@ -462,7 +496,9 @@
       await refreshClock();
       await patientPanel.show();
       await groupPanel.show();
-      patientPanel.say(`${data.patient.name} was added. Type /start to begin.`);
+      patientPanel.say(ref
+        ? `${data.patient.name} opened the care team's invitation link for ${ref}.`
+        : `${data.patient.name} was added. Type /start to begin.`);
       patientPanel.input.focus();
     } catch (error) {
       patientPanel.say(`Could not add the patient: ${error.message}`, true);
