@@ -1,0 +1,73 @@
+"""Ordinary replies survive a crash between the commit and the send: stored with the inbox
+row, sent after the restart once (not twice, not never), in order per chat."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot import handlers
+from bot.inbox import replies
+from bot.storage.inbox_models import InboxRow
+from tests.alerts.conftest import PATIENT
+from tests.inbox.test_dispatcher import Rig, rig  # noqa: F401 - the fixture
+
+
+class Killed(Exception):
+    """The process died right after the commit, before any reply went out."""
+
+
+async def killed_before_sending(*_args: object, **_kwargs: object) -> None:
+    raise Killed
+
+
+async def reply_states(rig: Rig) -> list[str | None]:
+    async with rig.services.store.transaction() as tx:
+        rows = await tx._session.scalars(select(InboxRow).order_by(InboxRow.id))
+        return [row.replies_state for row in rows]
+
+
+async def test_a_reply_cut_off_after_the_commit_arrives_once_after_the_restart(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(handlers, "send_screens", killed_before_sending)
+    await rig.store(1, "/help")
+    await rig.handle_next()
+    assert await rig.bot_texts(PATIENT) == []  # committed, nothing sent
+    assert await reply_states(rig) == ["pending"]
+    monkeypatch.undo()
+
+    # The dead process's lease on the replies runs out (a restart on this host releases it
+    # at once: `release_dead_leases`); the start-up sweep sends them.
+    assert await replies.sweep(rig.services, rig.app.bot) == 0  # still leased: left alone
+    rig.clock.advance(replies.REPLY_LEASE)
+    assert await replies.sweep(rig.services, rig.app.bot) == 1
+    assert await replies.sweep(rig.services, rig.app.bot) == 0  # at most once more
+    texts = await rig.bot_texts(PATIENT)
+    assert len(texts) == 1
+    assert "/today" in texts[0]
+    assert await reply_states(rig) == ["sent"]
+
+
+async def test_replies_sent_by_the_handler_are_marked_and_never_sent_again(rig: Rig) -> None:
+    await rig.store(1, "/help")
+    await rig.handle_next()
+    assert await reply_states(rig) == ["sent"]
+    rig.clock.advance(replies.REPLY_LEASE)
+    assert await replies.sweep(rig.services, rig.app.bot) == 0
+    assert len(await rig.bot_texts(PATIENT)) == 1
+
+
+async def test_an_old_reply_is_dropped_once_a_later_update_was_answered(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(handlers, "send_screens", killed_before_sending)
+    await rig.store(1, "/help")
+    await rig.handle_next()
+    monkeypatch.undo()
+    await rig.store(2, "/help")  # answered by a live process on another host meanwhile
+    await rig.handle_next()
+    rig.clock.advance(replies.REPLY_LEASE)
+    assert await replies.sweep(rig.services, rig.app.bot) == 1
+    assert await reply_states(rig) == ["dropped", "sent"]
+    assert len(await rig.bot_texts(PATIENT)) == 1  # never an old answer after a newer one
