@@ -10,7 +10,7 @@ from bot import handlers
 from bot.inbox import replies
 from bot.storage.inbox_models import InboxRow
 from tests.alerts.conftest import PATIENT
-from tests.inbox.test_dispatcher import Rig, rig  # noqa: F401 - the fixture
+from tests.inbox.conftest import Rig
 
 
 class Killed(Exception):
