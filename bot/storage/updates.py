@@ -18,7 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, delete, func, or_, select, update
+from sqlalchemy import Integer, and_, cast, delete, exists, func, or_, select, update
+from sqlalchemy.orm import aliased
 
 from bot.storage.inbox_models import InboxRow
 from bot.storage.models import ProcessedUpdateRow
@@ -88,6 +89,32 @@ def _ready(now: dt.datetime, by: str | None = None) -> Any:
             InboxRow.claimed_until.is_(None),
             InboxRow.claimed_until <= now,
             InboxRow.claimed_by == (by or ""),
+        ),
+    )
+
+
+def _its_turn(now: dt.datetime, by: str) -> Any:
+    """No older row of the same queue is still pending, or still sending its replies under
+    another worker's live lease. Check and lease are one statement, so a process whose view
+    of the queue is stale cannot take a row out of turn, and one person's answers are not
+    sent by two processes at once (the row is done at the commit; its replies go after).
+
+    A flagged row may jump older ordinary rows (safety first), but never runs beside one
+    that another worker is handling right now, nor before an older flagged row.
+    """
+    older = aliased(InboxRow)
+    in_progress = and_(
+        older.claimed_until.is_not(None), older.claimed_until > now, older.claimed_by != by
+    )
+    return ~exists().where(
+        older.queue_key == InboxRow.queue_key,
+        older.id < InboxRow.id,
+        or_(
+            and_(
+                older.status == PENDING,
+                or_(InboxRow.risk.is_(False), older.risk.is_(True), in_progress),
+            ),
+            and_(older.replies_state == REPLIES_PENDING, in_progress),
         ),
     )
 
@@ -177,10 +204,12 @@ class UpdatesMixin(SessionScope):
     async def lease_inbox_item(
         self, item_id: int, by: str, until: dt.datetime, now: dt.datetime
     ) -> bool:
-        """Lease a ready row to this worker; False if another worker has it or it is done."""
+        """Lease a ready row to this worker; False if another worker has it or it is done,
+        or if it is not its queue's turn (`_its_turn`): one person's updates are handled
+        in order by however many processes share the inbox."""
         result = await self._session.execute(
             update(InboxRow)
-            .where(InboxRow.id == item_id, _ready(now, by))
+            .where(InboxRow.id == item_id, _ready(now, by), _its_turn(now, by))
             .values(claimed_by=by, claimed_until=until)
             .returning(InboxRow.id)
         )
