@@ -368,6 +368,14 @@ async def burst(world: World, rng: random.Random, patients: int = 400) -> Tally:
 
 Scenario = Callable[[World, random.Random], Awaitable[Tally]]
 
+
+async def two_instances_nudges(world: World, rng: random.Random) -> Tally:
+    """Due nudges with two processes, one killed (`nudge_scenarios`, kept apart for size)."""
+    from bot.faultbench.nudge_scenarios import two_instances_nudges as scenario
+
+    return await scenario(world, rng)
+
+
 # name: (what it does, the scenario, backends it runs on)
 SCENARIOS: dict[str, tuple[str, Scenario, tuple[str, ...]]] = {
     "kill-after-item9": (
@@ -398,6 +406,11 @@ SCENARIOS: dict[str, tuple[str, Scenario, tuple[str, ...]]] = {
     "two-instances": (
         "two processes on one PostgreSQL, one SIGKILLed; alerts and re-escalations",
         two_instances,
+        ("postgresql",),
+    ),
+    "two-instances-nudges": (
+        "two processes on one PostgreSQL, one SIGKILLed and restarted; due nudges",
+        two_instances_nudges,
         ("postgresql",),
     ),
     "poison-update": (
