@@ -71,3 +71,21 @@ async def test_an_old_reply_is_dropped_once_a_later_update_was_answered(
     assert await replies.sweep(rig.services, rig.app.bot) == 1
     assert await reply_states(rig) == ["dropped", "sent"]
     assert len(await rig.bot_texts(PATIENT)) == 1  # never an old answer after a newer one
+
+
+async def test_a_stored_reply_that_cannot_be_sent_again_is_dropped_not_retried_forever(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(handlers, "send_screens", killed_before_sending)
+    await rig.store(1, "/help")
+    await rig.handle_next()
+
+    async def blocked(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("Forbidden: bot was blocked by the user")
+
+    monkeypatch.setattr(replies, "send_stored", blocked)
+    rig.clock.advance(replies.REPLY_LEASE)
+    assert await replies.sweep(rig.services, rig.app.bot) == 1
+    assert await reply_states(rig) == ["dropped"]
+    rig.clock.advance(replies.REPLY_LEASE)
+    assert await replies.sweep(rig.services, rig.app.bot) == 0
