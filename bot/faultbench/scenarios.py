@@ -34,6 +34,7 @@ HELP = "/today"  # in the /help answer
 CONSENT = "not an emergency service"
 SOS = "Patient asked for help"
 RISK_TEXT = "I want to end my life"
+SENT_AGAIN = "Sent again after a restart"  # an alert whose earlier copy may have arrived
 
 
 @dataclass
@@ -107,7 +108,9 @@ async def kill_after_item9(world: World, rng: random.Random, patients: int = 3) 
     lost, duplicated = await _count_alerts(world, ALERT, patients)
     tally = Tally(patients, lost, duplicated)
     if duplicated:
-        tally.notes.append(f"an alert sent again (kill {delay:.2f} s after the press)")
+        marked = [len(await bot_texts(world.users, chat, SENT_AGAIN)) for chat in SUPERVISORS]
+        label = "labelled as a possible repeat" if sum(marked) >= duplicated else "NOT labelled"
+        tally.notes.append(f"an alert sent again, {label} (kill {delay:.2f} s after the press)")
     for person in people:
         crisis = len(await person.bot_messages(CRISIS))
         more_lost, more_duplicated = _expect(crisis, 1, allowed=2)
