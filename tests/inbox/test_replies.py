@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from bot import handlers
 from bot.inbox import replies
+from bot.inbox.serve import release_dead_leases, send_unsent_replies
+from bot.leases import instance_name
 from bot.storage.inbox_models import InboxRow
 from tests.alerts.conftest import PATIENT
 from tests.inbox.conftest import Rig
@@ -89,3 +91,23 @@ async def test_a_stored_reply_that_cannot_be_sent_again_is_dropped_not_retried_f
     assert await reply_states(rig) == ["dropped"]
     rig.clock.advance(replies.REPLY_LEASE)
     assert await replies.sweep(rig.services, rig.app.bot) == 0
+
+
+async def test_a_restart_sends_a_crashed_process_s_replies_at_once_and_once(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The start-up path of `serve` (and the sandbox): the dead process's lease is released
+    at once, and its replies go out before the dispatcher handles anything new."""
+    monkeypatch.setattr(handlers, "send_screens", killed_before_sending)
+    await rig.store(1, "/help")
+    await rig.handle_next()
+    monkeypatch.undo()
+    instance_name.cache_clear()  # the restarted process: a new lease holder on this host
+    try:
+        await release_dead_leases(rig.services)
+        await send_unsent_replies(rig.services, rig.app)
+        await send_unsent_replies(rig.services, rig.app)  # a second start sends nothing
+    finally:
+        instance_name.cache_clear()
+    assert len(await rig.bot_texts(PATIENT)) == 1
+    assert await reply_states(rig) == ["sent"]
