@@ -7,12 +7,16 @@ import pytest
 from sqlalchemy import select
 
 from bot import handlers
+from bot.inbox import current as inbox_current
 from bot.inbox import replies
 from bot.inbox.serve import release_dead_leases, send_unsent_replies
 from bot.leases import instance_name
+from bot.pipeline import Sender
 from bot.storage.inbox_models import InboxRow
+from dialogs.events import Command
 from tests.alerts.conftest import PATIENT
 from tests.inbox.conftest import Rig
+from tests.storage.test_statement_budget import counted
 
 
 class Killed(Exception):
@@ -111,3 +115,25 @@ async def test_a_restart_sends_a_crashed_process_s_replies_at_once_and_once(
         instance_name.cache_clear()
     assert len(await rig.bot_texts(PATIENT)) == 1
     assert await reply_states(rig) == ["sent"]
+
+
+async def test_storing_the_replies_costs_no_sql_statement(rig: Rig) -> None:
+    """The claim that marks the row done carries the replies (issue 17's budget holds)."""
+    sender = Sender(PATIENT, PATIENT, "en", "Zelda")
+    await rig.services.pipeline.handle(sender, Command("help"), None)  # the patient exists
+    await rig.store(1, "/help")
+    await rig.store(2, "/help")
+    async with rig.services.store.transaction() as tx:
+        first, second = await tx.queue_items(PATIENT, rig.clock.now())
+    costs = []
+    for item, chat in ((first, PATIENT), (second, None)):
+        handling = inbox_current.Handling(item.id, item.update_id, item.risk, reply_chat=chat)
+        token = inbox_current.CURRENT.set(handling)
+        try:
+            with counted(rig.services.store) as statements:
+                await rig.services.pipeline.handle(sender, Command("help"), item.update_id)
+        finally:
+            inbox_current.CURRENT.reset(token)
+        costs.append(len(statements))
+    assert costs[0] == costs[1], costs  # with the replies stored, and without
+    assert await reply_states(rig) == ["pending", None]
