@@ -28,7 +28,8 @@ from bot import data_rights
 from bot.alerts import routing
 from bot.care import conversation, enrolment
 from bot.charts import render_chart
-from bot.inbox.current import record_error
+from bot.inbox import replies
+from bot.inbox.current import current, record_error
 from bot.pipeline import Sender
 from bot.sending import send_screens
 from bot.services import Services
@@ -70,6 +71,11 @@ async def on_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if await enrolment.gate(context.bot, services, sender, event):
         await answer_quietly(query)
         return
+    handling = current()
+    if handling is not None:  # the replies are stored with the inbox row (bot/inbox/replies.py)
+        handling.reply_chat = chat_id
+        pressed = pressed_message(update)
+        handling.pressed_message_id = pressed.message_id if pressed is not None else None
     handled = await conversation.handle_patient(
         context.bot, services, sender, event, update.update_id
     ) or await services.pipeline.handle(sender, event, update.update_id)
@@ -98,6 +104,7 @@ async def on_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         chart_renderer=render_chart,
         urgent_sent=crisis_reply_sent if handled.escalation_ids else None,
     )
+    await replies.mark_sent(services, handling)
     if handled.effects:  # data rights (bot/data_rights.py): after the commit and the replies
         await data_rights.run(context.bot, services, chat_id, handled)
 

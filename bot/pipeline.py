@@ -1,10 +1,12 @@
 """One patient update, end to end, minus Telegram: load, decide, store — in one transaction.
 
-The update is claimed (its inbox row marked done: `bot.inbox.current.claim`), the dialog
-runs, and the new state, records, escalations and their first alert deliveries are committed
-together *before* any reply is sent. A crash after the
-commit loses at most a reply (the patient's place and every alert survive); a crash before it
-loses nothing, because the update waits in the inbox and is handled again.
+The dialog runs, and the new state, records, escalations and their first alert deliveries
+are committed together with the claim on the update (its inbox row marked done, with the
+rendered replies it owes: `bot.inbox.current.claim`) *before* any reply is sent. A crash
+after the commit loses nothing either: the stored replies are sent after the restart
+(`bot.inbox.replies`); a crash before it loses nothing, because the update waits in the inbox
+and is handled again. The claim comes last so that it can carry the replies in its one
+statement; a duplicate (rare: the row is leased) rolls the whole transaction back.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.alerts import routing
 from bot.clock import Clock
 from bot.config import Settings
-from bot.inbox.current import claim
+from bot.inbox.current import claim, current
+from bot.inbox.replies import REPLY_LEASE, stored_replies
+from bot.leases import instance_name
 from bot.storage.repository import Store, Transaction
 from content.texts import negotiate_language
 from dialogs import router, safety
@@ -25,6 +30,10 @@ from dialogs.effects import Effect
 from dialogs.events import Event
 from dialogs.screens import Screen
 from dialogs.state import Outcome, PatientState
+
+
+class _Duplicate(Exception):
+    """The update was handled already: roll back everything this transaction did."""
 
 
 @dataclass(frozen=True)
@@ -94,18 +103,23 @@ class PatientPipeline:
         self, sender: Sender, update_id: int | None, decide: Callable[[PatientState], Outcome]
     ) -> Handled:
         now = self.clock.now()
-        async with self.store.transaction() as tx:
-            if not await claim(tx, update_id, now):  # the inbox row, in this transaction
-                return Handled(duplicate=True)
-            state = await self._load_or_create(tx, sender, now)
-            outcome = decide(state)
-            escalation_ids = await tx.save(state, outcome, now)
-            await routing.open_escalations(
-                tx, escalation_ids, self.settings, now, patient_chat=state.patient.chat_id
-            )
-            if outcome.responses:
-                await self._record_responses(tx, state, outcome.responses)
-            noted = await tx.queue_group_activity(state.patient.id, outcome.records, now)
+        try:
+            async with self.store.transaction() as tx:
+                state = await self._load_or_create(tx, sender, now)
+                outcome = decide(state)
+                escalation_ids = await tx.save(state, outcome, now)
+                await routing.open_escalations(
+                    tx, escalation_ids, self.settings, now, patient_chat=state.patient.chat_id
+                )
+                if outcome.responses:
+                    await self._record_responses(tx, state, outcome.responses)
+                noted = await tx.queue_group_activity(state.patient.id, outcome.records, now)
+                replies = self._replies(outcome, state.patient.language)
+                lease = (instance_name(), now + REPLY_LEASE)
+                if not await claim(tx, update_id, now, replies, lease):  # the inbox row
+                    raise _Duplicate
+        except _Duplicate:
+            return Handled(duplicate=True)
         if noted and self.on_group_activity is not None:
             self.on_group_activity()
         return Handled(
@@ -114,6 +128,19 @@ class PatientPipeline:
             escalation_ids=escalation_ids,
             effects=outcome.effects,
             patient_id=state.patient.id,
+        )
+
+    def _replies(self, outcome: Outcome, language: str) -> dict[str, Any] | None:
+        """The replies to store with the inbox row, when the private-chat handler sends them."""
+        handling = current()
+        if handling is None or handling.reply_chat is None:
+            return None
+        return stored_replies(
+            outcome.replies,
+            self.deps.content.texts,
+            language,
+            handling.reply_chat,
+            handling.pressed_message_id,
         )
 
     async def _load_or_create(

@@ -37,9 +37,14 @@ TIMEOUT_RETRIES = 1
 
 
 async def with_retries(
-    call: Callable[[], Awaitable[T]], *, attempts: int = SEND_ATTEMPTS, what: str = "send"
+    call: Callable[[], Awaitable[T]],
+    *,
+    attempts: int = SEND_ATTEMPTS,
+    what: str = "send",
+    timeout_retries: int = TIMEOUT_RETRIES,
 ) -> T:
-    """`call()`, again after 5xx answers and network errors; once more after a timeout."""
+    """`call()`, again after 5xx answers and network errors; once more after a timeout
+    (`timeout_retries=0` for a send that is itself the once-more)."""
     timeouts = 0
     for attempt in range(attempts):
         try:
@@ -48,7 +53,7 @@ async def with_retries(
             raise  # a 400 is our mistake or a stale message: retrying changes nothing
         except TimedOut:
             timeouts += 1
-            if timeouts > TIMEOUT_RETRIES or attempt == attempts - 1:
+            if timeouts > timeout_retries or attempt == attempts - 1:
                 raise
             log.warning("%s timed out; trying once more", what)
         except NetworkError as error:  # 5xx, refused or reset connections

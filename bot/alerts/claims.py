@@ -6,6 +6,9 @@ Kept apart from the relay's escalation logic: this is only the exactly-once mech
   sends the same alert, and a process that dies mid-send leaves a lease that runs out.
 - A send that timed out may still have been delivered, and the Bot API cannot tell us: it is
   tried once more, and after a second timeout taken as delivered (logged CRITICAL).
+- `may_repeat`: an alert sent again after a timeout or after a process died holding its
+  lease says so ("sent again after a restart; it may repeat an earlier message"), since
+  the first copy may have arrived (docs/reliability.md: why exactly-once is impossible).
 """
 
 from __future__ import annotations
@@ -59,3 +62,8 @@ def retry_after_timeout(delivery: Attempted) -> bool:
         delivery.chat_id,
     )
     return False
+
+
+def may_repeat(delivery: Delivery) -> bool:
+    """True when an earlier attempt may have arrived: the supervisor is told it may repeat."""
+    return delivery.interrupted or (delivery.last_error or "").startswith(TIMED_OUT)

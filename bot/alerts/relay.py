@@ -133,6 +133,8 @@ class EscalationRelay:
         text, keyboard = delivery_message(
             escalation, delivery.step, info, card, history, texts, reader, now, who
         )
+        if claims.may_repeat(delivery):  # the first copy may have arrived: say so
+            text = f"{text}\n\n{texts.get(reader.language, 'care.alert.sent_again')}"
         try:
             message = await self.bot.send_message(
                 delivery.chat_id,

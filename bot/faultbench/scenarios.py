@@ -34,6 +34,7 @@ HELP = "/today"  # in the /help answer
 CONSENT = "not an emergency service"
 SOS = "Patient asked for help"
 RISK_TEXT = "I want to end my life"
+SENT_AGAIN = "Sent again after a restart"  # an alert whose earlier copy may have arrived
 
 
 @dataclass
@@ -107,7 +108,9 @@ async def kill_after_item9(world: World, rng: random.Random, patients: int = 3) 
     lost, duplicated = await _count_alerts(world, ALERT, patients)
     tally = Tally(patients, lost, duplicated)
     if duplicated:
-        tally.notes.append(f"an alert sent again (kill {delay:.2f} s after the press)")
+        marked = [len(await bot_texts(world.users, chat, SENT_AGAIN)) for chat in SUPERVISORS]
+        label = "labelled as a possible repeat" if sum(marked) >= duplicated else "NOT labelled"
+        tally.notes.append(f"an alert sent again, {label} (kill {delay:.2f} s after the press)")
     for person in people:
         crisis = len(await person.bot_messages(CRISIS))
         more_lost, more_duplicated = _expect(crisis, 1, allowed=2)
@@ -368,6 +371,14 @@ async def burst(world: World, rng: random.Random, patients: int = 400) -> Tally:
 
 Scenario = Callable[[World, random.Random], Awaitable[Tally]]
 
+
+async def two_instances_nudges(world: World, rng: random.Random) -> Tally:
+    """Due nudges with two processes, one killed (`nudge_scenarios`, kept apart for size)."""
+    from bot.faultbench.nudge_scenarios import two_instances_nudges as scenario
+
+    return await scenario(world, rng)
+
+
 # name: (what it does, the scenario, backends it runs on)
 SCENARIOS: dict[str, tuple[str, Scenario, tuple[str, ...]]] = {
     "kill-after-item9": (
@@ -398,6 +409,11 @@ SCENARIOS: dict[str, tuple[str, Scenario, tuple[str, ...]]] = {
     "two-instances": (
         "two processes on one PostgreSQL, one SIGKILLed; alerts and re-escalations",
         two_instances,
+        ("postgresql",),
+    ),
+    "two-instances-nudges": (
+        "two processes on one PostgreSQL, one SIGKILLed and restarted; due nudges",
+        two_instances_nudges,
         ("postgresql",),
     ),
     "poison-update": (

@@ -2,7 +2,9 @@
 
 The dispatcher calls `Application.process_update` inside the row's context; the patient
 pipeline (and the group commands) claim the row in their own transaction with `claim`, so
-"handled" and the handler's effects commit together or not at all.
+"handled" and the handler's effects commit together or not at all. The replies the update
+owes are written by the same statement (`replies`), so they survive a crash after the commit
+(`bot.inbox.replies` sends what was stored but never sent).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import contextvars
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from bot.storage.repository import Transaction
 
@@ -25,6 +28,11 @@ class Handling:
     update_id: int
     risk: bool
     error: BaseException | None = None
+    # Set by the private-chat handler before the pipeline runs: where replies go, and the
+    # pressed message a screen may edit. Only then are the replies stored with the row.
+    reply_chat: int | None = None
+    pressed_message_id: int | None = None
+    replies_stored: bool = False
 
 
 CURRENT: contextvars.ContextVar[Handling | None] = contextvars.ContextVar(
@@ -36,15 +44,24 @@ def current() -> Handling | None:
     return CURRENT.get()
 
 
-async def claim(tx: Transaction, update_id: int | None, now: dt.datetime) -> bool:
+async def claim(
+    tx: Transaction,
+    update_id: int | None,
+    now: dt.datetime,
+    replies: dict[str, Any] | None = None,
+    lease: tuple[str, dt.datetime] | None = None,
+) -> bool:
     """True if this transaction is the one that handles the update (exactly once).
 
-    Inside the dispatcher this marks the inbox row done in `tx`; outside it (tests, tools)
-    the update id is claimed. A duplicate is logged loudly, never dropped silently.
+    Inside the dispatcher this marks the inbox row done in `tx`, storing `replies` (leased
+    to `lease` = (holder, until) while the handler sends them) in the same statement;
+    outside it (tests, tools) the update id is claimed. A duplicate is logged loudly, never
+    dropped silently.
     """
     handling = CURRENT.get()
     if handling is not None:
-        if await tx.finish_inbox_item(handling.item_id, now):
+        if await tx.finish_inbox_item(handling.item_id, now, replies=replies, lease=lease):
+            handling.replies_stored = replies is not None
             return True
         log.warning(
             "update %s (inbox row %s) dropped: already handled",

@@ -182,7 +182,9 @@ class Dispatcher:
         """Handle one row; False when the queue must pause (the row waits for a retry)."""
         try:
             if not await self._lease(item):
-                return True  # another process has it (or it is done): go on with the queue
+                # Another process has it, is done with it, or is still on an older row of
+                # this queue: pause; the run loop looks at the queue again on its next poll.
+                return False
         except Exception as error:
             return await self._retry(item, error)
         try:

@@ -14,7 +14,8 @@ from telegram.ext import Application
 
 from bot.inbox.intake import Intake, bot_id_of
 from bot.inbox.poller import Poller
-from bot.inbox.serve import make_dispatcher, release_dead_leases
+from bot.inbox.replies import sweep_forever
+from bot.inbox.serve import make_dispatcher, release_dead_leases, send_unsent_replies
 from bot.services import Services
 
 
@@ -29,17 +30,26 @@ class InboxRun:
         self.intake.on_stored = self.dispatcher.wake
         self.poller = Poller(application.bot, self.intake)
         self.services = services
+        self.application = application
+        self._stopped = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         await release_dead_leases(self.services)
+        await send_unsent_replies(self.services, self.application)
         loop = asyncio.get_running_loop()
+        self._stopped = asyncio.Event()
         self._tasks = [
+            loop.create_task(
+                sweep_forever(self.services, self.application.bot, self._stopped),
+                name="reply-sweeper",
+            ),
             loop.create_task(self.dispatcher.run(), name="inbox-dispatcher"),
             loop.create_task(self.poller.run(), name="inbox-poller"),
         ]
 
     async def stop(self) -> None:
+        self._stopped.set()
         self.poller.stop()
         self.dispatcher.stop()
         await self.dispatcher.drain_all(5.0)

@@ -23,6 +23,7 @@ from telegram.ext import Application
 from bot.inbox.dispatcher import Dispatcher
 from bot.inbox.intake import Intake, bot_id_of
 from bot.inbox.poller import Poller
+from bot.inbox.replies import sweep, sweep_forever
 from bot.inbox.safety_net import apologise, escalate_flagged
 from bot.inbox.webhook import WebhookServer
 from bot.leases import dead_here
@@ -82,6 +83,18 @@ async def release_dead_leases(services: Services) -> None:
         log.warning("could not check leases (%s)", type(error).__name__)
 
 
+async def send_unsent_replies(
+    services: Services, application: Application[Any, Any, Any, Any, Any, Any]
+) -> None:
+    """Replies a crashed process committed but never sent go out before anything new."""
+    try:
+        sent = await sweep(services, application.bot)
+        if sent:
+            log.warning("sent the stored replies of %s update(s) after a restart", sent)
+    except Exception as error:  # the periodic sweep tries again
+        log.warning("could not send stored replies (%s)", type(error).__name__)
+
+
 async def serve(
     application: Application[Any, Any, Any, Any, Any, Any],
     services: Services,
@@ -101,9 +114,11 @@ async def serve(
     if application.post_init is not None:
         await application.post_init(application)
     await application.start()
+    await send_unsent_replies(services, application)  # before anything new: order per chat
     tasks = [
         loop.create_task(dispatcher.run(), name="inbox-dispatcher"),
         loop.create_task(prune_forever(services, stopped), name="inbox-pruner"),
+        loop.create_task(sweep_forever(services, application.bot, stopped), name="reply-sweeper"),
     ]
     poller: Poller | None = None
     server: WebhookServer | None = None

@@ -14,6 +14,10 @@ outage or a failing dialog can delay an update but never lose it.
 - `status`: pending → done (in the update's own transaction), or failed (kept for
   inspection; the patient was told to try again), poison (unreadable), coalesced (a press
   superseded by a later press on the same message).
+- `replies` (migration 0011): the rendered replies the update owes its sender, written by the
+  statement that marks the row done; `replies_state` 'pending' until they are known to be
+  sent ('sent'), so a crash between the commit and the send delays them instead of losing
+  them (`bot.inbox.replies`). The lease columns then guard the send.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ class InboxRow(Base):
         Index(None, "status", "risk", "id"),
         Index(None, "queue_key", "status", "id"),
         Index(None, "received_at"),
+        Index(None, "replies_state", "id"),
         CheckConstraint(
             "status IN ('pending', 'done', 'failed', 'poison', 'coalesced')", name="status"
         ),
@@ -65,3 +70,5 @@ class InboxRow(Base):
     received_at: Mapped[dt.datetime]
     processed_at: Mapped[dt.datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    replies: Mapped[dict[str, Any] | None]
+    replies_state: Mapped[str | None] = mapped_column(String(8))

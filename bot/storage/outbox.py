@@ -8,6 +8,7 @@ and the unique (escalation, step, chat) means a retried step is never sent twice
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,6 +39,9 @@ class Delivery:
     last_error: str | None
     # When the step was queued (tells a reminder from a re-escalation); not part of identity.
     created_at: dt.datetime | None = field(default=None, compare=False)
+    # A previous claim ended without a recorded outcome (its process died mid-send): the
+    # alert may have arrived already, and the Bot API cannot tell. Set by the claim.
+    interrupted: bool = field(default=False, compare=False)
 
 
 def _delivery(row: DeliveryRow) -> Delivery:
@@ -100,10 +104,13 @@ class OutboxMixin(SessionScope):
         dies mid-send leaves a lease that runs out, and the row is sent by whoever comes next.
         """
         rows = list(await self._session.scalars(self._due(until, now, limit)))
+        claimed = []
         for row in rows:
+            interrupted = row.claimed_by is not None  # a lease that ended without an outcome
             row.claimed_by = by
             row.claimed_until = now + lease
-        return [_delivery(row) for row in rows]
+            claimed.append(dataclasses.replace(_delivery(row), interrupted=interrupted))
+        return claimed
 
     def _due(self, until: dt.datetime, now: dt.datetime, limit: int) -> Select[DeliveryRow]:
         return (

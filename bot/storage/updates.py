@@ -18,7 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, delete, func, or_, select, update
+from sqlalchemy import Integer, and_, cast, delete, exists, func, or_, select, update
+from sqlalchemy.orm import aliased
 
 from bot.storage.inbox_models import InboxRow
 from bot.storage.models import ProcessedUpdateRow
@@ -27,6 +28,17 @@ from bot.storage.scope import SessionScope
 log = logging.getLogger(__name__)
 
 PENDING, DONE, FAILED, POISON, COALESCED = "pending", "done", "failed", "poison", "coalesced"
+REPLIES_PENDING, REPLIES_SENT, REPLIES_DROPPED = "pending", "sent", "dropped"
+
+
+@dataclass(frozen=True)
+class StoredReplies:
+    """Replies stored with an inbox row and not known to be sent (see `bot.inbox.replies`)."""
+
+    item_id: int
+    update_id: int
+    replies: dict[str, Any]
+    superseded: bool
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,32 @@ def _ready(now: dt.datetime, by: str | None = None) -> Any:
             InboxRow.claimed_until.is_(None),
             InboxRow.claimed_until <= now,
             InboxRow.claimed_by == (by or ""),
+        ),
+    )
+
+
+def _its_turn(now: dt.datetime, by: str) -> Any:
+    """No older row of the same queue is still pending, or still sending its replies under
+    another worker's live lease. Check and lease are one statement, so a process whose view
+    of the queue is stale cannot take a row out of turn, and one person's answers are not
+    sent by two processes at once (the row is done at the commit; its replies go after).
+
+    A flagged row may jump older ordinary rows (safety first), but never runs beside one
+    that another worker is handling right now, nor before an older flagged row.
+    """
+    older = aliased(InboxRow)
+    in_progress = and_(
+        older.claimed_until.is_not(None), older.claimed_until > now, older.claimed_by != by
+    )
+    return ~exists().where(
+        older.queue_key == InboxRow.queue_key,
+        older.id < InboxRow.id,
+        or_(
+            and_(
+                older.status == PENDING,
+                or_(InboxRow.risk.is_(False), older.risk.is_(True), in_progress),
+            ),
+            and_(older.replies_state == REPLIES_PENDING, in_progress),
         ),
     )
 
@@ -166,32 +204,99 @@ class UpdatesMixin(SessionScope):
     async def lease_inbox_item(
         self, item_id: int, by: str, until: dt.datetime, now: dt.datetime
     ) -> bool:
-        """Lease a ready row to this worker; False if another worker has it or it is done."""
+        """Lease a ready row to this worker; False if another worker has it or it is done,
+        or if it is not its queue's turn (`_its_turn`): one person's updates are handled
+        in order by however many processes share the inbox."""
         result = await self._session.execute(
             update(InboxRow)
-            .where(InboxRow.id == item_id, _ready(now, by))
+            .where(InboxRow.id == item_id, _ready(now, by), _its_turn(now, by))
             .values(claimed_by=by, claimed_until=until)
             .returning(InboxRow.id)
         )
         return result.first() is not None
 
     async def finish_inbox_item(
-        self, item_id: int, now: dt.datetime, status: str = DONE, error: str | None = None
+        self,
+        item_id: int,
+        now: dt.datetime,
+        status: str = DONE,
+        error: str | None = None,
+        *,
+        replies: dict[str, Any] | None = None,
+        lease: tuple[str, dt.datetime] | None = None,
     ) -> bool:
-        """pending → `status`, once: True for the transaction that did it."""
+        """pending → `status`, once: True for the transaction that did it.
+
+        `replies` (the rendered replies the update owes) are stored `pending` in the same
+        statement, leased to `lease` = (holder, until) while that holder sends them.
+        """
+        values: dict[str, Any] = {
+            "status": status,
+            "processed_at": now,
+            "claimed_by": None,
+            "claimed_until": None,
+            "last_error": error,
+        }
+        if replies is not None:
+            values.update(replies=replies, replies_state=REPLIES_PENDING)
+            if lease is not None:
+                values.update(claimed_by=lease[0], claimed_until=lease[1])
         result = await self._session.execute(
             update(InboxRow)
             .where(InboxRow.id == item_id, InboxRow.status == PENDING)
-            .values(
-                status=status,
-                processed_at=now,
-                claimed_by=None,
-                claimed_until=None,
-                last_error=error,
-            )
+            .values(**values)
             .returning(InboxRow.id)
         )
         return result.first() is not None
+
+    # ------------------------------------------------------------------ stored replies
+    async def claim_unsent_replies(
+        self, by: str, until: dt.datetime, now: dt.datetime, limit: int = 50
+    ) -> list[StoredReplies]:
+        """Lease stored-but-unsent replies nobody is sending (oldest first) to `by`.
+
+        Rows are selected `FOR UPDATE SKIP LOCKED` on PostgreSQL and leased in the same
+        transaction, so two processes never send the same replies. `superseded` is True for
+        replies of a queue where a later update's replies went out already: sending them now
+        would put an old answer after a newer one.
+        """
+        rows = list(
+            await self._session.scalars(
+                select(InboxRow)
+                .where(
+                    InboxRow.replies_state == REPLIES_PENDING,
+                    or_(InboxRow.claimed_until.is_(None), InboxRow.claimed_until <= now),
+                )
+                .order_by(InboxRow.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if not rows:
+            return []
+        keys = {row.queue_key for row in rows if row.queue_key is not None}
+        latest: dict[int, int] = {}
+        if keys:
+            found = await self._session.execute(
+                select(InboxRow.queue_key, func.max(InboxRow.id))
+                .where(InboxRow.queue_key.in_(keys), InboxRow.replies_state == REPLIES_SENT)
+                .group_by(InboxRow.queue_key)
+            )
+            latest = {key: top for key, top in found if key is not None}
+        claimed = []
+        for row in rows:
+            row.claimed_by, row.claimed_until = by, until
+            newer = row.queue_key is not None and latest.get(row.queue_key, 0) > row.id
+            claimed.append(StoredReplies(row.id, row.update_id, row.replies or {}, newer))
+        return claimed
+
+    async def replies_done(self, item_id: int, state: str = "sent") -> None:
+        """The row's replies went (`sent`) or will not (`dropped`); its lease ends."""
+        await self._session.execute(
+            update(InboxRow)
+            .where(InboxRow.id == item_id, InboxRow.replies_state == REPLIES_PENDING)
+            .values(replies_state=state, claimed_by=None, claimed_until=None)
+        )
 
     async def retry_inbox_item(self, item_id: int, error: str, at: dt.datetime) -> None:
         """A failed attempt: counted, the lease given back, tried again at `at`."""

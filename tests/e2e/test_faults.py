@@ -75,6 +75,11 @@ async def test_two_instances_one_killed_send_every_alert_once(fault_world: World
     clean(await scenarios.two_instances(fault_world, random.Random()))
 
 
+@pytest.mark.parametrize("fault_world", _backends("postgresql"), indirect=True)
+async def test_two_instances_one_killed_send_every_due_nudge_once(fault_world: World) -> None:
+    clean(await scenarios.two_instances_nudges(fault_world, random.Random()))
+
+
 @pytest.mark.parametrize("fault_world", _backends("sqlite"), indirect=True)
 async def test_a_poison_update_is_kept_skipped_and_not_logged(fault_world: World) -> None:
     clean(await scenarios.poison_update(fault_world, random.Random()))

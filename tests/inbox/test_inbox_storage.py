@@ -211,3 +211,35 @@ async def test_leases_of_a_crashed_process_on_this_host_are_taken_over(
     async with store.transaction() as tx:
         assert await tx.release_leases({crashed}) == 1
     assert [i.id for i in await items(store, 5)] == [item.id]
+
+
+async def test_a_row_is_leased_only_when_every_older_row_of_its_queue_is_handled(
+    intake: Intake, store: Store
+) -> None:
+    """The check is part of the lease itself: a process with a stale view of a queue (it
+    read the queue before another process took the row ahead) cannot take a row early."""
+    await intake.store_once([message(1, 5, "one"), message(2, 5, "two")])
+    first, second = await items(store, 5)
+    until = NOW + dt.timedelta(seconds=30)
+    async with store.transaction() as tx:
+        assert not await tx.lease_inbox_item(second.id, "b", until, NOW)  # "one" first
+        assert await tx.lease_inbox_item(first.id, "a", until, NOW)
+        assert not await tx.lease_inbox_item(second.id, "b", until, NOW)  # "one" in progress
+        await tx.finish_inbox_item(first.id, NOW)
+        assert await tx.lease_inbox_item(second.id, "b", until, NOW)
+
+
+async def test_a_flagged_row_jumps_waiting_rows_but_never_runs_beside_one_in_progress(
+    intake: Intake, store: Store
+) -> None:
+    await intake.store_once(
+        [message(1, 5, "one"), message(2, 5, "I want to end my life", message_id=2)]
+    )
+    flagged, ordinary = await items(store, 5)  # risk first
+    assert flagged.risk and not ordinary.risk
+    until = NOW + dt.timedelta(seconds=30)
+    async with store.transaction() as tx:
+        assert await tx.lease_inbox_item(ordinary.id, "a", until, NOW)
+        assert not await tx.lease_inbox_item(flagged.id, "b", until, NOW)  # beside "one"
+        await tx.retry_inbox_item(ordinary.id, "OperationalError", NOW)  # "one" waits again
+        assert await tx.lease_inbox_item(flagged.id, "b", until, NOW)  # safety jumps it
