@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
@@ -63,13 +63,30 @@ def stored_replies(
         messages.append(
             {
                 "parts": list(rendered.parts),
-                "markup": rendered.keyboard.to_dict() if rendered.keyboard else None,
+                "markup": rendered.markup.to_dict() if rendered.markup else None,
                 "edit": pressed_message_id if rendered.edit else None,
             }
         )
     if not messages:
         return None
     return {"chat": chat_id, "messages": messages}
+
+
+ReplyMarkups = (ReplyKeyboardMarkup, ReplyKeyboardRemove)
+
+
+def stored_markup(
+    data: dict[str, Any] | None, bot: ExtBot[Any]
+) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
+    """The keyboard a stored reply carries: inline buttons, or the one under the input field
+    (the contact button, or its removal), told apart by their JSON's own keys."""
+    if not data:
+        return None
+    if "inline_keyboard" in data:
+        return InlineKeyboardMarkup.de_json(data, bot)
+    if "keyboard" in data:
+        return ReplyKeyboardMarkup.de_json(data, bot)
+    return ReplyKeyboardRemove.de_json(data, bot)
 
 
 async def mark_sent(services: Services, handling: Handling | None) -> None:
@@ -86,9 +103,8 @@ async def send_stored(bot: ExtBot[Any], replies: dict[str, Any]) -> None:
     chat_id = int(replies["chat"])
     retry = partial(with_retries, timeout_retries=0)
     for message in replies.get("messages", []):
-        markup_data = message.get("markup")
-        markup = InlineKeyboardMarkup.de_json(markup_data, bot) if markup_data else None
-        if message.get("edit") is not None:
+        markup = stored_markup(message.get("markup"), bot)
+        if message.get("edit") is not None and not isinstance(markup, ReplyMarkups):
             try:
                 await retry(
                     partial(

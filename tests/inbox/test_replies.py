@@ -5,6 +5,13 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 
 from bot import handlers
 from bot.inbox import current as inbox_current
@@ -137,3 +144,21 @@ async def test_storing_the_replies_costs_no_sql_statement(rig: Rig) -> None:
         costs.append(len(statements))
     assert costs[0] == costs[1], costs  # with the replies stored, and without
     assert await reply_states(rig) == ["pending", None]
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        InlineKeyboardMarkup([[InlineKeyboardButton("Yes", callback_data="o:1")]]),
+        ReplyKeyboardMarkup([[KeyboardButton("Share", request_contact=True)]]),
+        ReplyKeyboardRemove(),
+    ],
+    ids=["inline", "contact-button", "remove"],
+)
+def test_a_stored_reply_keeps_its_kind_of_keyboard(
+    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove,
+) -> None:
+    # The phone question's contact button must not come back as inline buttons (or vanish).
+    restored = replies.stored_markup(markup.to_dict(), None)  # type: ignore[arg-type]
+    assert type(restored) is type(markup)
+    assert restored is not None and restored.to_dict() == markup.to_dict()

@@ -6,7 +6,7 @@ replies), 'pending' (stored, not yet known to be sent) or 'sent'. A crash betwee
 and the send leaves them pending, and the reply sweeper sends them after the restart.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-03
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0008"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
