@@ -25,6 +25,10 @@ class Handling:
     update_id: int
     risk: bool
     error: BaseException | None = None
+    finished: bool = False  # a handler's committed transaction marked the row done
+
+    def mark_finished(self) -> None:
+        self.finished = True
 
 
 CURRENT: contextvars.ContextVar[Handling | None] = contextvars.ContextVar(
@@ -45,6 +49,7 @@ async def claim(tx: Transaction, update_id: int | None, now: dt.datetime) -> boo
     handling = CURRENT.get()
     if handling is not None:
         if await tx.finish_inbox_item(handling.item_id, now):
+            tx.after_commit.append(handling.mark_finished)
             return True
         log.warning(
             "update %s (inbox row %s) dropped: already handled",

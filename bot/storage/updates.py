@@ -107,6 +107,11 @@ class UpdatesMixin(SessionScope):
         ).returning(InboxRow.update_id)
         return set((await self._session.scalars(insert)).all())
 
+    async def newest_update_id(self, bot_id: int) -> int | None:
+        return await self._session.scalar(
+            select(func.max(InboxRow.update_id)).where(InboxRow.bot_id == bot_id)
+        )
+
     async def stored_digests(self, bot_id: int, update_ids: Iterable[int]) -> dict[int, set[str]]:
         """The digests already stored under these ids (tells a redelivery from a reused id)."""
         found: dict[int, set[str]] = {}
