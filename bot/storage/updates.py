@@ -67,6 +67,21 @@ def _item(row: InboxRow) -> InboxItem:
     )
 
 
+_ITEM_COLUMNS = (
+    InboxRow.id,
+    InboxRow.update_id,
+    InboxRow.kind,
+    InboxRow.queue_key,
+    InboxRow.risk,
+    InboxRow.payload,
+    InboxRow.attempts,
+    InboxRow.status,
+    InboxRow.claimed_until,
+    InboxRow.claimed_by,
+    InboxRow.next_attempt_at,
+)
+
+
 def _ready(now: dt.datetime, by: str | None = None) -> Any:
     """Pending, due, and not leased by another live worker (`by`'s own leases do not count:
     a lease left by a failed attempt of this worker must not hold up its own retry)."""
@@ -150,8 +165,9 @@ class UpdatesMixin(SessionScope):
         mine = (
             InboxRow.queue_key.is_(None) if queue_key is None else InboxRow.queue_key == queue_key
         )
-        rows = await self._session.scalars(
-            select(InboxRow)
+        # Columns, not ORM objects: read on every update, and nothing here is written back.
+        rows = await self._session.execute(
+            select(*_ITEM_COLUMNS)
             .where(mine, InboxRow.status == PENDING)
             .order_by(InboxRow.risk.desc(), InboxRow.id)
             .limit(limit)
@@ -163,7 +179,18 @@ class UpdatesMixin(SessionScope):
                 leased and row.claimed_by != by
             )
             if not waiting:
-                ready.append(_item(row))
+                ready.append(
+                    InboxItem(
+                        id=row.id,
+                        update_id=row.update_id,
+                        kind=row.kind,
+                        queue_key=row.queue_key,
+                        risk=row.risk,
+                        payload=row.payload,
+                        attempts=row.attempts,
+                        status=row.status,
+                    )
+                )
             elif not row.risk:
                 break
         return ready
