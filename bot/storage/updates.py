@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, delete, func, or_, select, update
+from sqlalchemy import Integer, Table, and_, cast, delete, func, or_, select, update
 
 from bot.storage.inbox_models import InboxRow
 from bot.storage.models import ProcessedUpdateRow
@@ -67,6 +67,7 @@ def _item(row: InboxRow) -> InboxItem:
     )
 
 
+INBOX: Table = InboxRow.__table__  # type: ignore[assignment]  # a Table at run time
 _ITEM_COLUMNS = (
     InboxRow.id,
     InboxRow.update_id,
@@ -200,7 +201,7 @@ class UpdatesMixin(SessionScope):
     ) -> bool:
         """Lease a ready row to this worker; False if another worker has it or it is done."""
         result = await self._session.execute(
-            update(InboxRow)
+            update(INBOX)  # Core, not the ORM's bulk UPDATE: no session state to synchronise
             .where(InboxRow.id == item_id, _ready(now, by))
             .values(claimed_by=by, claimed_until=until)
             .returning(InboxRow.id)
@@ -212,7 +213,7 @@ class UpdatesMixin(SessionScope):
     ) -> bool:
         """pending → `status`, once: True for the transaction that did it."""
         result = await self._session.execute(
-            update(InboxRow)
+            update(INBOX)  # Core: once per update, in the handler's transaction
             .where(InboxRow.id == item_id, InboxRow.status == PENDING)
             .values(
                 status=status,
