@@ -3,36 +3,60 @@
 Updates reach the handlers through the durable inbox (`bot.inbox`), never through PTB's
 Updater or update queue: the inbox's dispatcher calls `process_update` once per stored row,
 per patient in order, so no update processor is configured here. Polling and webhook modes
-share everything but the transport. `post_init` registers the command menus and starts the
-escalation relay; `post_shutdown` closes the database.
+share everything but the transport.
+
+Handlers get a typed context (`bot.context`: `context.services`, `context.bot_data.workers`)
+instead of string keys in `bot_data`. Everything long-running is a `Worker` (bot.workers),
+started in this order by `post_init` and stopped in reverse by `post_shutdown`, which the
+inbox's `serve` calls after the dispatcher has finished the updates in flight (SIGTERM):
+
+1. the escalation relay (first: pending alerts must not wait on anything else) — in every
+   replica: each delivery is claimed with a lease and each timer step re-reads its
+   escalation under a row lock, so replicas never double an alert;
+2. the ops server (/healthz with every worker's health, /metrics) — in every replica: each
+   answers for itself;
+3. the group runner — in every replica: it plans under a row lock and claims what it posts in
+   the same transaction, and its wake-up belongs to the replica that noted the session;
+4. retention — behind the leader lock "retention": idempotent, but one replica's pruning
+   is enough and two only contend for the same rows;
+5. scheduled nudges — behind the leader lock "nudges": slots are leased, so nothing would be
+   sent twice, but each runner paces itself just under Telegram's 30 messages/s per token,
+   so two would exceed it together.
+
+The leader lock is PostgreSQL's advisory lock (`bot.workers.Leader`); on SQLite there is one
+process per file, which always leads. The command menus are registered after the workers
+start, best effort.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
-from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
-from bot import groups, handlers, ops_server
+from bot import handlers
 from bot.alerts.relay import EscalationRelay
+from bot.alerts.worker import RelayWorker
 from bot.care import menu as care_menu
 from bot.clock import Clock, clock_from_environment
 from bot.config import Settings
+from bot.context import CONTEXT_TYPES, BotData
+from bot.groups import menu as group_menu
+from bot.groups.runner import GroupsWorker
 from bot.inbox.serve import Webhook, serve
 from bot.metrics import MeteredApplication
+from bot.nudges.runner import NudgeWorker
+from bot.ops_server import OpsServer
 from bot.rate_limit import StrideRateLimiter
 from bot.services import Services
-from bot.storage import retention
+from bot.storage.retention import RetentionWorker
+from bot.workers import Leader, LeaderLock, Workers
 from dialogs.commands import MENU_COMMANDS
 
 log = logging.getLogger(__name__)
-RELAY = "relay"
-RELAY_TASK = "relay_task"
 
 
 def file_url_for(api_url: str) -> str:
@@ -48,6 +72,7 @@ def build_application(
     application = (
         ApplicationBuilder()
         .application_class(MeteredApplication)  # ops hook (issue 17): update count + latency
+        .context_types(CONTEXT_TYPES)
         .token(settings.require_token())
         .base_url(settings.telegram_api_url)
         .base_file_url(file_url_for(settings.telegram_api_url))
@@ -57,53 +82,54 @@ def build_application(
         .post_shutdown(_post_shutdown)
         .build()
     )
-    application.bot_data[handlers.SERVICES] = services
+    bot_data: BotData = application.bot_data
+    bot_data.services = services
+    relay = EscalationRelay(application.bot, services)
+    bot_data.wake_relay = relay.wake
+    bot_data.workers = build_workers(application, services, relay)
     handlers.install(application)
     return application
 
 
-async def _post_init(application: Application) -> None:
-    services: Services = application.bot_data[handlers.SERVICES]
-    relay = EscalationRelay(application.bot, services)
-    application.bot_data[RELAY] = relay
-    application.bot_data["wake_relay"] = relay.wake
-    # A plain task (not Application.create_task, which warns before the app is running);
-    # `_post_shutdown` stops it. Started first: pending alerts must not wait on anything else.
-    application.bot_data[RELAY_TASK] = asyncio.get_running_loop().create_task(
-        relay.run(), name="escalation-relay"
+def build_workers(application: Application, services: Services, relay: EscalationRelay) -> Workers:
+    """The workers in start order (see the module docstring for who runs where, and why)."""
+    settings, engine = services.settings, services.store.engine
+    workers = Workers([RelayWorker(relay)])
+    if settings.metrics_port is not None:
+        workers.add(
+            OpsServer(
+                services.store,
+                services.clock,
+                settings.metrics_host,
+                settings.metrics_port,
+                workers_health=lambda: workers.health(),
+            )
+        )
+    workers.add(GroupsWorker(application, services))
+    workers.add(
+        Leader(RetentionWorker(application.job_queue, services), LeaderLock(engine, "retention"))
     )
-    await ops_server.start_for(application, services)  # ops hook (issue 17): /healthz /metrics
+    workers.add(Leader(NudgeWorker(application, services), LeaderLock(engine, "nudges")))
+    return workers
+
+
+async def _post_init(application: Application) -> None:
+    bot_data: BotData = application.bot_data
+    await bot_data.workers.start()
+    services = bot_data.services
     try:
         await register_commands(application, services)
         # care: each supervisor's own command menu, scoped to their chat (bot/care/menu.py)
         await care_menu.register(application.bot, services)
+        await group_menu.register(application, services)
     except TelegramError as error:  # a missing menu must never stop the bot (and its alerts)
         log.error("could not register the command menu: %s", error)
-    await groups.start(application, services)
-    await retention.start(application, services)
-    scheduler_start = _optional_scheduler()
-    if scheduler_start is not None:
-        await scheduler_start(application, services)
-
-
-def _optional_scheduler() -> Any:
-    try:
-        module = importlib.import_module("bot.nudges.runner")
-    except ImportError:
-        return None
-    return module.start
 
 
 async def _post_shutdown(application: Application) -> None:
-    await ops_server.stop_for(application)  # ops hook (issue 17)
-    relay: EscalationRelay | None = application.bot_data.get(RELAY)
-    if relay is not None:
-        relay.stop()
-        task: asyncio.Task[None] | None = application.bot_data.get(RELAY_TASK)
-        if task is not None:
-            await asyncio.wait([task], timeout=5)
-    services: Services = application.bot_data[handlers.SERVICES]
-    await services.store.close()
+    bot_data: BotData = application.bot_data
+    await bot_data.workers.stop()  # in reverse: the relay last, after the nudges and groups
+    await bot_data.services.store.close()
 
 
 async def register_commands(application: Application, services: Services) -> None:
@@ -122,11 +148,11 @@ async def register_commands(application: Application, services: Services) -> Non
 def run_polling(settings: Settings) -> None:
     """Long polling through the durable inbox (`bot.inbox`): confirmed only once stored."""
     application = build_application(settings)
-    asyncio.run(serve(application, application.bot_data[handlers.SERVICES]))
+    asyncio.run(serve(application, application.bot_data.services))
 
 
 def run_webhook(settings: Settings, url: str, host: str, port: int) -> None:
     """Webhook mode through the durable inbox: Telegram gets its 200 once the update is stored."""
     application = build_application(settings)
     webhook = Webhook(url, host, port, settings.require_webhook_secret())
-    asyncio.run(serve(application, application.bot_data[handlers.SERVICES], webhook))
+    asyncio.run(serve(application, application.bot_data.services, webhook))

@@ -267,7 +267,7 @@ async def measure_scheduler(services: Services, figures: Figures) -> None:
     tracemalloc.start()
     before = tracemalloc.take_snapshot()
     await job_queue.start()
-    await nudge_runner.start(application, services)
+    await nudge_runner.NudgeWorker(application, services).start()
     after = tracemalloc.take_snapshot()
     tracemalloc.stop()
     await job_queue.stop(wait=False)

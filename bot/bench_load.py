@@ -355,7 +355,7 @@ async def run_phase(name: str, options: Options, scratch: Path) -> PhaseResult:
                 env |= {"DATABASE_URL": url, "METRICS_PORT": str(metrics_port)}
                 argv = [sys.executable, "-m", "bot", "run"]
                 if options.profile is not None:  # cProfile's own overhead inflates the CPU
-                    argv[1:1] = ["-m", "cProfile", "-o", str(options.profile)]
+                    argv[2:3] = ["bot.bench_profile", str(options.profile), "bot"]
             bot = BotProcess(argv, env, scratch)
             polls = world.stats.methods
             await bot.start(lambda: polls.get("getUpdates", 0) > 0)
@@ -497,10 +497,16 @@ def report(options: Options, floor: PhaseResult, stride: PhaseResult) -> str:
 
 
 def load(
-    patients: int, database: str | None = None, limits: bool = True, think: float = DEFAULT_THINK_S
+    patients: int,
+    database: str | None = None,
+    limits: bool = True,
+    think: float = DEFAULT_THINK_S,
+    profile: Path | None = None,
 ) -> int:
     """The `stride bench load` entry point; exit status 1 when a patient did not finish."""
-    options = Options(patients=patients, database=database, limits=limits, think=think)
+    options = Options(
+        patients=patients, database=database, limits=limits, think=think, profile=profile
+    )
     floor, stride = asyncio.run(run(options))
     print(report(options, floor, stride))  # noqa: T201 - a command-line tool's output
     return 0 if stride.unfinished == 0 else 1

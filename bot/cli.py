@@ -497,10 +497,14 @@ def bench_load(
     think: Annotated[
         float, typer.Option(min=0, help="Seconds a patient reads each question (mean).")
     ] = 1.5,
+    profile: Annotated[
+        Path | None,
+        typer.Option(help="Write a cProfile of the Stride process here (start-up excluded)."),
+    ] = None,
 ) -> None:
     """The real bot under N patients answering a PHQ-9, beside a bare python-telegram-bot bot."""
     bench = _optional_module("bot.bench_load", "stride bench load")
-    _exit_with(bench.load(patients, database, limits, think))
+    _exit_with(bench.load(patients, database, limits, think, profile))
 
 
 @bench_app.command("scale")

@@ -8,7 +8,7 @@ has defaults and the root fills it in after `build()`; handlers then read typed 
     application = ApplicationBuilder().context_types(CONTEXT_TYPES)...build()
     application.bot_data.services = services
     application.bot_data.workers.add(OpsServer(...))      # bot.workers.Worker
-    application.bot_data.workers.add(Leader(relay_worker, LeaderLock(engine, "relay")))
+    application.bot_data.workers.add(Leader(NudgeWorker(...), LeaderLock(engine, "nudges")))
     # post_init: await application.bot_data.workers.start()
     # post_shutdown: await application.bot_data.workers.stop()
 """
@@ -17,12 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from telegram.ext import CallbackContext, ContextTypes, ExtBot
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.services import Services
 from bot.workers import Workers
+
+if TYPE_CHECKING:
+    from bot.nudges.runner import NudgeRunner
 
 
 @dataclass
@@ -32,6 +35,9 @@ class BotData:
     services_: Services | None = None
     workers: Workers = field(default_factory=Workers)
     wake_relay: Callable[[], None] | None = None
+    nudges: NudgeRunner | None = (
+        None  # this replica's runner while it leads (the sandbox ticks it)
+    )
 
     @property
     def services(self) -> Services:
@@ -55,3 +61,23 @@ class StrideContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
 CONTEXT_TYPES: ContextTypes[StrideContext, dict[Any, Any], dict[Any, Any], BotData] = ContextTypes(
     context=StrideContext, bot_data=BotData
 )
+
+
+def bot_data_of(application: Application[Any, Any, Any, Any, Any, Any]) -> BotData:
+    """The typed `bot_data` of an Application built by the composition root."""
+    data = application.bot_data
+    if not isinstance(data, BotData):
+        raise RuntimeError("the Application was built without bot.context.CONTEXT_TYPES")
+    return data
+
+
+def services_of(context: CallbackContext[Any, Any, Any, Any]) -> Services:
+    return bot_data_of(context.application).services
+
+
+def wake_relay(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Alerts were just committed: the relay sends them now rather than at its next poll."""
+    data = application.bot_data
+    wake = data.wake_relay if isinstance(data, BotData) else None
+    if wake is not None:
+        wake()

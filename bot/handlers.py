@@ -28,22 +28,16 @@ from bot import data_rights
 from bot.alerts import routing
 from bot.care import conversation, enrolment
 from bot.charts import render_chart
+from bot.context import services_of, wake_relay
 from bot.inbox import replies
 from bot.inbox.current import current, record_error
 from bot.pipeline import Sender
 from bot.sending import send_screens
-from bot.services import Services
 from bot.telegram_events import event_of
 from dialogs.events import Command
 
 log = logging.getLogger(__name__)
-SERVICES = "stride"
 ANSWER_TIMEOUT = 3.0
-
-
-def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    services: Services = context.application.bot_data[SERVICES]
-    return services
 
 
 async def ignore_untrusted(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -85,9 +79,7 @@ async def on_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if handled.duplicate:
         return
     if handled.escalation_ids:  # alerts go out while the patient's reply is being sent
-        wake = context.application.bot_data.get("wake_relay")
-        if callable(wake):
-            wake()
+        wake_relay(context.application)
 
     async def crisis_reply_sent(message: Message) -> None:  # else the relay re-sends it
         await routing.patient_reply_sent(

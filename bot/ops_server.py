@@ -15,11 +15,9 @@ from collections.abc import Callable
 
 from aiohttp import web
 from sqlalchemy import text
-from telegram.ext import Application
 
 from bot import metrics
 from bot.clock import Clock
-from bot.services import Services
 from bot.storage.repository import Store
 from bot.workers import Health
 
@@ -101,24 +99,3 @@ class OpsServer:
         response.content_type = "text/plain"
         response.headers["Content-Type"] = metrics.CONTENT_TYPE
         return response
-
-
-OPS_SERVER = "ops_server"  # bot_data key until the composition root has a typed context
-
-
-async def start_for(application: Application, services: Services) -> None:
-    """Start the server if METRICS_PORT is set (the composition root's hook)."""
-    settings = services.settings
-    if settings.metrics_port is None:
-        return
-    server = OpsServer(
-        services.store, services.clock, settings.metrics_host, settings.metrics_port
-    )
-    await server.start()
-    application.bot_data[OPS_SERVER] = server
-
-
-async def stop_for(application: Application) -> None:
-    server: OpsServer | None = application.bot_data.pop(OPS_SERVER, None)
-    if server is not None:
-        await server.stop()

@@ -81,6 +81,10 @@ class EscalationRelay:
         self._stopped = True
         self._wake.set()
 
+    def resume(self) -> None:
+        """Before `run` again after a `stop` (a worker restarted)."""
+        self._stopped = False
+
     async def run(self) -> None:
         if not self.services.settings.all_supervisor_ids:
             log.critical("NO SUPERVISORS CONFIGURED: alerts reach nobody (set SUPERVISOR_IDS)")

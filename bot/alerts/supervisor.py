@@ -24,6 +24,7 @@ from bot.care import commands, conversation, incidents
 from bot.care.alert_view import mark_seen, refresh_alert_messages, render_alert
 from bot.care.commands import Call
 from bot.care.prefs import reader_of
+from bot.context import services_of
 from bot.services import Services
 from bot.storage.care import CareSession
 from bot.storage.outbox import DeliveryStatus
@@ -36,8 +37,7 @@ log = logging.getLogger(__name__)
 
 
 def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    services: Services = context.application.bot_data["stride"]
-    return services
+    return services_of(context)
 
 
 async def refuse(services: Services, user_id: int, data: str) -> None:

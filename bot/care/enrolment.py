@@ -81,6 +81,8 @@ async def gate(bot: ExtBot[Any], services: Services, sender: Sender, event: Even
     if services.is_supervisor(sender.user_id):
         return True  # a supervisor's stray sticker or photo: never a patient record
     code = _start_code(event)
+    if code is None and services.settings.enrolment == "open":
+        return False  # no invite to use and everyone may enrol: nothing to read (per update)
     now = services.clock.now()
     async with services.store.transaction() as tx:
         card = await tx.patient_card_by_telegram(sender.user_id)

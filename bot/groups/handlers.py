@@ -27,6 +27,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.context import services_of
 from bot.groups import commands, risk
 from bot.groups.posting import move, post
 from bot.services import Services
@@ -38,11 +39,6 @@ log = logging.getLogger(__name__)
 GROUP_CHATS = (ChatType.GROUP, ChatType.SUPERGROUP)
 PRESENT = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 GONE = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
-
-
-def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    services: Services = context.application.bot_data["stride"]
-    return services
 
 
 async def on_group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -14,9 +14,9 @@ from telegram.ext import ContextTypes
 
 from bot.alerts import routing
 from bot.charts import render_chart
+from bot.context import services_of, wake_relay
 from bot.pipeline import Sender
 from bot.sending import send_screens
-from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ async def answered_privately(
     update: Update, context: ContextTypes.DEFAULT_TYPE, user: User, text: str
 ) -> bool:
     """True if `text` held risk language (and the private reply and alert were made)."""
-    services: Services = context.application.bot_data["stride"]
+    services = services_of(context)
     finding = services.deps.risk.screen(text, None)
     if not finding.flagged:
         return False
@@ -34,9 +34,7 @@ async def answered_privately(
         text,
         update.update_id,
     )
-    wake = context.application.bot_data.get("wake_relay")
-    if callable(wake):
-        wake()  # alerts go out while the private reply is being sent
+    wake_relay(context.application)  # alerts go out while the private reply is being sent
     try:
         sent = await send_screens(
             context.bot,

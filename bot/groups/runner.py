@@ -26,15 +26,16 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, ExtBot, JobQueue
 
 from bot.groups.posting import post
+from bot.jobs import RepeatingJob
 from bot.services import Services
 from bot.storage.repository import Transaction
+from bot.workers import Health
 from dialogs import group as dialog
 from dialogs.group import Group
 from dialogs.screens import Screen
 
 log = logging.getLogger(__name__)
 
-RUNNER = "group_runner"
 TICK_JOB_ID = "stride-groups-tick"
 WAKE_JOB_ID = "stride-groups-wake"
 TICK_SECONDS = 60.0
@@ -129,20 +130,39 @@ class GroupRunner:
         await self.tick()
 
 
-async def start(application: Application, services: Services) -> GroupRunner | None:
-    """Start the runner from `post_init`: the minute tick, and the pipeline's wake-up."""
-    job_queue = application.job_queue
-    if job_queue is None:
-        log.warning("no JobQueue (python-telegram-bot[job-queue]): group runner not started")
-        return None
-    runner = GroupRunner(application.bot, services, job_queue)
-    application.bot_data[RUNNER] = runner
-    services.pipeline.on_group_activity = runner.wake
-    job_queue.run_repeating(
-        runner._job,
-        interval=TICK_SECONDS,
-        first=1.0,
-        name=TICK_JOB_ID,
-        job_kwargs={"id": TICK_JOB_ID, "replace_existing": True},
-    )
-    return runner
+class GroupsWorker:
+    """The runner as a `Worker` (bot.workers): the minute tick and the pipeline's wake-up.
+
+    Runs in every replica: `plan` reads the groups under a row lock and claims what it posts
+    in the same transaction, so a second replica waits and finds it claimed; the wake-up
+    stays in the replica that handled the session, so a celebration is not held for a tick.
+    """
+
+    name = "groups"
+
+    def __init__(self, application: Application, services: Services) -> None:
+        self.services = services
+        self.runner = GroupRunner(application.bot, services, application.job_queue)
+        self._job = RepeatingJob(
+            "the group runner",
+            application.job_queue,
+            self.runner._job,
+            TICK_SECONDS,
+            1.0,
+            TICK_JOB_ID,
+        )
+
+    async def start(self) -> None:
+        await self._job.start()
+        if self._job.scheduled:
+            self.services.pipeline.on_group_activity = self.runner.wake
+
+    async def stop(self) -> None:
+        if self.services.pipeline.on_group_activity == self.runner.wake:
+            self.services.pipeline.on_group_activity = None
+        await self._job.stop()
+        async with self.runner._lock:  # a tick in progress finishes its posts
+            pass
+
+    def health(self) -> Health:
+        return self._job.health()

@@ -33,6 +33,10 @@ class Handling:
     reply_chat: int | None = None
     pressed_message_id: int | None = None
     replies_stored: bool = False
+    finished: bool = False  # a handler's committed transaction marked the row done
+
+    def mark_finished(self) -> None:
+        self.finished = True
 
 
 CURRENT: contextvars.ContextVar[Handling | None] = contextvars.ContextVar(
@@ -62,6 +66,7 @@ async def claim(
     if handling is not None:
         if await tx.finish_inbox_item(handling.item_id, now, replies=replies, lease=lease):
             handling.replies_stored = replies is not None
+            tx.after_commit.append(handling.mark_finished)
             return True
         log.warning(
             "update %s (inbox row %s) dropped: already handled",

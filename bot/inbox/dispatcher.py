@@ -10,11 +10,20 @@
   is busy.
 - A later press on the same message supersedes an earlier one still waiting (coalesced: the
   latest press on the same question wins).
-- Each row is leased to this process while it is handled; the handler's own transaction marks
-  it done (`bot.inbox.current.claim`). Transient database errors put the row back with
-  backoff; other failures are retried twice, then the row is kept as `failed` and the person
-  told to try again. A flagged row whose dialog fails is escalated directly (`fallback`).
+- Each row is leased to this process while it is handled (on PostgreSQL: on SQLite one
+  process holds the file, `bot.storage.database.hold_sqlite_file`, so there is nobody to
+  lease against); the handler's own transaction marks it done (`bot.inbox.current.claim`),
+  and only a row no handler marked is finished by a transaction of its own. Transient
+  database errors put the row back with backoff; other failures are retried twice, then the
+  row is kept as `failed` and the person told to try again. A flagged row whose dialog
+  fails is escalated directly (`fallback`).
 - A row the library cannot read is stored as `poison`, logged by id only, and skipped.
+
+Cheap per update (issue 17): the intake tells the dispatcher which queues got rows
+(`stored`), so a new row costs no scan of the inbox (the run loop still scans every
+`POLL_SECONDS` for retries that fell due and rows stored elsewhere); a queue's task handles
+the rows it read in order and reads again only if rows arrived for it meanwhile (a flagged
+row jumps the line, a later press supersedes) or the read was a full batch.
 """
 
 from __future__ import annotations
@@ -23,7 +32,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from telegram import Update
@@ -91,6 +100,8 @@ class Dispatcher:
         self._slots = asyncio.Semaphore(slots)
         self._safety = asyncio.Semaphore(safety_slots)
         self._active: dict[int | None, asyncio.Task[None]] = {}
+        self._fresh: set[int | None] = set()  # active queues with rows stored since their read
+        self.leases = services.store.engine.dialect.name != "sqlite"
         self._wake = asyncio.Event()
         self._stopped = False
         self.handled = 0
@@ -105,6 +116,19 @@ class Dispatcher:
     def stop(self) -> None:
         self._stopped = True
         self._wake.set()
+
+    def stored(self, queues: Iterable[tuple[int | None, bool]]) -> None:
+        """The intake committed rows for these (queue key, flagged) queues: handle them now."""
+        for key, _risk in sorted(queues, key=lambda queue: not queue[1]):  # risk first
+            if key in self._active:
+                self._fresh.add(key)
+            elif not self._stopped:
+                self._start(key)
+
+    def _start(self, key: int | None) -> None:
+        self._active[key] = asyncio.get_running_loop().create_task(
+            self._drain(key), name=f"inbox-queue-{key}"
+        )
 
     async def run(self) -> None:
         """Start a task for every queue with ready rows; again on every wake (or poll)."""
@@ -123,9 +147,7 @@ class Dispatcher:
                 continue
             for key, _risk in queues:  # risk first: their tasks start (and queue) first
                 if key not in self._active:
-                    self._active[key] = asyncio.get_running_loop().create_task(
-                        self._drain(key), name=f"inbox-queue-{key}"
-                    )
+                    self._start(key)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
 
@@ -138,21 +160,29 @@ class Dispatcher:
     async def _drain(self, key: int | None) -> None:
         try:
             while not self._stopped:
-                items = await self._next(key)
+                self._fresh.discard(key)
+                items, more = await self._next(key)
                 if not items:
                     return
-                item = items[0]
-                slot = self._safety if item.risk else self._slots
-                async with slot:
-                    again = await self._handle(item)
-                if not again:
-                    return  # backing off: the run loop restarts the queue when it is due
+                for item in items:
+                    slot = self._safety if item.risk else self._slots
+                    async with slot:
+                        again = await self._handle(item)
+                    if not again:
+                        return  # backing off: the run loop restarts the queue when it is due
+                    if self._stopped or key in self._fresh:
+                        break  # read again: a flagged row goes first, a later press wins
+                else:
+                    if not more and key not in self._fresh:
+                        return  # everything read is handled and nothing arrived since
         except Exception:
             log.exception("inbox queue %s stopped; it restarts on the next poll", key)
         finally:
             self._active.pop(key, None)
+            self._fresh.discard(key)
 
-    async def _next(self, key: int | None) -> list[InboxItem]:
+    async def _next(self, key: int | None) -> tuple[list[InboxItem], bool]:
+        """The queue's ready rows in order, and whether a full batch was read (maybe more)."""
         now = self.services.clock.now()
         async with self.services.store.transaction() as tx:
             items = await tx.queue_items(key, now, BATCH, by=self.name)
@@ -162,7 +192,7 @@ class Dispatcher:
         for item in superseded:
             log.info("update %s coalesced: a later press on the same message wins", item.update_id)
             await self._answer_press(item)
-        return keep
+        return keep, len(items) >= BATCH
 
     async def _answer_press(self, item: InboxItem) -> None:
         query = item.payload.get("callback_query")
@@ -180,13 +210,15 @@ class Dispatcher:
 
     async def _handle(self, item: InboxItem) -> bool:
         """Handle one row; False when the queue must pause (the row waits for a retry)."""
-        try:
-            if not await self._lease(item):
-                # Another process has it, is done with it, or is still on an older row of
-                # this queue: pause; the run loop looks at the queue again on its next poll.
-                return False
-        except Exception as error:
-            return await self._retry(item, error)
+        if self.leases:
+            try:
+                if not await self._lease(item):
+                    # Another process has it, is done with it, or is still on an older row
+                    # of this queue (or sending its replies): pause; the run loop looks at
+                    # the queue again on its next poll.
+                    return False
+            except Exception as error:
+                return await self._retry(item, error)
         try:
             update = Update.de_json(item.payload, self.application.bot)
         except Exception as error:
@@ -206,10 +238,11 @@ class Dispatcher:
         finally:
             CURRENT.reset(token)
         if handling.error is None:
-            try:
-                await self._finish(item, "done", None)
-            except Exception as error:
-                return await self._retry(item, error)
+            if not handling.finished:  # no handler claimed it (nothing to store): marked here
+                try:
+                    await self._finish(item, "done", None)
+                except Exception as error:
+                    return await self._retry(item, error)
             self.handled += 1
             return True
         return await self._failed(item, handling.error)

@@ -6,6 +6,11 @@ whatever backlog their sender or anyone else has.
 
 `commit` retries until the rows are committed (or Stride stops): while the database is down
 nothing is confirmed to Telegram, which keeps the updates and sends them again.
+
+One statement per batch in the usual case: Telegram's update ids only grow, so the stored
+digests (which tell a redelivery from a reused id, for the log) are read only for ids at or
+below the newest this process has stored (read once at the first batch). A reused id above
+that (another replica stored it) is stored all the same, only without the log line.
 """
 
 from __future__ import annotations
@@ -84,7 +89,9 @@ class Intake:
         self.clock = clock
         self.bot_id = bot_id
         self.risk = risk
-        self.on_stored: Callable[[], None] | None = None
+        # Told the (queue key, flagged) of the rows each commit stored (`Dispatcher.stored`).
+        self.on_stored: Callable[[list[tuple[int | None, bool]]], None] | None = None
+        self._newest: int | None = None  # the highest update id known stored
         self.stopping = False
 
     def prepare(self, payload: dict[str, Any]) -> NewUpdate:
@@ -112,8 +119,13 @@ class Intake:
         updates = [self.prepare(p) for p in payloads]
         now = self.clock.now()
         async with self.store.transaction() as tx:
-            known = await tx.stored_digests(self.bot_id, [u.update_id for u in updates])
+            if self._newest is None:
+                newest = await tx.newest_update_id(self.bot_id)
+                self._newest = -1 if newest is None else newest
+            seen = [u.update_id for u in updates if u.update_id <= self._newest]
+            known = await tx.stored_digests(self.bot_id, seen) if seen else {}
             inserted = await tx.store_updates(updates, now)
+        self._newest = max([self._newest, *inserted])
         for u in updates:
             if u.update_id in inserted:
                 if known.get(u.update_id):
@@ -125,7 +137,7 @@ class Intake:
                 continue
             log.warning("update %s dropped: already in the inbox (redelivery)", u.update_id)
         if inserted and self.on_stored is not None:
-            self.on_stored()
+            self.on_stored([(u.queue_key, u.risk) for u in updates if u.update_id in inserted])
         return len(inserted)
 
     async def commit(self, payloads: Sequence[dict[str, Any]]) -> bool:

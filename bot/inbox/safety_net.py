@@ -15,6 +15,7 @@ from telegram import Message
 from telegram.ext import Application, ExtBot
 
 from bot.alerts import routing
+from bot.context import wake_relay
 from bot.inbox.intake import words_of
 from bot.pipeline import Sender
 from bot.sending import send_screens, with_retries
@@ -51,9 +52,7 @@ async def escalate_flagged(
         item.update_id,
         handled.escalation_ids,
     )
-    wake = application.bot_data.get("wake_relay")
-    if callable(wake):
-        wake()
+    wake_relay(application)
 
     async def crisis_reply_sent(message: Message) -> None:
         await routing.patient_reply_sent(

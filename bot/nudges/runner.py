@@ -10,8 +10,9 @@ that carries nothing. Each tick:
 
 At start, before the first tick, slots left `sending` by a crash are retried once if still
 within their grace period, else dropped (see `delivery` for the residual window). One
-process runs the scheduler at a time (LIBRARY_NOTES: a job store is never shared); inside
-it, the runner's transactions take turns (`serial`).
+process runs the scheduler at a time (LIBRARY_NOTES: a job store is never shared; with
+replicas, the one holding the leader lock: `NudgeWorker`); inside it, the runner's
+transactions take turns (`serial`).
 
 Time always comes from `services.clock`, so tests and the sandbox can move it; the sandbox
 calls `tick(application, services)` right after moving the clock.
@@ -28,17 +29,19 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.context import BotData
+from bot.jobs import RepeatingJob
 from bot.nudges import planning
 from bot.nudges.delivery import MAX_ATTEMPTS, RELEASED, Delivery, Outgoing
 from bot.nudges.pacing import DEFAULT_RATE, IN_FLIGHT, Pacer
 from bot.nudges.serial import SerialStore
 from bot.services import Services
+from bot.workers import Health
 from dialogs.nudges import SlotStatus
 
 log = logging.getLogger(__name__)
 
 JOB_ID = "stride.nudges.tick"
-RUNNER = "nudges"  # key of the runner in application.bot_data
 TICK_SECONDS = 60
 PLAN_BUDGET_SECONDS = 10.0  # planning per tick; the rest waits for the next tick
 CLAIM_BATCH = 50  # slots decided and claimed together: about 2 s of sending at full pace
@@ -60,6 +63,7 @@ class NudgeRunner:
         self.cursor = planning.Cursor()
         self._drain_lock = asyncio.Lock()
         self._drain_task: asyncio.Task[Counter[str]] | None = None
+        self.paused = False  # the worker stopped: a drain gives its claims back and ends
 
     async def recover(self) -> Counter[str]:
         """Slots a process claimed but never marked: retry once, or drop.
@@ -197,47 +201,70 @@ class NudgeRunner:
         if self._drain_task is not None and not self._drain_task.done():
             return
         self._drain_task = application.create_task(
-            self.drain(application.bot, keep_going=lambda: application.running),
+            self.drain(
+                application.bot, keep_going=lambda: application.running and not self.paused
+            ),
             name="nudge-drain",
         )
 
-
-async def start(
-    application: Application[Any, Any, Any, Any, Any, Any], services: Services
-) -> NudgeRunner:
-    """Called from `bot.app`'s post_init: recover, then tick every minute."""
-    runner = NudgeRunner(services)
-    application.bot_data[RUNNER] = runner
-    await runner.recover()
-    job_queue = application.job_queue
-    if job_queue is None:  # PTB installed without the job-queue extra
-        log.error("no job queue: scheduled nudges are off")
-        return runner
-    job_queue.run_repeating(
-        _on_tick,
-        interval=TICK_SECONDS,
-        first=1,
-        name=JOB_ID,
-        job_kwargs={
-            "id": JOB_ID,
-            "replace_existing": True,
-            "coalesce": True,  # after a pause of the loop, one tick, not a catch-up burst
-            "max_instances": 1,
-            "misfire_grace_time": TICK_SECONDS,
-        },
-    )
-    return runner
+    async def wait_drained(self) -> None:
+        task = self._drain_task
+        if task is not None and not task.done():
+            await asyncio.wait([task])
 
 
-async def _on_tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
-    application = context.application
-    runner: NudgeRunner = application.bot_data[RUNNER]
-    try:
-        await runner.recover()
-        await runner.plan()
-    except Exception:  # planning failures must not stop sending what is planned
-        log.exception("nudge planning failed")
-    runner.wake(application)
+class NudgeWorker:
+    """The runner as a `Worker` (bot.workers): recover at start, then the minute tick.
+
+    The composition root runs it behind the leader lock (`bot.workers.Leader`): slots are
+    claimed with leases, so two replicas would never send one twice, but each paces itself
+    at 29 messages/s and together they would break Telegram's 30/s per token.
+    """
+
+    name = "nudges"
+
+    def __init__(
+        self, application: Application[Any, Any, Any, Any, Any, Any], services: Services
+    ) -> None:
+        self.application = application
+        self.runner = NudgeRunner(services)
+        self._job = RepeatingJob(
+            "scheduled nudges",
+            application.job_queue,
+            self._on_tick,
+            TICK_SECONDS,
+            1,
+            JOB_ID,
+            {
+                "coalesce": True,  # after a pause of the loop, one tick, not a catch-up burst
+                "max_instances": 1,
+                "misfire_grace_time": TICK_SECONDS,
+            },
+        )
+
+    async def start(self) -> None:
+        self.runner.paused = False
+        if isinstance(self.application.bot_data, BotData):
+            self.application.bot_data.nudges = self.runner  # the sandbox's clock ticks it
+        await self.runner.recover()
+        await self._job.start()
+
+    async def stop(self) -> None:
+        """The drain in progress gives its unsent claims back and ends."""
+        await self._job.stop()
+        self.runner.paused = True
+        await self.runner.wait_drained()
+
+    def health(self) -> Health:
+        return self._job.health()
+
+    async def _on_tick(self, _context: CallbackContext[Any, Any, Any, Any]) -> None:
+        try:
+            await self.runner.recover()
+            await self.runner.plan()
+        except Exception:  # planning failures must not stop sending what is planned
+            log.exception("nudge planning failed")
+        self.runner.wake(self.application)
 
 
 async def tick(application_or_bot: Any, services: Services) -> Counter[str]:
@@ -246,8 +273,8 @@ async def tick(application_or_bot: Any, services: Services) -> Counter[str]:
     Takes the Application (its runner is reused) or a bare bot (a fresh runner).
     """
     if isinstance(application_or_bot, Application):
-        runner = application_or_bot.bot_data.get(RUNNER)
+        runner = getattr(application_or_bot.bot_data, "nudges", None)
         if runner is None:
-            runner = application_or_bot.bot_data[RUNNER] = NudgeRunner(services)
+            runner = NudgeRunner(services)
         return await runner.tick(application_or_bot.bot)
     return await NudgeRunner(services).tick(application_or_bot)

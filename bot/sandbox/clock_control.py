@@ -19,6 +19,7 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.clock import ShiftedClock
+from bot.context import wake_relay
 from bot.services import Services
 from dialogs.timezones import tz_for
 
@@ -128,9 +129,7 @@ class ClockControl:
                 await result
 
     async def _wake(self, tick: Tick | None) -> None:
-        wake = self.application.bot_data.get("wake_relay")
-        if callable(wake):
-            wake()
+        wake_relay(self.application)
         if tick is None:
             return
         try:

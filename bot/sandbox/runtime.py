@@ -8,8 +8,6 @@ production Application from `bot.app.build_application`, run the way `run_pollin
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import socket
 import warnings
@@ -22,12 +20,12 @@ from aiohttp import web
 from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
-from bot.app import RELAY, build_application
+from bot.app import build_application
 from bot.clock import ShiftedClock
 from bot.config import Settings, load_settings
+from bot.context import bot_data_of
 from bot.emulator import EmulatorClient, EmulatorServer
 from bot.emulator.core import DEFAULT_TOKEN
-from bot.handlers import SERVICES
 from bot.inbox.runner import InboxRun
 from bot.sandbox.cast import Cast
 from bot.sandbox.clock_control import ClockControl
@@ -43,7 +41,6 @@ DATABASE_FILE = "stride-sandbox.db"
 # written at sandbox time, and Stride's time never runs backwards, across restarts too.
 CLOCK_FILE = "stride-sandbox.clock"
 HOST = "127.0.0.1"
-INBOX = "inbox"  # the InboxRun in application.bot_data
 # Settings the sandbox keeps from the operator's environment; the rest is its own.
 KEPT = {
     "DEFAULT_COUNTRY": "default_country",
@@ -187,30 +184,21 @@ async def _start_bot(application: Application, stack: AsyncExitStack) -> None:
             await application.post_init(application)
     await application.start()
     # Updates come through the durable inbox, as under `stride run` (bot.inbox).
-    inbox = InboxRun(application, application.bot_data[SERVICES])
-    application.bot_data[INBOX] = inbox
+    inbox = InboxRun(application, bot_data_of(application).services)
     await inbox.start()
+    stack.push_async_callback(inbox.stop)  # before the bot's shutdown (pushed earlier)
 
 
 async def _shutdown_bot(application: Application) -> None:
-    """`run_polling`'s shutdown order, plus waiting for the escalation relay to finish."""
-    relay = application.bot_data.get(RELAY)
-    if relay is not None:
-        relay.stop()
-    relay_task = next((t for t in asyncio.all_tasks() if t.get_name() == "escalation-relay"), None)
-    if relay_task is not None:
-        with contextlib.suppress(Exception, asyncio.CancelledError):
-            await asyncio.wait_for(relay_task, 5)
-    inbox: InboxRun | None = application.bot_data.get(INBOX)
-    if inbox is not None:
-        await inbox.stop()
+    """`serve`'s shutdown order (the inbox has stopped): the workers stop in reverse in
+    `post_shutdown` (the relay last) while the bot can still send, then the bot shuts down."""
     if application.running:
         await application.stop()
     if application.post_stop is not None:
         await application.post_stop(application)
-    await application.shutdown()
     if application.post_shutdown is not None:
         await application.post_shutdown(application)
+    await application.shutdown()
 
 
 async def _start_web(

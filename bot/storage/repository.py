@@ -63,9 +63,12 @@ class Store:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        """Commit on normal exit, roll back if the block raises."""
+        """Commit on normal exit, roll back if the block raises; then `after_commit`."""
         async with self._sessions() as session, session.begin():
-            yield Transaction(session)
+            tx = Transaction(session)
+            yield tx
+        for callback in tx.after_commit:
+            callback()
 
     async def close(self) -> None:
         await self.engine.dispose()

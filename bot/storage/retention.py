@@ -26,9 +26,11 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.jobs import RepeatingJob
 from bot.storage.erasure import BUTTON_RESPONSES
 from bot.storage.models import BarrierPlanRow, EscalationRow, ProcessedUpdateRow, SessionRow
 from bot.storage.repository import Store
+from bot.workers import Health
 
 log = logging.getLogger(__name__)
 
@@ -165,14 +167,38 @@ DEFAULT_EXTRA: dict[str, Callable[[Store], ExtraPruner]] = {
 }
 
 
-async def start(application: Any, services: Any) -> None:
-    """The hook `bot.app` calls at start: prune once a day (and a minute after start)."""
-    job_queue = application.job_queue
-    if job_queue is None:
-        log.error("no job queue: free text is not pruned (RETENTION_DAYS)")
-        return
+class RetentionWorker:
+    """The daily prune as a `Worker` (bot.workers), a minute after start and then daily.
 
-    async def run(_context: Any) -> None:
+    Pruning is idempotent, but with replicas the composition root runs it behind the leader
+    lock: one replica's UPDATEs over the same old rows are enough, two only contend.
+    """
+
+    name = "retention"
+
+    def __init__(self, job_queue: Any, services: Any) -> None:
+        self.services = services
+        self._job = RepeatingJob(
+            "retention (RETENTION_DAYS: free text is not pruned)",
+            job_queue,
+            self.run,
+            DAY_SECONDS,
+            FIRST_RUN_SECONDS,
+            JOB_ID,
+            {"coalesce": True, "max_instances": 1},
+        )
+
+    async def start(self) -> None:
+        await self._job.start()
+
+    async def stop(self) -> None:
+        await self._job.stop()
+
+    def health(self) -> Health:
+        return self._job.health()
+
+    async def run(self, _context: Any = None) -> None:
+        services = self.services
         try:
             extra = {name: make(services.store) for name, make in DEFAULT_EXTRA.items()}
             await prune(
@@ -180,11 +206,3 @@ async def start(application: Any, services: Any) -> None:
             )
         except Exception:  # a failed prune is retried tomorrow; it must not stop the bot
             log.exception("retention prune failed")
-
-    job_queue.run_repeating(
-        run,
-        interval=DAY_SECONDS,
-        first=FIRST_RUN_SECONDS,
-        name=JOB_ID,
-        job_kwargs={"id": JOB_ID, "replace_existing": True, "coalesce": True, "max_instances": 1},
-    )

@@ -6,7 +6,7 @@ each reaches the database only through `self._session`, so they all share one un
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Insert
@@ -18,6 +18,7 @@ from sqlalchemy.orm import DeclarativeBase
 class SessionScope:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self.after_commit: list[Callable[[], None]] = []  # run once the commit succeeded
 
     def _insert_ignoring_duplicates(
         self,

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, delete, exists, func, or_, select, update
+from sqlalchemy import Integer, Table, and_, cast, delete, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from bot.storage.inbox_models import InboxRow
@@ -77,6 +77,22 @@ def _item(row: InboxRow) -> InboxItem:
         attempts=row.attempts,
         status=row.status,
     )
+
+
+INBOX: Table = InboxRow.__table__  # type: ignore[assignment]  # a Table at run time
+_ITEM_COLUMNS = (
+    InboxRow.id,
+    InboxRow.update_id,
+    InboxRow.kind,
+    InboxRow.queue_key,
+    InboxRow.risk,
+    InboxRow.payload,
+    InboxRow.attempts,
+    InboxRow.status,
+    InboxRow.claimed_until,
+    InboxRow.claimed_by,
+    InboxRow.next_attempt_at,
+)
 
 
 def _ready(now: dt.datetime, by: str | None = None) -> Any:
@@ -145,6 +161,11 @@ class UpdatesMixin(SessionScope):
         ).returning(InboxRow.update_id)
         return set((await self._session.scalars(insert)).all())
 
+    async def newest_update_id(self, bot_id: int) -> int | None:
+        return await self._session.scalar(
+            select(func.max(InboxRow.update_id)).where(InboxRow.bot_id == bot_id)
+        )
+
     async def stored_digests(self, bot_id: int, update_ids: Iterable[int]) -> dict[int, set[str]]:
         """The digests already stored under these ids (tells a redelivery from a reused id)."""
         found: dict[int, set[str]] = {}
@@ -183,8 +204,9 @@ class UpdatesMixin(SessionScope):
         mine = (
             InboxRow.queue_key.is_(None) if queue_key is None else InboxRow.queue_key == queue_key
         )
-        rows = await self._session.scalars(
-            select(InboxRow)
+        # Columns, not ORM objects: read on every update, and nothing here is written back.
+        rows = await self._session.execute(
+            select(*_ITEM_COLUMNS)
             .where(mine, InboxRow.status == PENDING)
             .order_by(InboxRow.risk.desc(), InboxRow.id)
             .limit(limit)
@@ -196,7 +218,18 @@ class UpdatesMixin(SessionScope):
                 leased and row.claimed_by != by
             )
             if not waiting:
-                ready.append(_item(row))
+                ready.append(
+                    InboxItem(
+                        id=row.id,
+                        update_id=row.update_id,
+                        kind=row.kind,
+                        queue_key=row.queue_key,
+                        risk=row.risk,
+                        payload=row.payload,
+                        attempts=row.attempts,
+                        status=row.status,
+                    )
+                )
             elif not row.risk:
                 break
         return ready
@@ -208,7 +241,7 @@ class UpdatesMixin(SessionScope):
         or if it is not its queue's turn (`_its_turn`): one person's updates are handled
         in order by however many processes share the inbox."""
         result = await self._session.execute(
-            update(InboxRow)
+            update(INBOX)  # Core, not the ORM's bulk UPDATE: no session state to synchronise
             .where(InboxRow.id == item_id, _ready(now, by), _its_turn(now, by))
             .values(claimed_by=by, claimed_until=until)
             .returning(InboxRow.id)
@@ -242,7 +275,7 @@ class UpdatesMixin(SessionScope):
             if lease is not None:
                 values.update(claimed_by=lease[0], claimed_until=lease[1])
         result = await self._session.execute(
-            update(InboxRow)
+            update(INBOX)  # Core: once per update, in the handler's transaction
             .where(InboxRow.id == item_id, InboxRow.status == PENDING)
             .values(**values)
             .returning(InboxRow.id)

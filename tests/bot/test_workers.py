@@ -141,3 +141,54 @@ async def test_two_processes_one_leader_and_a_takeover_when_it_dies() -> None:
                 if process.returncode is None:
                     process.kill()
                     await process.wait()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES, reason="needs TEST_POSTGRES_URL")
+async def test_a_leader_whose_connection_dies_stops_and_the_other_takes_over() -> None:
+    """The holder's connection is closed under it (a network cut, a failover, an admin's
+    pg_terminate_backend): PostgreSQL frees the lock, the standby takes over within seconds,
+    and the old holder notices and stops its worker, so the job never runs twice."""
+    from sqlalchemy import text
+
+    from tests.conftest import fresh_postgres_database
+
+    assert POSTGRES is not None
+    async with fresh_postgres_database(POSTGRES) as url:
+        engines = [make_engine(url), make_engine(url)]
+        log: list[str] = []
+        leaders = [
+            Leader(Recorder(f"nudges@{n}", log), LeaderLock(engine, "nudges"), poll_seconds=0.2)
+            for n, engine in enumerate(engines)
+        ]
+        try:
+            await leaders[0].start()
+            await asyncio.wait_for(leaders[0].leading.wait(), 10)
+            await leaders[1].start()
+            await asyncio.sleep(1.0)
+            assert not leaders[1].leading.is_set()
+            assert leaders[1].health() == Health(True, "standby")
+            holder = leaders[0].lock._connection
+            assert holder is not None
+            pid = (await holder.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            await holder.rollback()
+            cut_at = time.monotonic()
+            async with engines[1].connect() as admin:
+                await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            await asyncio.wait_for(leaders[1].leading.wait(), 5)
+            assert time.monotonic() - cut_at < 5
+            for _ in range(50):  # the old holder finds its connection gone at its next poll
+                if not leaders[0].leading.is_set():
+                    break
+                await asyncio.sleep(0.1)
+            assert not leaders[0].leading.is_set()
+            assert log == ["start nudges@0", "start nudges@1", "stop nudges@0"] or log == [
+                "start nudges@0",
+                "stop nudges@0",
+                "start nudges@1",
+            ]
+        finally:
+            for leader in leaders:
+                await leader.stop()
+            for engine in engines:
+                await engine.dispose()

@@ -1,4 +1,4 @@
-"""`start` registers one minute tick under a fixed id, however often it is called."""
+"""The nudge worker registers one minute tick under a fixed id, however often it starts."""
 
 from __future__ import annotations
 
@@ -21,13 +21,18 @@ async def test_one_repeating_job_with_a_fixed_id(services: Services) -> None:
     assert job_queue is not None
     await job_queue.start()
     try:
-        first = await nudges_runner.start(application, services)
-        second = await nudges_runner.start(application, services)  # e.g. post_init re-run
+        first = nudges_runner.NudgeWorker(application, services)
+        second = nudges_runner.NudgeWorker(application, services)  # e.g. post_init re-run
+        await first.start()
+        await second.start()
         jobs = job_queue.jobs()
         assert [job.job.id for job in jobs] == [nudges_runner.JOB_ID]
         assert jobs[0].job.trigger.interval == dt.timedelta(seconds=nudges_runner.TICK_SECONDS)
         assert jobs[0].data is None  # the job carries nothing; the database has the schedule
-        assert application.bot_data[nudges_runner.RUNNER] is second is not first
+        assert first.health().ok and second.health().ok
+        await second.stop()
+        assert job_queue.jobs() == ()
+        assert not second.health().ok
     finally:
         await job_queue.stop(wait=False)
 
@@ -45,7 +50,7 @@ async def test_start_recovers_claimed_slots(
     clock.set(clock.now() + SLOT_LEASE)  # the crashed sender's lease has run out
     application = ApplicationBuilder().token("123:test").updater(None).build()
     assert application.job_queue is not None
-    await nudges_runner.start(application, services)
+    await nudges_runner.NudgeWorker(application, services).start()
     assert [s.slot.status for s in await slots_of(store, 1001)] == [
         SlotStatus.PLANNED,  # retried once by the first tick
         SlotStatus.PLANNED,  # the follow-up at 19:00

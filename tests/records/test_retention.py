@@ -120,7 +120,7 @@ async def test_the_daily_job_is_registered_and_prunes(store: Store, seeded: Seed
         clock=SimpleNamespace(now=lambda: NOW),
         settings=load_settings({"RETENTION_DAYS": "30"}),
     )
-    await retention.start(SimpleNamespace(job_queue=queue), services)
+    await retention.RetentionWorker(queue, services).start()
     [job] = queue.jobs
     assert (job["name"], job["interval"]) == ("retention-prune", 24 * 60 * 60)
     assert job["job_kwargs"]["replace_existing"] is True

@@ -120,7 +120,7 @@ async def test_the_cast_and_the_peer_group(sandbox: Sandbox, page: Page) -> None
         ("Chloé", "en"),
     ]
     assert state["supervisor"]["id"] == SUPERVISOR
-    assert sandbox.application.bot_data["stride"].settings.supervisor_ids == [SUPERVISOR]
+    assert sandbox.application.bot_data.services.settings.supervisor_ids == [SUPERVISOR]
 
     added = (await page.post("/api/patients", {"name": "  Dana ", "language": "es"}))["patient"]
     assert added["name"] == "Dana"

@@ -95,7 +95,7 @@ async def test_crisis_acknowledgement_and_the_next_morning(
         await _clock_moves(page, expect)
     else:
         # Chloé has finished onboarding (off screen, for speed), so sessions are planned.
-        await onboard_offscreen(sandbox.application.bot_data["stride"], CHLOE, "Chloé")
+        await onboard_offscreen(sandbox.application.bot_data.services, CHLOE, "Chloé")
         await _session_reminder(page, expect)
     assert [url for url in requested if urlsplit(url).hostname != "127.0.0.1"] == []
     async with EmulatorClient(sandbox.emulator_url) as emulator:
