@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -43,8 +44,9 @@ async def test_two_dispatchers_handle_one_patients_updates_in_order_once_each(
     first.name, second.name = "replica-a", "replica-b"  # two processes, as far as leases go
     tasks = [asyncio.create_task(first.run()), asyncio.create_task(second.run())]
 
-    def wake_in_turn() -> None:  # the replica behind is woken; the other polls and races
-        min((first, second), key=lambda replica: replica.handled).wake()
+    def wake_in_turn(queues: Iterable[tuple[int | None, bool]]) -> None:
+        # The replica behind is told of the new row; the other polls and races it.
+        min((first, second), key=lambda replica: replica.handled).stored(queues)
 
     rig.intake.on_stored = wake_in_turn
     try:

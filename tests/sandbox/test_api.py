@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 
+from bot.context import bot_data_of
 from bot.emulator import EmulatorClient
 from bot.emulator.actions import own_phone
 from bot.sandbox import Sandbox
@@ -179,7 +180,7 @@ async def test_the_invite_demo_enrols_a_new_patient_with_the_clinic_reference(
     assert "Invitation for MRN-77" in link["text"]
     consent = await page.wait_for(dana, "I agree", button=True)  # the link opened: /start CODE
     assert "Stride" in consent["text"]
-    services = sandbox.application.bot_data["stride"]
+    services = bot_data_of(sandbox.application).services
     async with services.store.transaction() as tx:
         card = await tx.patient_card_by_telegram(dana)
     assert card is not None and card.clinic_ref == "MRN-77"
@@ -192,7 +193,7 @@ async def test_the_phone_question_keyboard_can_be_tapped_on_the_page(
 ) -> None:
     added = await page.post("/api/patients", {"name": "Eli", "language": "en"})
     eli = int(added["patient"]["id"])
-    services = sandbox.application.bot_data["stride"]
+    services = bot_data_of(sandbox.application).services
     # Everything up to the time question off screen (fast), the rest on the page.
     await onboard_offscreen(services, eli, "Eli", ONBOARDING[:-2], first_update=2_100_000_000)
     await page.send(eli, "8:00")
