@@ -69,15 +69,21 @@ async def test_stored_before_a_crash_then_a_new_relay_delivers_it_exactly_once(
     assert [e.action for e in delivered] == ["care.message_to_patient", "care.message_delivered"]
 
 
-async def test_a_failing_telegram_only_delays_it(world: World, clock: ShiftedClock) -> None:
+async def test_a_failing_telegram_only_delays_it(
+    world: World, clock: ShiftedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     code = await _message_patient(world)
     await world.users.set_faults(fail_next=1, method="sendMessage", status=502)
+    # Time stands still while Telegram fails: on a busy machine the backoff's 2 s could
+    # otherwise pass in real time before the relay's first tick.
+    frozen = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: frozen)
     reply = await world.command(SUPERVISOR, TEXT)
     assert reply.startswith(f"Saved for {code}, but Telegram has not taken it yet")
     assert await _patient_got(world) == []
     await world.relay.tick()  # not due yet: the retry waits for its backoff
     assert await _patient_got(world) == []
-    clock.advance(dt.timedelta(seconds=5))
+    monkeypatch.setattr(clock, "now", lambda: frozen + dt.timedelta(seconds=5))
     await world.relay.tick()
     assert await _patient_got(world) == [FROM_TEAM]
     assert (await world.last(SUPERVISOR))["text"] == f"Your message has now reached {code}."
