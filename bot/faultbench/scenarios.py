@@ -27,6 +27,7 @@ from bot.faultbench.harness import (
     reach_item9,
 )
 from bot.faultbench.proxy import CuttableProxy
+from bot.inbox.dispatcher import LEASE as INBOX_LEASE
 
 ALERT = "URGENT"
 CRISIS = "988"  # the US crisis line: in every crisis reply to a US patient
@@ -281,7 +282,10 @@ async def two_instances(world: World, rng: random.Random, patients: int = 4) -> 
         await person.send("/sos")
     await asyncio.sleep(rng.uniform(0.0, 1.5))
     await first.kill()
-    await _alerts_arrived(world, SOS, patients, 20)
+    # A /sos the killed process had leased but not committed is the survivor's once the
+    # inbox lease runs out: wait that long before moving the clock past the acknowledgement
+    # time (moving it sooner would expire the lease early and start that incident late).
+    await _alerts_arrived(world, SOS, patients, INBOX_LEASE.total_seconds() + 15)
     await asyncio.to_thread(world.clock_file.write_text, "61")  # past the acknowledgement time
     await _until(lambda: _count_at_least(world, BACKUP_SUPERVISOR, SOS, patients), 20)
     await asyncio.sleep(2)

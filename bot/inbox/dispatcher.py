@@ -48,7 +48,9 @@ log = logging.getLogger(__name__)
 
 SLOTS = 8
 SAFETY_SLOTS = 4
-LEASE = dt.timedelta(seconds=30)  # only until the handler's commit: seconds at most
+# Held until the handler's commit (well under a second): a row a dead process held, maybe a
+# crisis, waits this long for another replica, so it is short.
+LEASE = dt.timedelta(seconds=10)
 MAX_ATTEMPTS = 3
 POLL_SECONDS = 0.5
 BATCH = 20

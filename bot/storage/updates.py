@@ -116,7 +116,8 @@ def _its_turn(now: dt.datetime, by: str) -> Any:
     sent by two processes at once (the row is done at the commit; its replies go after).
 
     A flagged row may jump older ordinary rows (safety first), but never runs beside one
-    that another worker is handling right now, nor before an older flagged row.
+    that another worker is handling right now, nor before an older flagged row; it does
+    not wait for an older row's replies to go out.
     """
     older = aliased(InboxRow)
     in_progress = and_(
@@ -130,7 +131,9 @@ def _its_turn(now: dt.datetime, by: str) -> Any:
                 older.status == PENDING,
                 or_(InboxRow.risk.is_(False), older.risk.is_(True), in_progress),
             ),
-            and_(older.replies_state == REPLIES_PENDING, in_progress),
+            # Replies still going out hold back ordinary rows only: a flagged row must not
+            # wait out the reply lease of a process that died while sending.
+            and_(older.replies_state == REPLIES_PENDING, in_progress, InboxRow.risk.is_(False)),
         ),
     )
 

@@ -243,3 +243,25 @@ async def test_a_flagged_row_jumps_waiting_rows_but_never_runs_beside_one_in_pro
         assert not await tx.lease_inbox_item(flagged.id, "b", until, NOW)  # beside "one"
         await tx.retry_inbox_item(ordinary.id, "OperationalError", NOW)  # "one" waits again
         assert await tx.lease_inbox_item(flagged.id, "b", until, NOW)  # safety jumps it
+
+
+async def test_a_flagged_row_does_not_wait_for_a_dead_process_to_send_older_replies(
+    intake: Intake, store: Store
+) -> None:
+    """Replies of a handled row still going out (under a lease that may belong to a process
+    that died mid-send) hold back the person's ordinary rows, never a crisis."""
+    await intake.store_once([message(1, 5, "one")])
+    (first,) = await items(store, 5)
+    until = NOW + dt.timedelta(seconds=120)
+    async with store.transaction() as tx:
+        assert await tx.lease_inbox_item(first.id, "a", until, NOW)
+        replies = {"chat": 5, "messages": [{"parts": ["Question 2"], "markup": None}]}
+        assert await tx.finish_inbox_item(first.id, NOW, replies=replies, lease=("a", until))
+    await intake.store_once(
+        [message(2, 5, "two"), message(3, 5, "I want to end my life", message_id=3)]
+    )
+    flagged, ordinary = await items(store, 5)
+    assert flagged.risk and not ordinary.risk
+    async with store.transaction() as tx:
+        assert not await tx.lease_inbox_item(ordinary.id, "b", until, NOW)  # in order
+        assert await tx.lease_inbox_item(flagged.id, "b", until, NOW)  # safety does not wait
