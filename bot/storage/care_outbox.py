@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 
 from bot.storage.care_models import CareMessageRow
-from bot.storage.outbox import DeliveryStatus
+from bot.storage.outbox import DeliveryStatus, due_for_delivery
 from bot.storage.scope import SessionScope
 
 
@@ -87,17 +87,7 @@ class CareOutboxMixin(SessionScope):
     def _due_care(
         self, until: dt.datetime, now: dt.datetime, limit: int
     ) -> Select[CareMessageRow]:
-        return (
-            select(CareMessageRow)
-            .where(
-                CareMessageRow.status == DeliveryStatus.PENDING.value,
-                CareMessageRow.next_attempt_at <= until,
-                or_(CareMessageRow.claimed_until.is_(None), CareMessageRow.claimed_until <= now),
-            )
-            .order_by(CareMessageRow.next_attempt_at, CareMessageRow.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
+        return due_for_delivery(CareMessageRow, until, now, limit)
 
     async def care_messages_for(self, patient_id: int) -> list[CareMessage]:
         rows = await self._session.scalars(

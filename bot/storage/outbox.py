@@ -13,11 +13,16 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypeVar
 
 from sqlalchemy import Select, or_, select
 
+from bot.storage.care_models import CareMessageRow
 from bot.storage.models import DeliveryRow
 from bot.storage.scope import SessionScope
+
+# The outboxes whose rows are sent under a lease until Telegram confirms.
+Leased = TypeVar("Leased", DeliveryRow, CareMessageRow)
 
 
 class DeliveryStatus(StrEnum):
@@ -56,6 +61,24 @@ def _delivery(row: DeliveryRow) -> Delivery:
         telegram_message_id=row.telegram_message_id,
         last_error=row.last_error,
         created_at=row.created_at,
+    )
+
+
+def due_for_delivery(
+    model: type[Leased], until: dt.datetime, now: dt.datetime, limit: int
+) -> Select[Leased]:
+    """Pending rows of an outbox (alerts, the care team's messages) due by `until` and not
+    leased to a live sender, oldest first, locked so that a second process skips them."""
+    return (
+        select(model)
+        .where(
+            model.status == DeliveryStatus.PENDING.value,
+            model.next_attempt_at <= until,
+            or_(model.claimed_until.is_(None), model.claimed_until <= now),
+        )
+        .order_by(model.next_attempt_at, model.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     )
 
 
@@ -113,17 +136,7 @@ class OutboxMixin(SessionScope):
         return claimed
 
     def _due(self, until: dt.datetime, now: dt.datetime, limit: int) -> Select[DeliveryRow]:
-        return (
-            select(DeliveryRow)
-            .where(
-                DeliveryRow.status == DeliveryStatus.PENDING.value,
-                DeliveryRow.next_attempt_at <= until,
-                or_(DeliveryRow.claimed_until.is_(None), DeliveryRow.claimed_until <= now),
-            )
-            .order_by(DeliveryRow.next_attempt_at, DeliveryRow.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
+        return due_for_delivery(DeliveryRow, until, now, limit)
 
     async def deliveries_for(self, escalation_id: int) -> list[Delivery]:
         rows = await self._session.scalars(
