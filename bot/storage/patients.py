@@ -65,11 +65,13 @@ SAFETY_TRIGGERS = tuple(
 
 NEW_JOURNEY = JourneyState.NEW.value
 _CODE_ATTEMPTS = 20
+# A local date is at most a day away from the UTC date.
+_LOCAL_DAY_SLACK = dt.timedelta(days=1)
 
 
 @dataclass
 class _Histories:
-    """A patient's lists, each oldest first (`_histories` fills them in one statement)."""
+    """A patient's lists, each oldest first (`_load_where` fills them in one statement)."""
 
     checkins: list[CheckinRow]
     sessions: list[SessionRow]
@@ -142,7 +144,10 @@ class PatientsMixin(SessionScope):
         convert.apply_conversation(conversation, Conversation())
         self._session.add_all([profile, conversation])
         await self._session.flush()
-        return await self._assemble(_Rows(row, profile, conversation, None), now)
+        loaded = await self._load_where(PatientRow.id == row.id, now)
+        if loaded is None:  # pragma: no cover - just flushed in this transaction
+            raise RuntimeError(f"patient {row.id} vanished while being created")
+        return loaded
 
     async def save(self, state: PatientState, outcome: Outcome, now: dt.datetime) -> list[int]:
         """Write `state` and `outcome`; return the ids of the escalations opened.
@@ -178,22 +183,57 @@ class PatientsMixin(SessionScope):
     async def _load_where(
         self, condition: ColumnElement[bool], now: dt.datetime
     ) -> PatientState | None:
-        """The patient and their one-per-patient rows in one query; histories in three more."""
-        found = (
-            await self._session.execute(
-                select(PatientRow, ProfileRow, ConversationRow, SafetyPlanRow)
-                .outerjoin(ProfileRow, ProfileRow.patient_id == PatientRow.id)
-                .outerjoin(ConversationRow, ConversationRow.patient_id == PatientRow.id)
-                .outerjoin(SafetyPlanRow, SafetyPlanRow.patient_id == PatientRow.id)
-                .where(condition)
+        """The patient, their one-per-patient rows and every list a dialog reads, in one
+        statement: an ordinary update then costs one read before the dialog runs.
+
+        Small lists of different tables: a `kinds` table (0 to N) is joined to the patient and
+        each list is left-joined on its own number, so every result row carries one record.
+        The one-per-patient rows ride on the last number only, so their wide columns (the
+        conversation's data) come once, not once per record.
+        """
+        lists = _lists(now)
+        last = len(lists)
+        kinds = union_all(*(select(literal(n).label("n")) for n in range(last + 1))).subquery(
+            "kinds"
+        )
+        on_last = kinds.c.n == last
+        statement = (
+            select(
+                PatientRow,
+                ProfileRow,
+                ConversationRow,
+                SafetyPlanRow,
+                *(model for model, _, _ in lists),
             )
-        ).first()
-        if found is None:
+            .select_from(kinds)
+            .join(PatientRow, condition)
+            .outerjoin(ProfileRow, and_(on_last, ProfileRow.patient_id == PatientRow.id))
+            .outerjoin(ConversationRow, and_(on_last, ConversationRow.patient_id == PatientRow.id))
+            .outerjoin(SafetyPlanRow, and_(on_last, SafetyPlanRow.patient_id == PatientRow.id))
+        )
+        for n, (model, list_condition, _) in enumerate(lists):
+            statement = statement.outerjoin(model, and_(kinds.c.n == n, list_condition))
+        statement = statement.order_by(kinds.c.n, *(c for _, _, order in lists for c in order))
+        row: PatientRow | None = None
+        one: tuple[Any, ...] = (None, None, None)
+        found: list[list[Any]] = [[] for _ in lists]
+        for result in await self._session.execute(statement):
+            row = result[0]
+            if any(item is not None for item in result[1:4]):
+                one = tuple(result[1:4])
+            for n, item in enumerate(result[4:]):
+                if item is not None:
+                    found[n].append(item)
+                    break
+        if row is None:
             return None
-        row, profile, conversation, plan = found
-        if profile is None or conversation is None:  # never expected: created together
-            return await self._assemble(await self._rows_of(row.id), now)
-        return await self._assemble(_Rows(row, profile, conversation, plan), now)
+        profile, conversation, plan = one
+        rows = (
+            _Rows(row, profile, conversation, plan)
+            if profile is not None and conversation is not None
+            else await self._rows_of(row.id)  # never expected: created together
+        )
+        return self._assemble(rows, _trimmed(_Histories(*found), row.timezone, now), now)
 
     async def _rows_of(self, patient_id: int) -> _Rows:
         session = self._session
@@ -204,10 +244,9 @@ class PatientsMixin(SessionScope):
             await session.get(SafetyPlanRow, patient_id),
         )
 
-    async def _assemble(self, rows: _Rows, now: dt.datetime) -> PatientState:
+    def _assemble(self, rows: _Rows, found: _Histories, now: dt.datetime) -> PatientState:
         row = rows.patient
         self._held()[row.id] = rows
-        found = await self._histories(row, now)
         # The latest barrier plan: its "How did it go?" follow-up is a nudge.
         plan = found.plans[-1] if found.plans else None
         return PatientState(
@@ -228,68 +267,6 @@ class PatientsMixin(SessionScope):
             ],
             now=now,
         )
-
-    async def _histories(self, row: PatientRow, now: dt.datetime) -> _Histories:
-        """Every per-patient list a dialog reads, in one statement.
-
-        Small lists of different tables: a `kinds` table (0 to N-1) is left-joined to each
-        list on its own number, so every result row carries one record and an update loads
-        all of them in one round trip instead of one per list.
-        """
-        zone = tz_for(row.timezone)
-        since = now.astimezone(zone).date() - SESSION_WINDOW
-        # Today's mood ratings (local day), for the once-a-day low-mood offer.
-        local_midnight = dt.datetime.combine(now.astimezone(zone).date(), dt.time(), zone)
-        lists: list[tuple[Any, ColumnElement[bool], tuple[Any, ...]]] = [
-            (
-                CheckinRow,
-                and_(CheckinRow.patient_id == row.id, CheckinRow.completed_at.is_not(None)),
-                (CheckinRow.started_at, CheckinRow.id),
-            ),
-            (
-                SessionRow,
-                and_(SessionRow.patient_id == row.id, SessionRow.day >= since),
-                (SessionRow.day, SessionRow.id),
-            ),
-            (
-                MoodRow,
-                and_(MoodRow.patient_id == row.id, MoodRow.at >= local_midnight),
-                (MoodRow.at,),
-            ),
-            (
-                BarrierPlanRow,
-                BarrierPlanRow.patient_id == row.id,
-                (BarrierPlanRow.created_at, BarrierPlanRow.id),
-            ),
-            (
-                EscalationRow,
-                and_(
-                    EscalationRow.patient_id == row.id,
-                    EscalationRow.trigger.in_(SAFETY_TRIGGERS),
-                    EscalationRow.created_at >= now - SAFETY_WINDOW,
-                ),
-                (EscalationRow.created_at, EscalationRow.id),
-            ),
-            (
-                ConsentRow,
-                ConsentRow.patient_id == row.id,
-                (ConsentRow.accepted_at, ConsentRow.id),
-            ),
-        ]
-        kinds = union_all(*(select(literal(n).label("n")) for n in range(len(lists)))).subquery(
-            "kinds"
-        )
-        statement = select(*(model for model, _, _ in lists)).select_from(kinds)
-        for n, (model, condition, _) in enumerate(lists):
-            statement = statement.outerjoin(model, and_(kinds.c.n == n, condition))
-        statement = statement.order_by(kinds.c.n, *(c for _, _, order in lists for c in order))
-        found: list[list[Any]] = [[] for _ in lists]
-        for result in await self._session.execute(statement):
-            for n, item in enumerate(result):
-                if item is not None:
-                    found[n].append(item)
-                    break
-        return _Histories(*found)
 
     async def _unused_code(self) -> str:
         for _ in range(_CODE_ATTEMPTS):
@@ -357,3 +334,63 @@ class PatientsMixin(SessionScope):
             raise ValueError(f"{model.__tablename__} {record.id} belongs to another patient")
         for name, value in values.items():
             setattr(row, name, value)
+
+
+def _lists(now: dt.datetime) -> list[tuple[Any, ColumnElement[bool], tuple[Any, ...]]]:
+    """Each per-patient list with its condition and order, in `_Histories`' order.
+
+    The patient's time zone is not known before the statement runs, so the two windows that
+    depend on the local day are a day wider here and `_trimmed` cuts them exactly.
+    """
+    utc_today = now.astimezone(dt.UTC).date()
+    return [
+        (
+            CheckinRow,
+            and_(CheckinRow.patient_id == PatientRow.id, CheckinRow.completed_at.is_not(None)),
+            (CheckinRow.started_at, CheckinRow.id),
+        ),
+        (
+            SessionRow,
+            and_(
+                SessionRow.patient_id == PatientRow.id,
+                SessionRow.day >= utc_today - SESSION_WINDOW - _LOCAL_DAY_SLACK,
+            ),
+            (SessionRow.day, SessionRow.id),
+        ),
+        (
+            MoodRow,
+            # Local midnight is at most 25 hours back (a day that gains an hour).
+            and_(MoodRow.patient_id == PatientRow.id, MoodRow.at >= now - 2 * _LOCAL_DAY_SLACK),
+            (MoodRow.at,),
+        ),
+        (
+            BarrierPlanRow,
+            BarrierPlanRow.patient_id == PatientRow.id,
+            (BarrierPlanRow.created_at, BarrierPlanRow.id),
+        ),
+        (
+            EscalationRow,
+            and_(
+                EscalationRow.patient_id == PatientRow.id,
+                EscalationRow.trigger.in_(SAFETY_TRIGGERS),
+                EscalationRow.created_at >= now - SAFETY_WINDOW,
+            ),
+            (EscalationRow.created_at, EscalationRow.id),
+        ),
+        (
+            ConsentRow,
+            ConsentRow.patient_id == PatientRow.id,
+            (ConsentRow.accepted_at, ConsentRow.id),
+        ),
+    ]
+
+
+def _trimmed(found: _Histories, timezone: str, now: dt.datetime) -> _Histories:
+    """Cut the windows `_lists` widened to the patient's local day."""
+    zone = tz_for(timezone)
+    today = now.astimezone(zone).date()
+    # Today's mood ratings (local day), for the once-a-day low-mood offer.
+    local_midnight = dt.datetime.combine(today, dt.time(), zone)
+    found.sessions = [s for s in found.sessions if s.day >= today - SESSION_WINDOW]
+    found.moods = [m for m in found.moods if m.at >= local_midnight]
+    return found

@@ -236,6 +236,39 @@ async def test_checkins_are_ordered_and_sessions_limited_to_56_days(
     assert loaded.sessions == [edge, recent]
 
 
+@pytest.mark.parametrize(
+    ("zone", "now"),
+    [
+        # Local date a day after the UTC date: the widest SQL window must still be cut.
+        ("Pacific/Kiritimati", dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)),
+        # Local date a day before the UTC date.
+        ("Pacific/Pago_Pago", dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)),
+        ("America/Los_Angeles", dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)),
+    ],
+)
+async def test_sessions_and_moods_follow_the_patients_local_day(
+    store: Store, new_patient: NewPatient, zone: str, now: dt.datetime
+) -> None:
+    """The one-statement load widens the date windows by a day; what comes back is exact."""
+    state = await new_patient(timezone=zone)
+    local = ZoneInfo(zone)
+    today = now.astimezone(local).date()
+    midnight = dt.datetime.combine(today, dt.time(), local)
+    old = SessionRecord(day=today - dt.timedelta(days=57), status=SessionStatus.DONE, planned=True)
+    edge = SessionRecord(
+        day=today - dt.timedelta(days=56), status=SessionStatus.DONE, planned=True
+    )
+    yesterday = MoodRecord(at=midnight - dt.timedelta(seconds=1), score=3)
+    first = MoodRecord(at=midnight, score=5)
+    async with store.transaction() as tx:
+        await tx.save(state, Outcome(records=[old, edge, yesterday, first]), now)
+    async with store.transaction() as tx:
+        loaded = await tx.load_patient(1001, now)
+    assert loaded is not None
+    assert loaded.sessions == [edge]
+    assert [(m.at, m.score) for m in loaded.moods] == [(midnight, 5)]
+
+
 async def test_save_is_atomic(store: Store, new_patient: NewPatient) -> None:
     state = await new_patient()
     before = await _reload(store)

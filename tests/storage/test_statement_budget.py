@@ -1,4 +1,8 @@
-"""An ordinary update costs at most 5 SQL statements (issue 17), on both backends.
+"""An ordinary update costs at most 3 SQL statements on the pipeline, on both backends.
+
+Issue 17 asks for at most 5 per update end to end; the pipeline's share is one read (the
+patient with every list a dialog reads), the conversation's update and the claim of the
+update (the inbox row's UPDATE in production, `processed_updates` here).
 
 Counted with SQLAlchemy's `before_cursor_execute` on the store's engine, the way
 `stride_sql_statements_total` counts them in production (`BEGIN` not counted).
@@ -51,7 +55,7 @@ def _data(services: Services, replies: list[Screen], label: str) -> str:
     raise AssertionError(f"no button {label!r}")
 
 
-async def test_a_phq9_answer_takes_at_most_five_statements(
+async def test_a_phq9_answer_takes_at_most_three_statements(
     store: Store, database_url: str
 ) -> None:
     settings = load_settings({"DATABASE_URL": database_url, "SUPERVISOR_IDS": "1"})
@@ -68,7 +72,7 @@ async def test_a_phq9_answer_takes_at_most_five_statements(
                 SENDER, Press(_data(services, handled.replies, "Several days")), update_id
             )
         costs.append(len(statements))
-    assert max(costs) <= 5, costs
+    assert max(costs) <= 3, costs
     async with store.transaction() as tx:
         state = await tx.load_patient(SENDER.user_id, services.clock.now())
     assert state is not None
