@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 import sys
 from pathlib import Path
@@ -17,7 +18,10 @@ from pathlib import Path
 from bot.config import Settings
 from bot.sandbox.runtime import DATABASE_FILE, Sandbox, start_sandbox
 
+log = logging.getLogger(__name__)
+
 PORT_IN_USE = 2
+STOP_SECONDS = 20  # Ctrl-C always ends the sandbox: what has not stopped by then is left
 
 
 def run(settings: Settings, port: int = 8080) -> int:
@@ -45,7 +49,10 @@ async def _serve(settings: Settings, port: int) -> int:
     try:
         await stop.wait()
     finally:
-        await sandbox.stop()
+        try:
+            await asyncio.wait_for(sandbox.stop(), STOP_SECONDS)
+        except TimeoutError:
+            log.warning("the sandbox did not stop within %s s; leaving anyway", STOP_SECONDS)
     return 0
 
 
