@@ -158,3 +158,7 @@ async def serve(
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
         await application.shutdown()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            # Give the signals back: a later event loop in this process (a test, the
+            # sandbox) must see Ctrl-C again, not this finished loop's no-op handler.
+            loop.remove_signal_handler(sig)

@@ -49,6 +49,8 @@ async def _serve(settings: Settings, port: int) -> int:
     try:
         await stop.wait()
     finally:
+        with contextlib.suppress(NotImplementedError):
+            loop.remove_signal_handler(signal.SIGTERM)
         try:
             await asyncio.wait_for(sandbox.stop(), STOP_SECONDS)
         except TimeoutError:

@@ -48,10 +48,16 @@ def test_run_serves_until_ctrl_c(
         if states:  # only while run() serves: a stray SIGINT would stop pytest itself
             os.kill(os.getpid(), signal.SIGINT)
 
-    visitor = threading.Thread(target=press_ctrl_c_once_up, daemon=True)
-    visitor.start()
-    assert run(load_settings({}), port) == 0
-    visitor.join()
+    # Ctrl-C as a terminal delivers it: to Python's default handler (another test in this
+    # worker may have left its own, which would swallow the SIGINT and hang this one).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        visitor = threading.Thread(target=press_ctrl_c_once_up, daemon=True)
+        visitor.start()
+        assert run(load_settings({}), port) == 0
+        visitor.join()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
     assert states and states[0]["database"] == str(tmp_path / "stride-sandbox.db")
     printed = capsys.readouterr().out
