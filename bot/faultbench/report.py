@@ -63,6 +63,7 @@ async def run_all(
             say(
                 f"{name:22} {LABELS[backend]:10} tries {row.tally.tries:4} "
                 f"lost {row.tally.lost:3} duplicated {row.tally.duplicated:3} "
+                f"(labelled {row.tally.labelled}) "
                 f"broken runs {row.errors} ({row.seconds:.0f} s)"
             )
             rows.append(row)
@@ -76,15 +77,17 @@ def table(rows: list[Row]) -> str:
         f"Measured {when} on {platform.machine()} ({platform.python_version()}), "
         "`stride bench faults`.",
         "",
-        "| fault | database | runs | tries | lost | duplicated | broken runs | notes |",
-        "|---|---|---:|---:|---:|---:|---:|---|",
+        "| fault | database | runs | tries | lost | duplicated | of which labelled | broken runs "
+        "| notes |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in rows:
         what = SCENARIOS[row.scenario][0]
         notes = "; ".join(sorted(set(row.tally.notes))[:4]).replace("|", "/")
         lines.append(
             f"| {what} | {LABELS[row.backend]} | {row.runs} | {row.tally.tries} | "
-            f"{row.tally.lost} | {row.tally.duplicated} | {row.errors} | {notes} |"
+            f"{row.tally.lost} | {row.tally.duplicated} | {row.tally.labelled} | {row.errors} | "
+            f"{notes} |"
         )
     lines.append(END)
     return "\n".join(lines)

@@ -43,12 +43,16 @@ class Tally:
     tries: int = 0
     lost: int = 0
     duplicated: int = 0
+    # Of the duplicated, those whose extra copy says it may repeat an earlier message: the
+    # one repeat the Bot API cannot rule out after a kill between its accept and our commit.
+    labelled: int = 0
     notes: list[str] = field(default_factory=list)
 
     def add(self, other: Tally) -> None:
         self.tries += other.tries
         self.lost += other.lost
         self.duplicated += other.duplicated
+        self.labelled += other.labelled
         self.notes += other.notes
 
 
@@ -110,6 +114,7 @@ async def kill_after_item9(world: World, rng: random.Random, patients: int = 3) 
     tally = Tally(patients, lost, duplicated)
     if duplicated:
         marked = [len(await bot_texts(world.users, chat, SENT_AGAIN)) for chat in SUPERVISORS]
+        tally.labelled = min(duplicated, sum(marked))
         label = "labelled as a possible repeat" if sum(marked) >= duplicated else "NOT labelled"
         tally.notes.append(f"an alert sent again, {label} (kill {delay:.2f} s after the press)")
     for person in people:

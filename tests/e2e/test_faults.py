@@ -42,10 +42,16 @@ def clean(tally: scenarios.Tally) -> None:
 
 
 @pytest.mark.parametrize("fault_world", _backends("sqlite", "postgresql"), indirect=True)
-async def test_sigkill_after_item9_loses_no_alert_and_sends_none_twice(
+async def test_sigkill_after_item9_loses_no_alert_and_labels_any_repeat(
     fault_world: World,
 ) -> None:
-    clean(await scenarios.kill_after_item9(fault_world, random.Random()))
+    """No alert lost; one sent again only when the kill fell between Telegram accepting it
+    and the commit (the Bot API cannot say whether it arrived), and then labelled as a
+    possible repeat. The exact-once rate over many kills is `stride bench faults`'s figure."""
+    tally = await scenarios.kill_after_item9(fault_world, random.Random())
+    assert tally.tries > 0
+    assert tally.lost == 0, tally
+    assert tally.duplicated == tally.labelled, tally
 
 
 @pytest.mark.parametrize("fault_world", _backends("postgresql"), indirect=True)
