@@ -24,6 +24,9 @@ async def send(panel: Any, text: str) -> None:
 async def test_message_patient_round_trip_caseload_and_resolution(page: Any) -> None:  # noqa: F811
     from playwright.async_api import expect
 
+    # Each step waits on the bot's replies, paced at about one a second per chat as Telegram
+    # does, behind the other messages of that chat: 5 s is too short on a busy CI machine.
+    expect.set_options(timeout=20_000)
     ARTIFACTS.mkdir(exist_ok=True)
     patient = page.locator("#patient-panel")
     supervisor = page.locator("#supervisor-panel")
