@@ -175,15 +175,7 @@ def short_session(ctx: DialogContext) -> tuple[list[Line], str | None]:
     minutes = content.barriers.short_session_minutes
     if not programme.has_programme(state):
         return [say("barrier.short.plain", minutes=minutes)], None
-    planned = programme.planned_session(state, content, state.today)
-    if planned is not None:
-        modality, activities = planned.modality, planned.activities
-    else:
-        choice = programme.current_prescription(state, content).modalities[0]
-        modality, activities = choice.modality, choice.activities
-    activity = programme.example_names(
-        content, ctx.language, modality, activities[:1]
-    ) or programme.modality_name(content, ctx.language, modality)
+    _, activity = programme.todays_easy_activity(state, content, ctx.language)
     lines: list[Line] = [say("barrier.short.heading", minutes=minutes, activity=activity)]
     lines.append(say("barrier.short.easy"))
     return lines, activity

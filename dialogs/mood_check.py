@@ -148,16 +148,7 @@ def _activity(ctx: DialogContext) -> tuple[str | None, str]:
     if not programme.has_programme(state):
         first = content.modalities.modalities[0]
         return None, ctx.texts.get(ctx.language, first.name_key)
-    planned = programme.planned_session(state, content, state.today)
-    if planned is not None:
-        modality, activities = planned.modality, planned.activities
-    else:
-        choice = programme.current_prescription(state, content).modalities[0]
-        modality, activities = choice.modality, choice.activities
-    name = programme.example_names(
-        content, ctx.language, modality, activities[:1]
-    ) or programme.modality_name(content, ctx.language, modality)
-    return modality, name
+    return programme.todays_easy_activity(state, content, ctx.language)
 
 
 def on_menu(ctx: DialogContext, value: str) -> bool:

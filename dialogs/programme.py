@@ -327,3 +327,18 @@ def example_names(
 def day_name(language: str, day: dt.date) -> str:
     """ "Wednesday", "miércoles": the weekday in the patient's language (Babel, CLDR)."""
     return str(format_date(day, "EEEE", locale=language))
+
+
+def todays_easy_activity(state: PatientState, content: Content, language: str) -> tuple[str, str]:
+    """(modality, one activity of it by name) for a short step today: today's planned
+    session, else the current step's first modality. Needs a programme."""
+    planned = planned_session(state, content, state.today)
+    if planned is not None:
+        modality, activities = planned.modality, planned.activities
+    else:
+        choice = current_prescription(state, content).modalities[0]
+        modality, activities = choice.modality, choice.activities
+    name = example_names(content, language, modality, activities[:1]) or modality_name(
+        content, language, modality
+    )
+    return modality, name
