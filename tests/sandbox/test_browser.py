@@ -79,8 +79,9 @@ async def page(browser: Any, sandbox: Sandbox, requested: list[str]) -> AsyncIte
         await context.close()
 
 
-def message(panel: Any, text: str) -> Any:
-    """The latest message in a chat panel containing `text`."""
+def message(panel: Any, text: str | re.Pattern[str]) -> Any:
+    """The latest message in a chat panel containing `text` (a plain string matches ignoring
+    case, as Playwright's `has_text` does; a pattern is matched as written)."""
     return panel.locator("li.msg", has_text=text).last
 
 

@@ -6,6 +6,7 @@ test_browser.py without chromium/Playwright."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -21,12 +22,6 @@ async def send(panel: Any, text: str) -> None:
     await box.press("Enter")
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open defect: in 2 of 3 full CI runs (never alone) the patient's reply to the "
-    "relayed message got the consent screen instead of being relayed to the supervisor; "
-    "the same round trip passes every time through the real bot in tests/e2e/test_care.py",
-)
 async def test_message_patient_round_trip_caseload_and_resolution(page: Any) -> None:  # noqa: F811
     from playwright.async_api import expect
 
@@ -51,9 +46,11 @@ async def test_message_patient_round_trip_caseload_and_resolution(page: Any) -> 
     await alert.get_by_role("button", name="Message patient").click()
     await expect(message(supervisor, "Send your message for")).to_be_visible()
     await send(supervisor, "Hi, this is your care team. Are you safe right now?")
-    await expect(message(patient, "From your care team")).to_contain_text(
-        "Are you safe right now?"
-    )
+    # Case-sensitive and with its comma: Playwright's plain `has_text` ignores case, and the
+    # crisis reply to /sos says "A person from your care team …" and "Are you safe right now?"
+    # too, so a looser match let the patient answer before the relayed message had arrived.
+    relayed = message(patient, re.compile("From your care team, "))
+    await expect(relayed).to_contain_text("Are you safe right now?")
     await send(patient, "yes, I am with a friend")
     await expect(message(patient, "Sent to your care team.")).to_be_visible()
     await expect(message(supervisor, "replied:")).to_contain_text("yes, I am with a friend")
