@@ -210,8 +210,10 @@ async def test_two_replicas_on_postgresql_serve_one_population_without_double_re
 
 
 async def _until_listening(ports: list[int]) -> None:
+    """Each replica's webhook server is up; 30 s each, as a replica starting on a busy CI
+    machine (imports, content, a PostgreSQL pool) has taken more than 10 s."""
     for port in ports:
-        for _ in range(100):
+        for _ in range(300):
             try:
                 _, writer = await asyncio.open_connection("127.0.0.1", port)
             except OSError:
