@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.inbox.replies import SentMarks
 from bot.pipeline import PatientPipeline
 from bot.storage.repository import Store
 from content.clinical.risk import RiskScreen
@@ -22,6 +23,11 @@ class Services:
     deps: DialogDeps
     pipeline: PatientPipeline
     clock: Clock
+    # "Replies sent" marks, many rows per statement (bot/inbox/replies.py).
+    sent_marks: SentMarks = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sent_marks = SentMarks(self.store)
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock, store: Store | None = None) -> Services:

@@ -23,7 +23,8 @@ Cheap per update (issue 17): the intake tells the dispatcher which queues got ro
 (`stored`), so a new row costs no scan of the inbox (the run loop still scans every
 `POLL_SECONDS` for retries that fell due and rows stored elsewhere); a queue's task handles
 the rows it read in order and reads again only if rows arrived for it meanwhile (a flagged
-row jumps the line, a later press supersedes) or the read was a full batch.
+row jumps the line, a later press supersedes) or the read was a full batch; queues that read
+at the same moment share one statement (`bot.batching`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
+from bot.batching import Batched
 from bot.inbox.current import CURRENT, Handling
 from bot.inbox.transient import backoff, backoff_seconds, is_transient
 from bot.leases import instance_name
@@ -56,6 +58,7 @@ POLL_SECONDS = 0.5
 BATCH = 20
 
 Fallback = Callable[[InboxItem], Awaitable[None]]
+QueueRead = tuple[list[InboxItem], list[InboxItem], bool]  # to handle, superseded, maybe more
 Apology = Callable[[InboxItem], Awaitable[None]]
 
 
@@ -103,6 +106,8 @@ class Dispatcher:
         self._safety = asyncio.Semaphore(safety_slots)
         self._active: dict[int | None, asyncio.Task[None]] = {}
         self._fresh: set[int | None] = set()  # active queues with rows stored since their read
+        self._reads = Batched(self._read_queues, "stride-inbox-reads")
+        self._leases = Batched(self._lease_rows, "stride-inbox-leases")
         self.leases = services.store.engine.dialect.name != "sqlite"
         self._wake = asyncio.Event()
         self._stopped = False
@@ -185,16 +190,26 @@ class Dispatcher:
 
     async def _next(self, key: int | None) -> tuple[list[InboxItem], bool]:
         """The queue's ready rows in order, and whether a full batch was read (maybe more)."""
-        now = self.services.clock.now()
-        async with self.services.store.transaction() as tx:
-            items = await tx.queue_items(key, now, BATCH, by=self.name)
-            keep, superseded = coalesce(items)
-            for item in superseded:
-                await tx.finish_inbox_item(item.id, now, COALESCED)
+        keep, superseded, more = await self._reads(key)
         for item in superseded:
             log.info("update %s coalesced: a later press on the same message wins", item.update_id)
             await self._answer_press(item)
-        return keep, len(items) >= BATCH
+        return keep, more
+
+    async def _read_queues(self, keys: list[int | None]) -> dict[int | None, QueueRead]:
+        """Every queue whose task is ready to read, in one statement (`bot.batching`): the
+        intake's batch starts many queues at once. Superseded presses end in that
+        transaction."""
+        now = self.services.clock.now()
+        read: dict[int | None, QueueRead] = {}
+        async with self.services.store.transaction() as tx:
+            found = await tx.queues_items(keys, now, BATCH, by=self.name)
+            for key, items in found.items():
+                keep, superseded = coalesce(items)
+                for item in superseded:
+                    await tx.finish_inbox_item(item.id, now, COALESCED)
+                read[key] = (keep, superseded, len(items) >= BATCH)
+        return read
 
     async def _answer_press(self, item: InboxItem) -> None:
         query = item.payload.get("callback_query")
@@ -205,16 +220,18 @@ class Dispatcher:
                     self.application.bot.answer_callback_query(query_id), timeout=3
                 )
 
-    async def _lease(self, item: InboxItem) -> bool:
+    async def _lease_rows(self, item_ids: list[int]) -> dict[int, bool]:
+        """The rows of every queue about to be handled, leased in one statement."""
         now = self.services.clock.now()
         async with self.services.store.transaction() as tx:
-            return await tx.lease_inbox_item(item.id, self.name, now + LEASE, now)
+            leased = await tx.lease_inbox_items(item_ids, self.name, now + LEASE, now)
+        return {item_id: item_id in leased for item_id in item_ids}
 
     async def _handle(self, item: InboxItem) -> bool:
         """Handle one row; False when the queue must pause (the row waits for a retry)."""
         if self.leases:
             try:
-                if not await self._lease(item):
+                if not await self._leases(item.id):
                     # Another process has it, is done with it, or is still on an older row
                     # of this queue (or sending its replies): pause; the run loop looks at
                     # the queue again on its next poll.

@@ -29,10 +29,12 @@ from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRem
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
+from bot.batching import Batched
 from bot.inbox.current import Handling
 from bot.leases import instance_name
 from bot.render import render
 from bot.sending import with_retries
+from bot.storage.repository import Store
 from bot.storage.updates import REPLIES_DROPPED, REPLIES_SENT, StoredReplies
 from content.texts import Texts
 from dialogs.screens import Screen
@@ -93,8 +95,22 @@ async def mark_sent(services: Services, handling: Handling | None) -> None:
     """The handler sent the replies stored with its row: nobody sends them again."""
     if handling is None or not handling.replies_stored:
         return
-    async with services.store.transaction() as tx:
-        await tx.replies_done(handling.item_id, REPLIES_SENT)
+    await services.sent_marks.mark(handling.item_id)
+
+
+class SentMarks:
+    """ "Replies sent" for many inbox rows in one UPDATE (`bot.batching`): each handler
+    still waits until its own row's mark has committed, so the window in which a crash would
+    send a reply once more is unchanged."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.mark = Batched(self._write, "stride-reply-marks")
+
+    async def _write(self, item_ids: list[int]) -> dict[int, None]:
+        async with self._store.transaction() as tx:
+            await tx.replies_done(item_ids, REPLIES_SENT)
+        return dict.fromkeys(item_ids)
 
 
 async def send_stored(bot: ExtBot[Any], replies: dict[str, Any]) -> None:
@@ -158,7 +174,7 @@ async def _send_once(services: Services, bot: ExtBot[Any], stored: StoredReplies
                 type(error).__name__,
             )
     async with services.store.transaction() as tx:
-        await tx.replies_done(stored.item_id, state)
+        await tx.replies_done([stored.item_id], state)
 
 
 async def sweep_forever(services: Services, bot: ExtBot[Any], stopped: asyncio.Event) -> None:

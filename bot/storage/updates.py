@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Integer, Table, and_, cast, delete, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.storage.inbox_models import InboxRow
 from bot.storage.models import ProcessedUpdateRow
@@ -198,58 +199,86 @@ class UpdatesMixin(SessionScope):
     async def queue_items(
         self, queue_key: int | None, now: dt.datetime, limit: int = 20, by: str | None = None
     ) -> list[InboxItem]:
-        """The ready rows of one queue, in the order they must be handled.
+        """The ready rows of one queue, in the order they must be handled (`queues_items`)."""
+        return (await self.queues_items([queue_key], now, limit, by))[queue_key]
 
-        Flagged rows first (safety jumps the line), then oldest first. A row waiting for a
-        retry (or leased elsewhere) holds back the rows after it, so one person's updates are
-        never handled out of order, except that a flagged row never waits behind another.
+    async def queues_items(
+        self,
+        queue_keys: Sequence[int | None],
+        now: dt.datetime,
+        limit: int = 20,
+        by: str | None = None,
+    ) -> dict[int | None, list[InboxItem]]:
+        """The ready rows of each queue (at most `limit` read per queue), in one statement.
+
+        Within a queue: flagged rows first (safety jumps the line), then oldest first. A row
+        waiting for a retry (or leased elsewhere) holds back the rows after it, so one
+        person's updates are never handled out of order, except that a flagged row never
+        waits behind another.
         """
-        mine = (
-            InboxRow.queue_key.is_(None) if queue_key is None else InboxRow.queue_key == queue_key
+        keys = [key for key in queue_keys if key is not None]
+        mine: ColumnElement[bool] = InboxRow.queue_key.in_(keys)
+        if None in queue_keys:
+            mine = or_(mine, InboxRow.queue_key.is_(None))
+        position = (
+            func.row_number()
+            .over(partition_by=InboxRow.queue_key, order_by=(InboxRow.risk.desc(), InboxRow.id))
+            .label("position")
         )
         # Columns, not ORM objects: read on every update, and nothing here is written back.
-        rows = await self._session.execute(
-            select(*_ITEM_COLUMNS)
-            .where(mine, InboxRow.status == PENDING)
-            .order_by(InboxRow.risk.desc(), InboxRow.id)
-            .limit(limit)
+        numbered = (
+            select(*_ITEM_COLUMNS, position).where(mine, InboxRow.status == PENDING).subquery()
         )
-        ready: list[InboxItem] = []
+        rows = await self._session.execute(
+            select(numbered)
+            .where(numbered.c.position <= limit)
+            .order_by(numbered.c.queue_key, numbered.c.position)
+        )
+        ready: dict[int | None, list[InboxItem]] = {key: [] for key in queue_keys}
+        held: set[int | None] = set()
         for row in rows:
             leased = row.claimed_until is not None and row.claimed_until > now
             waiting = (row.next_attempt_at is not None and row.next_attempt_at > now) or (
                 leased and row.claimed_by != by
             )
-            if not waiting:
-                ready.append(
-                    InboxItem(
-                        id=row.id,
-                        update_id=row.update_id,
-                        kind=row.kind,
-                        queue_key=row.queue_key,
-                        risk=row.risk,
-                        payload=row.payload,
-                        attempts=row.attempts,
-                        status=row.status,
-                    )
+            if waiting and not row.risk:
+                held.add(row.queue_key)  # this row and every later one of its queue wait
+            if waiting or row.queue_key in held:
+                continue
+            ready[row.queue_key].append(
+                InboxItem(
+                    id=row.id,
+                    update_id=row.update_id,
+                    kind=row.kind,
+                    queue_key=row.queue_key,
+                    risk=row.risk,
+                    payload=row.payload,
+                    attempts=row.attempts,
+                    status=row.status,
                 )
-            elif not row.risk:
-                break
+            )
         return ready
 
     async def lease_inbox_item(
         self, item_id: int, by: str, until: dt.datetime, now: dt.datetime
     ) -> bool:
-        """Lease a ready row to this worker; False if another worker has it or it is done,
-        or if it is not its queue's turn (`_its_turn`): one person's updates are handled
-        in order by however many processes share the inbox."""
+        """Lease a ready row to this worker (`lease_inbox_items`)."""
+        return item_id in await self.lease_inbox_items([item_id], by, until, now)
+
+    async def lease_inbox_items(
+        self, item_ids: Sequence[int], by: str, until: dt.datetime, now: dt.datetime
+    ) -> set[int]:
+        """Lease ready rows to this worker, in one statement; the ids leased. A row is left
+        out if another worker has it or it is done, or if it is not its queue's turn
+        (`_its_turn`, checked row by row): one person's updates are handled in order by
+        however many processes share the inbox."""
         result = await self._session.execute(
             update(INBOX)  # Core, not the ORM's bulk UPDATE: no session state to synchronise
-            .where(InboxRow.id == item_id, _ready(now, by), _its_turn(now, by))
+            .where(InboxRow.id.in_(item_ids), _ready(now, by), _its_turn(now, by))
             .values(claimed_by=by, claimed_until=until)
             .returning(InboxRow.id)
         )
-        return result.first() is not None
+        return set(result.scalars())
 
     async def finish_inbox_item(
         self,
@@ -326,11 +355,11 @@ class UpdatesMixin(SessionScope):
             claimed.append(StoredReplies(row.id, row.update_id, row.replies or {}, newer))
         return claimed
 
-    async def replies_done(self, item_id: int, state: str = "sent") -> None:
-        """The row's replies went (`sent`) or will not (`dropped`); its lease ends."""
+    async def replies_done(self, item_ids: Sequence[int], state: str = "sent") -> None:
+        """The rows' replies went (`sent`) or will not (`dropped`); their leases end."""
         await self._session.execute(
             update(InboxRow)
-            .where(InboxRow.id == item_id, InboxRow.replies_state == REPLIES_PENDING)
+            .where(InboxRow.id.in_(item_ids), InboxRow.replies_state == REPLIES_PENDING)
             .values(replies_state=state, claimed_by=None, claimed_until=None)
         )
 

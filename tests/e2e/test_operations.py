@@ -80,7 +80,7 @@ async def test_sigterm_mid_traffic_finishes_in_flight_work_and_loses_nothing(
     watcher = Watcher(emulator)
     people = _patients(emulator, watcher)
     await bot.start(users)
-    runs = [asyncio.create_task(person.run(60)) for person in people]
+    runs = [asyncio.create_task(person.run(120)) for person in people]  # a restart included
     await asyncio.sleep(4)  # patients are mid-questionnaire, answers in flight
     assert not all(run.done() for run in runs)
     assert bot.process is not None

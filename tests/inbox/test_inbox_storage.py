@@ -265,3 +265,39 @@ async def test_a_flagged_row_does_not_wait_for_a_dead_process_to_send_older_repl
     async with store.transaction() as tx:
         assert not await tx.lease_inbox_item(ordinary.id, "b", until, NOW)  # in order
         assert await tx.lease_inbox_item(flagged.id, "b", until, NOW)  # safety does not wait
+
+
+async def test_many_queues_are_read_in_one_statement_each_under_its_own_rules(
+    intake: Intake, store: Store
+) -> None:
+    """The dispatcher reads the queues the intake just filled together (`queues_items`): each
+    queue keeps its order, its flagged rows first, its held-back rows and its batch limit."""
+    await intake.store_once(
+        [message(1, 5, "one"), message(2, 5, "two"), message(3, 6, "hi")]
+        + [message(4, 7, "a"), message(5, 7, "b"), message(6, 7, "I want to end my life")]
+        + [message(10 + n, 8, f"m{n}") for n in range(4)]
+    )
+    first = (await items(store, 5))[0]
+    async with store.transaction() as tx:
+        await tx.retry_inbox_item(first.id, "OperationalError", NOW + dt.timedelta(seconds=5))
+        found = await tx.queues_items([5, 6, 7, 8, 9], NOW, limit=3)
+    assert {key: [i.update_id for i in rows] for key, rows in found.items()} == {
+        5: [],  # "two" waits behind "one", which waits for its retry
+        6: [3],
+        7: [6, 4, 5],  # the flagged row first
+        8: [10, 11, 12],  # at most `limit` per queue
+        9: [],
+    }
+
+
+async def test_rows_of_many_queues_are_leased_in_one_statement_each_in_its_turn(
+    intake: Intake, store: Store
+) -> None:
+    await intake.store_once([message(1, 5, "one"), message(2, 5, "two"), message(3, 6, "hi")])
+    first, second = await items(store, 5)
+    (other,) = await items(store, 6)
+    until = NOW + dt.timedelta(seconds=10)
+    async with store.transaction() as tx:
+        leased = await tx.lease_inbox_items([first.id, second.id, other.id], "a", until, NOW)
+        assert leased == {first.id, other.id}  # "two" waits for "one"
+        assert await tx.lease_inbox_items([first.id, other.id], "b", until, NOW) == set()
