@@ -12,7 +12,7 @@ statement; a duplicate (rare: the row is leased) rolls the whole transaction bac
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,9 @@ from dialogs.effects import Effect
 from dialogs.events import Event
 from dialogs.screens import Screen
 from dialogs.state import Outcome, PatientState
+
+# More writes for the pipeline's transaction, given the patient's state and the time.
+Also = Callable[[Transaction, PatientState, dt.datetime], Awaitable[None]]
 
 
 class _Duplicate(Exception):
@@ -78,11 +81,16 @@ class PatientPipeline:
         )
 
     async def handle_with(
-        self, sender: Sender, update_id: int | None, decide: Callable[[PatientState], Outcome]
+        self,
+        sender: Sender,
+        update_id: int | None,
+        decide: Callable[[PatientState], Outcome],
+        also: Also | None = None,
     ) -> Handled:
         """Run `decide` instead of the dialogs, under the same rules (bot/care: a patient's
-        reply relayed to their care team, still risk-screened)."""
-        return await self._run(sender, update_id, decide)
+        reply relayed to their care team, still risk-screened); `also` writes more in the
+        same transaction (the relayed reply's outbox row)."""
+        return await self._run(sender, update_id, decide, also)
 
     async def handle_risk_fallback(self, sender: Sender, text: str, where: str) -> Handled:
         """The safety net when a flagged message's dialog failed: escalate and reply anyway.
@@ -100,7 +108,11 @@ class PatientPipeline:
         return await self._run(sender, None, decide)
 
     async def _run(
-        self, sender: Sender, update_id: int | None, decide: Callable[[PatientState], Outcome]
+        self,
+        sender: Sender,
+        update_id: int | None,
+        decide: Callable[[PatientState], Outcome],
+        also: Also | None = None,
     ) -> Handled:
         now = self.clock.now()
         try:
@@ -114,6 +126,8 @@ class PatientPipeline:
                 if outcome.responses:
                     await self._record_responses(tx, state, outcome.responses)
                 noted = await tx.queue_group_activity(state.patient.id, outcome.records, now)
+                if also is not None:
+                    await also(tx, state, now)
                 replies = self._replies(outcome, state.patient.language)
                 lease = (instance_name(), now + REPLY_LEASE)
                 if not await claim(tx, update_id, now, replies, lease):  # the inbox row

@@ -5,25 +5,29 @@ to the patient as "From your care team, Sam: …". While the incident is open, t
 typed replies go back to the supervisor handling it — and still through the risk screen,
 so risk language in a reply raises a trigger like anywhere else. Every message both ways is
 written to the audit log (before it is sent), with its text, by whom and to whom; a message
-to the patient is stored in the relay outbox in that same transaction (bot/care/outbox.py).
+to the patient, and a patient's reply to the supervisor, is stored in the relay outbox in
+that same transaction (bot/care/outbox.py), and retried until Telegram takes it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import ExtBot
 
+from bot.alerts.messages import reader_for
 from bot.care import outbox
 from bot.care.alert_view import mark_seen
 from bot.leases import instance_name
 from bot.pipeline import Handled, Sender
-from bot.rate_limit import SAFETY_RETRIES
 from bot.services import Services
 from bot.storage.care import CareSession
 from bot.storage.outbox import DeliveryStatus
+from bot.storage.repository import Transaction
+from content.texts import Texts
 from dialogs import safety
 from dialogs.context import DialogContext
 from dialogs.events import MAX_TEXT_LENGTH, Event, Text
@@ -132,38 +136,34 @@ async def handle_patient(
         ctx.outcome.replies.append(Screen(lines=(say("care.patient.sent"),)))
         return ctx.outcome
 
-    handled = await services.pipeline.handle_with(sender, update_id, decide)
-    if handled.duplicate:
-        return handled
-    reader_language = await _language_of(services, handler)
-    texts = services.content.texts
-    relayed = texts.get(
-        reader_language,
-        "care.relay.from_patient",
-        code=card.code,
-        ref=card.clinic_ref or "—",
-        text=text,
-    )
-    try:
-        reply = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        texts.get(reader_language, "care.button.reply"),
-                        callback_data=f"care:msg:{card.id}",
-                    )
-                ]
-            ]
+    queued: list[int] = []
+
+    async def relay(tx: Transaction, state: PatientState, now: dt.datetime) -> None:
+        """The reply for the supervisor, in the relay outbox, in the pipeline's transaction:
+        it is sent after the commit and retried by the relay until Telegram takes it."""
+        reader = await reader_for(tx, services.settings, handler)
+        body = services.content.texts.get(
+            reader.language,
+            "care.relay.from_patient",
+            code=state.patient.code,
+            ref=card.clinic_ref or "—",
+            text=text,
         )
-        await bot.send_message(
-            handler, relayed, reply_markup=reply, rate_limit_args=SAFETY_RETRIES
+        queued.append(
+            await tx.add_care_message(
+                state.patient.id, handler, handler, body, now, to_supervisor=True
+            )
         )
-    except Exception as error:  # the audit log holds it; the supervisor sees it in the view
-        log.error("could not relay %s's reply to %s: %s", card.code, handler, error)
+
+    handled = await services.pipeline.handle_with(sender, update_id, decide, relay)
+    if not handled.duplicate and queued:
+        await outbox.deliver_due(bot, services, instance_name(), only=queued[0])
     return handled
 
 
-async def _language_of(services: Services, supervisor_id: int) -> str:
-    async with services.store.transaction() as tx:
-        prefs = await tx.supervisor_prefs(supervisor_id)
-    return prefs.language if prefs else services.settings.default_language
+def reply_button(texts: Texts, language: str, patient_id: int) -> InlineKeyboardMarkup:
+    """ "Reply" under a patient's relayed message: the supervisor's next message goes back."""
+    label = texts.get(language, "care.button.reply")
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=f"care:msg:{patient_id}")]]
+    )

@@ -1,8 +1,10 @@
 """Delivers the care team's relayed messages from their outbox, until Telegram confirms.
 
 A supervisor's "Message patient" text is stored (`care_messages`) in the transaction that
-audits it; this sender then sends it. It is called right after that commit (so the supervisor
-hears at once whether it arrived) and on every tick of the escalation relay, which also sends
+audits it, and so is a patient's reply to that supervisor (`to_supervisor`, with a "Reply"
+button) in the transaction that handles the patient's update; this sender then sends it.
+It is called right after that commit (so the supervisor hears at once whether their message
+arrived) and on every tick of the escalation relay, which also sends
 whatever is still pending after a restart — the same loop, leases and retry rules as alerts:
 - each message is leased to one sender (`bot.alerts.claims.DELIVERY_LEASE`) from claim to
   the recorded send, so two processes never send it twice;
@@ -19,6 +21,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TimedOut
 from telegram.ext import ExtBot
 
@@ -72,9 +75,10 @@ async def deliver_due(
 async def _deliver(
     bot: ExtBot[Any], services: Services, message: CareMessage, tell: bool
 ) -> DeliveryStatus:
+    markup = await _reply_button(services, message) if message.to_supervisor else None
     try:
         sent = await bot.send_message(
-            message.chat_id, message.body, rate_limit_args=SAFETY_RETRIES
+            message.chat_id, message.body, reply_markup=markup, rate_limit_args=SAFETY_RETRIES
         )
     except (Forbidden, BadRequest) as error:
         log.error("care message %s refused by Telegram: %s", message.id, error)
@@ -102,7 +106,7 @@ async def _sent(
         await tx.mark_care_message_sent(message.id, telegram_id, now)
         card = await tx.patient_card(message.patient_id)
         await tx.add_audit(_audit("care.message_delivered", message, card), now)
-    if tell and card is not None:  # the supervisor was told "not yet"
+    if tell and card is not None and not message.to_supervisor:  # they were told "not yet"
         await _tell(bot, services, message, "care.message.sent_later", card.code)
 
 
@@ -114,8 +118,17 @@ async def _given_up(
         await tx.mark_care_message_failed(message.id, error, None, now)
         card = await tx.patient_card(message.patient_id)
         await tx.add_audit(_audit("care.message_undelivered", message, card, error=error), now)
-    if tell:
+    if tell and not message.to_supervisor:  # a refused reply: the supervisor is the one gone
         await _tell(bot, services, message, "care.message.undelivered", card.code if card else "—")
+
+
+async def _reply_button(services: Services, message: CareMessage) -> InlineKeyboardMarkup:
+    """The "Reply" button under a patient's relayed reply, in the supervisor's language."""
+    from bot.care.conversation import reply_button  # conversation imports this module
+
+    async with services.store.transaction() as tx:
+        reader = await reader_for(tx, services.settings, message.supervisor_id)
+    return reply_button(services.content.texts, reader.language, message.patient_id)
 
 
 async def _retry_later(services: Services, message: CareMessage, error: str) -> None:

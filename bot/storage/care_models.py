@@ -17,7 +17,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.models import Base
@@ -79,7 +89,8 @@ class SupervisorRow(Base):
 
 
 class CareMessageRow(Base):
-    """The relay's outbox for a supervisor's message to a patient (migration 0010).
+    """The relay's outbox for a supervisor's message to a patient (migration 0010), and for
+    the patient's replies back to that supervisor (0012).
 
     Written in the transaction that audits the message, before any send; the escalation
     relay delivers it (same loop, leases and retry rules as the alert outbox), so a crash
@@ -97,8 +108,10 @@ class CareMessageRow(Base):
         ForeignKey("patients.id", ondelete="CASCADE"), index=True
     )
     chat_id: Mapped[int] = mapped_column(BigInteger)
-    # Who sent it: told when it reaches the patient, or when it cannot.
+    # Who sent it: told when it reaches the patient, or when it cannot. For a patient's
+    # reply (`to_supervisor`, migration 0012): the supervisor it goes to (`chat_id` too).
     supervisor_id: Mapped[int] = mapped_column(BigInteger)
+    to_supervisor: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int]

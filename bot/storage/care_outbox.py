@@ -29,6 +29,7 @@ class CareMessage:
     attempts: int
     last_error: str | None
     telegram_message_id: int | None
+    to_supervisor: bool = False  # a patient's reply, to the supervisor handling the incident
 
 
 def _message(row: CareMessageRow) -> CareMessage:
@@ -42,18 +43,28 @@ def _message(row: CareMessageRow) -> CareMessage:
         attempts=row.attempts,
         last_error=row.last_error,
         telegram_message_id=row.telegram_message_id,
+        to_supervisor=row.to_supervisor,
     )
 
 
 class CareOutboxMixin(SessionScope):
     async def add_care_message(
-        self, patient_id: int, chat_id: int, supervisor_id: int, body: str, now: dt.datetime
+        self,
+        patient_id: int,
+        chat_id: int,
+        supervisor_id: int,
+        body: str,
+        now: dt.datetime,
+        *,
+        to_supervisor: bool = False,
     ) -> int:
-        """Queue `body` for the patient's chat, due now; its id."""
+        """Queue `body` for the patient's chat (or, `to_supervisor`, the patient's reply for
+        the supervisor's), due now; its id."""
         row = CareMessageRow(
             patient_id=patient_id,
             chat_id=chat_id,
             supervisor_id=supervisor_id,
+            to_supervisor=to_supervisor,
             body=body,
             status=DeliveryStatus.PENDING.value,
             attempts=0,

@@ -13,7 +13,7 @@ from bot.care import conversation
 from bot.clock import ShiftedClock
 from bot.storage.outbox import DeliveryStatus
 from tests.alerts.conftest import PATIENT, SUPERVISOR, audit_of
-from tests.alerts.test_supervisor import World
+from tests.alerts.test_supervisor import World, buttons
 
 TEXT = "Hi, this is Sam. Are you somewhere safe?"
 FROM_TEAM = f"From your care team, Sup One: {TEXT}"
@@ -103,3 +103,36 @@ async def test_a_patient_who_blocked_the_bot_is_reported_not_retried(world: Worl
     assert failed.status is DeliveryStatus.FAILED
     await world.relay.tick()
     assert (await world.last(SUPERVISOR))["text"] == reply  # nothing more is sent or said
+
+
+async def test_a_patients_reply_survives_a_failing_telegram_and_keeps_its_reply_button(
+    world: World, clock: ShiftedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The patient's answer to their care team is stored with the update's commit and
+    retried by the relay, like the supervisor's message; the supervisor gets it once, with
+    "Reply", and is not sent a "reached" line about a message that was not theirs."""
+    code = await _message_patient(world)
+    await world.command(SUPERVISOR, TEXT)
+    frozen = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: frozen)
+    await world.users.set_faults(fail_next=1, method="sendMessage", status=502)
+    await world.users.send_text(PATIENT, "yes, at home with my sister")
+    await world.pump()
+    assert (await world.last(PATIENT))["text"] == "Sent to your care team."
+    relayed = f"{code} (—) replied: «yes, at home with my sister»"
+    assert (await world.last(SUPERVISOR))["text"] != relayed  # Telegram failed: kept
+    monkeypatch.setattr(clock, "now", lambda: frozen + dt.timedelta(seconds=5))
+    await world.relay.tick()
+    await world.relay.tick()
+    got = [m for m in await world.users.messages(SUPERVISOR) if m.get("text") == relayed]
+    assert len(got) == 1
+    assert buttons(got[0]) == ["Reply"]
+    assert (await world.last(SUPERVISOR))["text"] == relayed  # no "has now reached" after it
+    async with world.services.store.transaction() as tx:
+        card = await tx.patient_card_by_telegram(PATIENT)
+        assert card is not None
+        stored = await tx.care_messages_for(card.id)
+    assert [(m.to_supervisor, m.status) for m in stored] == [
+        (False, DeliveryStatus.SENT),
+        (True, DeliveryStatus.SENT),
+    ]
