@@ -8,16 +8,14 @@ a falling line reads as good news without explanation.
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
-from matplotlib.figure import Figure
-
+from bot.plotting import pyplot
 from content.texts import Texts
 from dialogs.progress import ProgressChart
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 # Band shading from light (minimal) to darker (severe): presentation only.
 BAND_COLOURS = ("#e8f5e9", "#f1f8e9", "#fffde7", "#fff3e0", "#fbe9e7")
@@ -30,14 +28,14 @@ def render_chart(chart: object, texts: Texts, language: str) -> bytes:
     figure = draw_chart(chart, texts, language)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
-    plt.close(figure)
+    pyplot().close(figure)
     return buffer.getvalue()
 
 
 def draw_chart(chart: ProgressChart, texts: Texts, language: str) -> Figure:
     """The figure itself (the caller closes it), so tests can read what it says."""
     rows = 2 if chart.phq9 else 1
-    figure, axes = plt.subplots(rows, 1, figsize=(6, 2.8 * rows), dpi=100, squeeze=False)
+    figure, axes = pyplot().subplots(rows, 1, figsize=(6, 2.8 * rows), dpi=100, squeeze=False)
     minutes = axes[0][0]
     positions = range(len(chart.weeks))
     minutes.bar(

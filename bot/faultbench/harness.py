@@ -54,7 +54,7 @@ class BotRun:
     def log_path(self, start: int | None = None) -> Path:
         return self.workdir / f"{self.name}-{self.starts if start is None else start}.log"
 
-    async def start(self, users: EmulatorClient, within: float = 40) -> None:
+    async def start(self, users: EmulatorClient, within: float = 90) -> None:
         self.starts += 1
         calls = (await users.stats()).get("methods", {})
         before = calls.get("getUpdates", 0) if isinstance(calls, dict) else 0

@@ -9,32 +9,28 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
-
+from bot.plotting import pyplot
 from bot.records.dataset import PatientRecords
 from bot.records.dose import WeekDose, weekly_dose
 from bot.records.metrics import WeekOutcomes
 from content.loader import Content
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 DELIVERED = "#2f6fbf"
 TARGET = "#2e8b57"
 PHQ9 = "#6a3d9a"
-plt.rcParams["svg.fonttype"] = "path"
-plt.rcParams["svg.hashsalt"] = "stride"  # the same data draws the same file
+# SVG text as paths and a fixed hash salt (the same data draws the same file): `pyplot()`.
 
 
 def dose_fidelity_figure(
     weeks: Sequence[WeekDose], phq9: Sequence[tuple[dt.date, int]], title: str, phq9_max: int = 27
 ) -> Figure:
     """Delivered minutes per programme week against the prescribed band; PHQ-9 beside it."""
-    figure, minutes = plt.subplots(figsize=(6.4, 2.8), dpi=100)
+    figure, minutes = pyplot().subplots(figsize=(6.4, 2.8), dpi=100)
     positions = [w.week for w in weeks]
     minutes.bar(
         positions, [w.delivered_minutes for w in weeks], color=DELIVERED, label="delivered min"
@@ -70,7 +66,7 @@ def dose_fidelity_figure(
 
 
 def outcomes_figure(weeks: Sequence[WeekOutcomes]) -> Figure:
-    figure, axis = plt.subplots(figsize=(6.4, 2.6), dpi=100)
+    figure, axis = pyplot().subplots(figsize=(6.4, 2.6), dpi=100)
     positions = [w.week for w in weeks]
     for name, color in (
         ("response", "#2e8b57"),
@@ -90,6 +86,8 @@ def outcomes_figure(weeks: Sequence[WeekOutcomes]) -> Figure:
     )
     axis.set_xlabel("programme week")
     axis.set_ylabel("patients")
+    from matplotlib.ticker import MaxNLocator  # with pyplot, on first use
+
     axis.yaxis.set_major_locator(MaxNLocator(integer=True))
     axis.set_xticks(positions)
     axis.legend(fontsize=7, loc="upper left")
@@ -101,7 +99,7 @@ def to_svg(figure: Figure) -> str:
     """The figure as an `<svg>` element to paste into HTML (no XML prolog)."""
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None})
-    plt.close(figure)
+    pyplot().close(figure)
     text = buffer.getvalue()
     return text[text.index("<svg") :]
 
@@ -109,7 +107,7 @@ def to_svg(figure: Figure) -> str:
 def to_png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
-    plt.close(figure)
+    pyplot().close(figure)
     return buffer.getvalue()
 
 

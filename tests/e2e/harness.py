@@ -36,7 +36,7 @@ class BotProcess:
         return self.workdir / f"bot-{self.starts}.log"
 
     async def start(
-        self, users: EmulatorClient, timeout: float = 30, args: tuple[str, ...] = ()
+        self, users: EmulatorClient, timeout: float = 90, args: tuple[str, ...] = ()
     ) -> None:
         self.starts += 1
         log = self.log_path.open("wb")
