@@ -15,7 +15,6 @@ import datetime as dt
 import logging
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.ext import ExtBot
 
 from bot.alerts.messages import reader_for
@@ -27,7 +26,6 @@ from bot.services import Services
 from bot.storage.care import CareSession
 from bot.storage.outbox import DeliveryStatus
 from bot.storage.repository import Transaction
-from content.texts import Texts
 from dialogs import safety
 from dialogs.context import DialogContext
 from dialogs.events import MAX_TEXT_LENGTH, Event, Text
@@ -159,11 +157,3 @@ async def handle_patient(
     if not handled.duplicate and queued:
         await outbox.deliver_due(bot, services, instance_name(), only=queued[0])
     return handled
-
-
-def reply_button(texts: Texts, language: str, patient_id: int) -> InlineKeyboardMarkup:
-    """ "Reply" under a patient's relayed message: the supervisor's next message goes back."""
-    label = texts.get(language, "care.button.reply")
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=f"care:msg:{patient_id}")]]
-    )

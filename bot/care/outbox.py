@@ -21,7 +21,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TimedOut
 from telegram.ext import ExtBot
 
@@ -123,12 +123,14 @@ async def _given_up(
 
 
 async def _reply_button(services: Services, message: CareMessage) -> InlineKeyboardMarkup:
-    """The "Reply" button under a patient's relayed reply, in the supervisor's language."""
-    from bot.care.conversation import reply_button  # conversation imports this module
-
+    """ "Reply" under a patient's relayed reply, in the supervisor's language: their next
+    message goes back to that patient."""
     async with services.store.transaction() as tx:
         reader = await reader_for(tx, services.settings, message.supervisor_id)
-    return reply_button(services.content.texts, reader.language, message.patient_id)
+    label = services.content.texts.get(reader.language, "care.button.reply")
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=f"care:msg:{message.patient_id}")]]
+    )
 
 
 async def _retry_later(services: Services, message: CareMessage, error: str) -> None:

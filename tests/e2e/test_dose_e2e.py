@@ -38,7 +38,8 @@ async def offered_minutes(person: Person) -> int:
 
 # The dose rules do not depend on the database, and this story is the suite's longest (about
 # 4 minutes of Telegram pacing): it runs on SQLite only; the PostgreSQL path of logging a
-# session is covered by the patient-journey story.
+# session is covered by the patient-journey story. `long`: it starts first on its worker.
+@pytest.mark.long
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_five_weeks_of_every_session_climb_the_dose(
     bot: BotProcess, users: EmulatorClient, clock_file: Path
