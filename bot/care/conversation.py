@@ -94,7 +94,9 @@ async def send_to_patient(
         body = services.content.texts.get(
             card.language, "care.patient.from_team", name=name or "—", text=text
         )
-        queued = await tx.add_care_message(card.id, card.chat_id, supervisor_id, body, now)
+        queued = await tx.add_care_message(
+            card.id, card.chat_id, supervisor_id, body, now, due_at=now + outbox.WRITER_FIRST
+        )
     done = await outbox.deliver_due(bot, services, instance_name(), only=queued)
     return card.code, done.get(queued, DeliveryStatus.PENDING)
 
@@ -149,7 +151,13 @@ async def handle_patient(
         )
         queued.append(
             await tx.add_care_message(
-                state.patient.id, handler, handler, body, now, to_supervisor=True
+                state.patient.id,
+                handler,
+                handler,
+                body,
+                now,
+                to_supervisor=True,
+                due_at=now + outbox.WRITER_FIRST,
             )
         )
 

@@ -35,6 +35,10 @@ from dialogs.records import AuditEvent
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 60
+# A new message is the writer's to send first (it says at once how it went); the running
+# relay's ticks leave it alone this long, so they do not race the writer for it. A relay
+# that starts after a crash sends it at once.
+WRITER_FIRST = dt.timedelta(seconds=5)
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -57,10 +61,10 @@ async def deliver_due(
     is refused), since they were told "not yet"."""
     now = services.clock.now()
     tell = only is None
+    if until is None:
+        until = now + WRITER_FIRST if only is not None else now
     async with services.store.transaction() as tx:
-        due = await tx.claim_due_care_messages(
-            until or now, by, claims.DELIVERY_LEASE, now, only=only
-        )
+        due = await tx.claim_due_care_messages(until, by, claims.DELIVERY_LEASE, now, only=only)
     done: dict[int, DeliveryStatus] = {}
     for message in due:
         try:

@@ -57,9 +57,10 @@ class CareOutboxMixin(SessionScope):
         now: dt.datetime,
         *,
         to_supervisor: bool = False,
+        due_at: dt.datetime | None = None,
     ) -> int:
         """Queue `body` for the patient's chat (or, `to_supervisor`, the patient's reply for
-        the supervisor's), due now; its id."""
+        the supervisor's), due at `due_at` (default now); its id."""
         row = CareMessageRow(
             patient_id=patient_id,
             chat_id=chat_id,
@@ -68,7 +69,7 @@ class CareOutboxMixin(SessionScope):
             body=body,
             status=DeliveryStatus.PENDING.value,
             attempts=0,
-            next_attempt_at=now,
+            next_attempt_at=due_at or now,
             created_at=now,
         )
         self._session.add(row)

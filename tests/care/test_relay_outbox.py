@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from bot.alerts.relay import EscalationRelay
-from bot.care import conversation
+from bot.care import conversation, outbox
 from bot.clock import ShiftedClock
 from bot.storage.outbox import DeliveryStatus
 from tests.alerts.conftest import PATIENT, SUPERVISOR, audit_of
@@ -136,3 +136,30 @@ async def test_a_patients_reply_survives_a_failing_telegram_and_keeps_its_reply_
         (False, DeliveryStatus.SENT),
         (True, DeliveryStatus.SENT),
     ]
+
+
+async def test_the_running_relay_leaves_a_new_message_to_its_writer_for_a_moment(
+    world: World, clock: ShiftedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tick landing between the commit and the writer's own send must not take the message
+    (the supervisor would read "not yet" for a message that went at once); if the writer
+    never sends it, the running relay does once `WRITER_FIRST` has passed."""
+    code = await _message_patient(world)
+    await world.relay.tick()  # recovered: ordinary ticks from here on
+    frozen = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: frozen)
+
+    async def dies_before_sending(*args: object, **kwargs: object) -> dict[int, DeliveryStatus]:
+        return {}
+
+    deliver_due = outbox.deliver_due  # the relay sends through the same function
+    monkeypatch.setattr(outbox, "deliver_due", dies_before_sending)
+    await world.command(SUPERVISOR, TEXT)
+    monkeypatch.setattr(outbox, "deliver_due", deliver_due)
+    await world.relay.tick()
+    assert await _patient_got(world) == []  # still the writer's
+    later = frozen + outbox.WRITER_FIRST + dt.timedelta(seconds=1)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    await world.relay.tick()
+    assert await _patient_got(world) == [FROM_TEAM]
+    assert (await world.last(SUPERVISOR))["text"] == f"Your message has now reached {code}."
