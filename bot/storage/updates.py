@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, Table, and_, cast, delete, exists, func, or_, select, update
+from sqlalchemy import Integer, Row, Table, and_, cast, delete, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -67,7 +67,8 @@ class InboxItem:
     status: str = PENDING
 
 
-def _item(row: InboxRow) -> InboxItem:
+def _item(row: InboxRow | Row[Any]) -> InboxItem:
+    """From the ORM row, or from a row of `_ITEM_COLUMNS` (the hot path reads columns)."""
     return InboxItem(
         id=row.id,
         update_id=row.update_id,
@@ -245,18 +246,7 @@ class UpdatesMixin(SessionScope):
                 held.add(row.queue_key)  # this row and every later one of its queue wait
             if waiting or row.queue_key in held:
                 continue
-            ready[row.queue_key].append(
-                InboxItem(
-                    id=row.id,
-                    update_id=row.update_id,
-                    kind=row.kind,
-                    queue_key=row.queue_key,
-                    risk=row.risk,
-                    payload=row.payload,
-                    attempts=row.attempts,
-                    status=row.status,
-                )
-            )
+            ready[row.queue_key].append(_item(row))
         return ready
 
     async def lease_inbox_item(

@@ -10,22 +10,10 @@ from sqlalchemy import text
 
 from bot.storage.updates import REPLIES_SENT
 from tests.inbox.conftest import Rig
+from tests.inbox.test_inbox_storage import message
 from tests.storage.test_statement_budget import counted
 
 PATIENTS = [61_000 + n for n in range(8)]
-
-
-def _help(update_id: int, user: int) -> dict[str, object]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 0,
-            "chat": {"id": user, "type": "private"},
-            "from": {"id": user, "is_bot": False, "first_name": "P", "language_code": "en"},
-            "text": "/help",
-        },
-    }
 
 
 async def test_one_batch_of_patients_shares_its_queue_reads_and_reply_marks(rig: Rig) -> None:
@@ -33,7 +21,9 @@ async def test_one_batch_of_patients_shares_its_queue_reads_and_reply_marks(rig:
         await rig.users.create_user(user, "P", language_code="en")
     rig.intake.on_stored = rig.dispatcher.stored
     with counted(rig.services.store) as statements:
-        await rig.intake.store_once([_help(900 + n, user) for n, user in enumerate(PATIENTS)])
+        await rig.intake.store_once(
+            [message(900 + n, user, "/help") for n, user in enumerate(PATIENTS)]
+        )
         async with asyncio.timeout(30):
             while rig.dispatcher.handled < len(PATIENTS) or rig.dispatcher.active_queues:  # noqa: ASYNC110 (the dispatcher has no event to wait on)
                 await asyncio.sleep(0.05)
