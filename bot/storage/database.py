@@ -6,8 +6,9 @@ panel); Stride only runs on async drivers, so URLs are normalised here rather th
 SQLite is an embedded database: one process, one writer at a time. Stride treats it so:
 - WAL lets readers proceed while one writer commits;
 - `foreign_keys=ON` because SQLite ignores foreign keys unless asked, per connection;
-- `busy_timeout` makes a writer from another process (a migration, `stride doctor`) wait
-  instead of failing at once;
+- a busy timeout makes a writer from another process (a migration, `stride doctor`) wait
+  instead of failing at once; the driver (`sqlite_inline`) runs statements on the event
+  loop's thread and waits for the lock itself, without blocking the loop;
 - `BEGIN IMMEDIATE` takes the write lock when a transaction starts. A deferred transaction
   that reads and then writes cannot wait for the lock (SQLite reports "database is locked"
   at once to avoid a deadlock), so without it the busy timeout would not help;
@@ -31,6 +32,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from bot.storage.sqlite_inline import connector
 
 _ASYNC_SCHEMES = {
     "sqlite": "sqlite+aiosqlite",
@@ -69,6 +72,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     path = sqlite_file(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # On the loop's thread, waiting for locks without blocking it (`sqlite_inline`).
+        kwargs.setdefault("async_creator", connector(str(path), BUSY_TIMEOUT_MS / 1000))
         if "poolclass" not in kwargs:
             kwargs = {
                 "pool_size": 1,
@@ -79,7 +84,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     engine = create_async_engine(parsed, **kwargs)
     _count_for_metrics(engine)
     if parsed.get_backend_name() == "sqlite":
-        _configure_sqlite(engine)
+        # The inline driver waits for a busy file itself; SQLite's handler would block.
+        _configure_sqlite(engine, busy_timeout_ms=0 if path is not None else BUSY_TIMEOUT_MS)
     return engine
 
 
@@ -91,7 +97,7 @@ def _count_for_metrics(engine: AsyncEngine) -> None:
     event.listen(engine.sync_engine, "handle_error", metrics.count_database_error)
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         # The driver must not open transactions itself: `_on_begin` does it, immediately.
@@ -100,7 +106,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")  # durable in WAL mode, one fsync less
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

@@ -8,10 +8,11 @@ escalation are committed together or not at all.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, literal, select, union_all, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, literal, select, union_all, update
 
 from bot.storage import convert
 from bot.storage.audit import audit_row
@@ -104,13 +105,13 @@ class PatientsMixin(SessionScope):
         return held
 
     async def load_patient(self, telegram_id: int, now: dt.datetime) -> PatientState | None:
-        return await self._load_where(PatientRow.telegram_id == telegram_id, now)
+        return await self._load_where("telegram_id", telegram_id, now)
 
     async def load_patient_by_id(self, patient_id: int, now: dt.datetime) -> PatientState | None:
-        return await self._load_where(PatientRow.id == patient_id, now)
+        return await self._load_where("id", patient_id, now)
 
     async def load_patient_by_code(self, code: str, now: dt.datetime) -> PatientState | None:
-        return await self._load_where(PatientRow.code == code, now)
+        return await self._load_where("code", code, now)
 
     async def all_patient_ids(self) -> list[int]:
         return list(await self._session.scalars(select(PatientRow.id).order_by(PatientRow.id)))
@@ -144,7 +145,7 @@ class PatientsMixin(SessionScope):
         convert.apply_conversation(conversation, Conversation())
         self._session.add_all([profile, conversation])
         await self._session.flush()
-        loaded = await self._load_where(PatientRow.id == row.id, now)
+        loaded = await self._load_where("id", row.id, now)
         if loaded is None:  # pragma: no cover - just flushed in this transaction
             raise RuntimeError(f"patient {row.id} vanished while being created")
         return loaded
@@ -180,44 +181,23 @@ class PatientsMixin(SessionScope):
         await self._session.flush()
         return [row.id for row in escalations]
 
-    async def _load_where(
-        self, condition: ColumnElement[bool], now: dt.datetime
-    ) -> PatientState | None:
+    async def _load_where(self, key: str, value: Any, now: dt.datetime) -> PatientState | None:
         """The patient, their one-per-patient rows and every list a dialog reads, in one
-        statement: an ordinary update then costs one read before the dialog runs.
-
-        Small lists of different tables: a `kinds` table (0 to N) is joined to the patient and
-        each list is left-joined on its own number, so every result row carries one record.
-        The one-per-patient rows ride on the last number only, so their wide columns (the
-        conversation's data) come once, not once per record.
-        """
-        lists = _lists(now)
-        last = len(lists)
-        kinds = union_all(*(select(literal(n).label("n")) for n in range(last + 1))).subquery(
-            "kinds"
-        )
-        on_last = kinds.c.n == last
-        statement = (
-            select(
-                PatientRow,
-                ProfileRow,
-                ConversationRow,
-                SafetyPlanRow,
-                *(model for model, _, _ in lists),
-            )
-            .select_from(kinds)
-            .join(PatientRow, condition)
-            .outerjoin(ProfileRow, and_(on_last, ProfileRow.patient_id == PatientRow.id))
-            .outerjoin(ConversationRow, and_(on_last, ConversationRow.patient_id == PatientRow.id))
-            .outerjoin(SafetyPlanRow, and_(on_last, SafetyPlanRow.patient_id == PatientRow.id))
-        )
-        for n, (model, list_condition, _) in enumerate(lists):
-            statement = statement.outerjoin(model, and_(kinds.c.n == n, list_condition))
-        statement = statement.order_by(kinds.c.n, *(c for _, _, order in lists for c in order))
+        statement (`_load_statement`): an ordinary update then costs one read before the
+        dialog runs."""
+        statement = _load_statement(key)
+        utc_today = now.astimezone(dt.UTC).date()
+        params = {
+            "key": value,
+            "sessions_from": utc_today - SESSION_WINDOW - _LOCAL_DAY_SLACK,
+            # Local midnight is at most 25 hours back (a day that gains an hour).
+            "moods_from": now - 2 * _LOCAL_DAY_SLACK,
+            "safety_from": now - SAFETY_WINDOW,
+        }
         row: PatientRow | None = None
         one: tuple[Any, ...] = (None, None, None)
-        found: list[list[Any]] = [[] for _ in lists]
-        for result in await self._session.execute(statement):
+        found: list[list[Any]] = [[] for _ in _Histories.__dataclass_fields__]
+        for result in await self._session.execute(statement, params):
             row = result[0]
             if any(item is not None for item in result[1:4]):
                 one = tuple(result[1:4])
@@ -336,13 +316,13 @@ class PatientsMixin(SessionScope):
             setattr(row, name, value)
 
 
-def _lists(now: dt.datetime) -> list[tuple[Any, ColumnElement[bool], tuple[Any, ...]]]:
+def _lists() -> list[tuple[Any, ColumnElement[bool], tuple[Any, ...]]]:
     """Each per-patient list with its condition and order, in `_Histories`' order.
 
     The patient's time zone is not known before the statement runs, so the two windows that
-    depend on the local day are a day wider here and `_trimmed` cuts them exactly.
+    depend on the local day are a day wider here (bound by `_load_where`) and `_trimmed`
+    cuts them exactly.
     """
-    utc_today = now.astimezone(dt.UTC).date()
     return [
         (
             CheckinRow,
@@ -353,14 +333,13 @@ def _lists(now: dt.datetime) -> list[tuple[Any, ColumnElement[bool], tuple[Any, 
             SessionRow,
             and_(
                 SessionRow.patient_id == PatientRow.id,
-                SessionRow.day >= utc_today - SESSION_WINDOW - _LOCAL_DAY_SLACK,
+                SessionRow.day >= bindparam("sessions_from"),
             ),
             (SessionRow.day, SessionRow.id),
         ),
         (
             MoodRow,
-            # Local midnight is at most 25 hours back (a day that gains an hour).
-            and_(MoodRow.patient_id == PatientRow.id, MoodRow.at >= now - 2 * _LOCAL_DAY_SLACK),
+            and_(MoodRow.patient_id == PatientRow.id, MoodRow.at >= bindparam("moods_from")),
             (MoodRow.at,),
         ),
         (
@@ -373,7 +352,7 @@ def _lists(now: dt.datetime) -> list[tuple[Any, ColumnElement[bool], tuple[Any, 
             and_(
                 EscalationRow.patient_id == PatientRow.id,
                 EscalationRow.trigger.in_(SAFETY_TRIGGERS),
-                EscalationRow.created_at >= now - SAFETY_WINDOW,
+                EscalationRow.created_at >= bindparam("safety_from"),
             ),
             (EscalationRow.created_at, EscalationRow.id),
         ),
@@ -383,6 +362,41 @@ def _lists(now: dt.datetime) -> list[tuple[Any, ColumnElement[bool], tuple[Any, 
             (ConsentRow.accepted_at, ConsentRow.id),
         ),
     ]
+
+
+@functools.cache
+def _load_statement(key: str) -> Select[Any]:
+    """The one statement that loads a patient by `key` (a `patients` column), built once.
+
+    Built on every update it cost more CPU than running it: its joins, its conditions and
+    its cache key. Built once, only the bound values change.
+
+    Small lists of different tables: a `kinds` table (0 to N) is joined to the patient and
+    each list is left-joined on its own number, so every result row carries one record.
+    The one-per-patient rows ride on the last number only, so their wide columns (the
+    conversation's data) come once, not once per record.
+    """
+    lists = _lists()
+    last = len(lists)
+    kinds = union_all(*(select(literal(n).label("n")) for n in range(last + 1))).subquery("kinds")
+    on_last = kinds.c.n == last
+    statement = (
+        select(
+            PatientRow,
+            ProfileRow,
+            ConversationRow,
+            SafetyPlanRow,
+            *(model for model, _, _ in lists),
+        )
+        .select_from(kinds)
+        .join(PatientRow, getattr(PatientRow, key) == bindparam("key"))
+        .outerjoin(ProfileRow, and_(on_last, ProfileRow.patient_id == PatientRow.id))
+        .outerjoin(ConversationRow, and_(on_last, ConversationRow.patient_id == PatientRow.id))
+        .outerjoin(SafetyPlanRow, and_(on_last, SafetyPlanRow.patient_id == PatientRow.id))
+    )
+    for n, (model, list_condition, _) in enumerate(lists):
+        statement = statement.outerjoin(model, and_(kinds.c.n == n, list_condition))
+    return statement.order_by(kinds.c.n, *(c for _, _, order in lists for c in order))
 
 
 def _trimmed(found: _Histories, timezone: str, now: dt.datetime) -> _Histories:

@@ -13,12 +13,29 @@ logs loudly whenever it drops an update as a duplicate, never silently.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, Row, Table, and_, cast, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    Insert,
+    Integer,
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -97,7 +114,7 @@ _ITEM_COLUMNS = (
 )
 
 
-def _ready(now: dt.datetime, by: str | None = None) -> Any:
+def _ready(now: Any, by: Any) -> Any:
     """Pending, due, and not leased by another live worker (`by`'s own leases do not count:
     a lease left by a failed attempt of this worker must not hold up its own retry)."""
     return and_(
@@ -106,12 +123,12 @@ def _ready(now: dt.datetime, by: str | None = None) -> Any:
         or_(
             InboxRow.claimed_until.is_(None),
             InboxRow.claimed_until <= now,
-            InboxRow.claimed_by == (by or ""),
+            InboxRow.claimed_by == by,
         ),
     )
 
 
-def _its_turn(now: dt.datetime, by: str) -> Any:
+def _its_turn(now: Any, by: Any) -> Any:
     """No older row of the same queue is still pending, or still sending its replies under
     another worker's live lease. Check and lease are one statement, so a process whose view
     of the queue is stale cannot take a row out of turn, and one person's answers are not
@@ -140,6 +157,83 @@ def _its_turn(now: dt.datetime, by: str) -> Any:
     )
 
 
+# ---------------------------------------------------------------------------- hot statements
+# Built once: each update runs several of these, and building a statement (its conditions,
+# its cache key) cost more CPU than SQLite took to run it. Only the bound values change.
+
+
+@functools.cache
+def _store_statement(dialect: str) -> Insert:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING update_id, run with one parameter set per
+    update (SQLAlchemy sends them as one multi-row statement, cached by size)."""
+    insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    return (
+        insert(INBOX)
+        .on_conflict_do_nothing(index_elements=("bot_id", "update_id", "digest"))
+        .returning(INBOX.c.update_id)
+    )
+
+
+@functools.cache
+def _queues_statement(with_unkeyed: bool) -> Select[Any]:
+    """The rows of the queues `keys` (and of the unkeyed queue), numbered per queue."""
+    mine: ColumnElement[bool] = INBOX.c.queue_key.in_(bindparam("keys", expanding=True))
+    if with_unkeyed:
+        mine = or_(mine, INBOX.c.queue_key.is_(None))
+    position = (
+        func.row_number()
+        .over(partition_by=INBOX.c.queue_key, order_by=(INBOX.c.risk.desc(), INBOX.c.id))
+        .label("position")
+    )
+    # Columns, not ORM objects: read on every update, and nothing here is written back.
+    columns = [INBOX.c[column.key] for column in _ITEM_COLUMNS]
+    numbered = select(*columns, position).where(mine, INBOX.c.status == PENDING).subquery()
+    return (
+        select(numbered)
+        .where(numbered.c.position <= bindparam("limit"))
+        .order_by(numbered.c.queue_key, numbered.c.position)
+    )
+
+
+_NOW = bindparam("now", type_=INBOX.c.claimed_until.type)
+_LEASE = (
+    update(INBOX)  # Core, not the ORM's bulk UPDATE: no session state to synchronise
+    .where(
+        INBOX.c.id.in_(bindparam("ids", expanding=True)),
+        _ready(_NOW, bindparam("by")),
+        _its_turn(_NOW, bindparam("by")),
+    )
+    .values(claimed_by=bindparam("by"), claimed_until=bindparam("until"))
+    .returning(INBOX.c.id)
+)
+_FINISH = (
+    update(INBOX)  # once per update, in the handler's transaction
+    .where(INBOX.c.id == bindparam("item_id"), INBOX.c.status == PENDING)
+    .values(
+        status=bindparam("status"),
+        processed_at=bindparam("now"),
+        claimed_by=None,
+        claimed_until=None,
+        last_error=bindparam("error"),
+    )
+    .returning(INBOX.c.id)
+)
+_FINISH_WITH_REPLIES = _FINISH.values(
+    replies=bindparam("replies"),
+    replies_state=REPLIES_PENDING,
+    claimed_by=bindparam("by"),
+    claimed_until=bindparam("until"),
+)
+_REPLIES_DONE = (
+    update(INBOX)
+    .where(
+        INBOX.c.id.in_(bindparam("ids", expanding=True)),
+        INBOX.c.replies_state == REPLIES_PENDING,
+    )
+    .values(replies_state=bindparam("state"), claimed_by=None, claimed_until=None)
+)
+
+
 class UpdatesMixin(SessionScope):
     # ------------------------------------------------------------------ the inbox
     async def store_updates(self, updates: Sequence[NewUpdate], now: dt.datetime) -> set[int]:
@@ -161,10 +255,8 @@ class UpdatesMixin(SessionScope):
             }
             for u in updates
         ]
-        insert = self._insert_ignoring_duplicates(
-            InboxRow, rows, unique=("bot_id", "update_id", "digest")
-        ).returning(InboxRow.update_id)
-        return set((await self._session.scalars(insert)).all())
+        insert = _store_statement(self._session.get_bind().dialect.name)
+        return set((await self._session.scalars(insert, rows)).all())
 
     async def newest_update_id(self, bot_id: int) -> int | None:
         return await self._session.scalar(
@@ -190,7 +282,7 @@ class UpdatesMixin(SessionScope):
         risk = func.max(cast(InboxRow.risk, Integer))  # PostgreSQL has no max(boolean)
         rows = await self._session.execute(
             select(InboxRow.queue_key, risk, func.min(InboxRow.id))
-            .where(_ready(now, by))
+            .where(_ready(now, by or ""))
             .group_by(InboxRow.queue_key)
             .order_by(risk.desc(), func.min(InboxRow.id))
             .limit(limit)
@@ -218,22 +310,8 @@ class UpdatesMixin(SessionScope):
         waits behind another.
         """
         keys = [key for key in queue_keys if key is not None]
-        mine: ColumnElement[bool] = InboxRow.queue_key.in_(keys)
-        if None in queue_keys:
-            mine = or_(mine, InboxRow.queue_key.is_(None))
-        position = (
-            func.row_number()
-            .over(partition_by=InboxRow.queue_key, order_by=(InboxRow.risk.desc(), InboxRow.id))
-            .label("position")
-        )
-        # Columns, not ORM objects: read on every update, and nothing here is written back.
-        numbered = (
-            select(*_ITEM_COLUMNS, position).where(mine, InboxRow.status == PENDING).subquery()
-        )
         rows = await self._session.execute(
-            select(numbered)
-            .where(numbered.c.position <= limit)
-            .order_by(numbered.c.queue_key, numbered.c.position)
+            _queues_statement(None in queue_keys), {"keys": keys, "limit": limit}
         )
         ready: dict[int | None, list[InboxItem]] = {key: [] for key in queue_keys}
         held: set[int | None] = set()
@@ -263,10 +341,7 @@ class UpdatesMixin(SessionScope):
         (`_its_turn`, checked row by row): one person's updates are handled in order by
         however many processes share the inbox."""
         result = await self._session.execute(
-            update(INBOX)  # Core, not the ORM's bulk UPDATE: no session state to synchronise
-            .where(InboxRow.id.in_(item_ids), _ready(now, by), _its_turn(now, by))
-            .values(claimed_by=by, claimed_until=until)
-            .returning(InboxRow.id)
+            _LEASE, {"ids": list(item_ids), "by": by, "until": until, "now": now}
         )
         return set(result.scalars())
 
@@ -285,23 +360,15 @@ class UpdatesMixin(SessionScope):
         `replies` (the rendered replies the update owes) are stored `pending` in the same
         statement, leased to `lease` = (holder, until) while that holder sends them.
         """
-        values: dict[str, Any] = {
-            "status": status,
-            "processed_at": now,
-            "claimed_by": None,
-            "claimed_until": None,
-            "last_error": error,
-        }
-        if replies is not None:
-            values.update(replies=replies, replies_state=REPLIES_PENDING)
-            if lease is not None:
-                values.update(claimed_by=lease[0], claimed_until=lease[1])
-        result = await self._session.execute(
-            update(INBOX)  # Core: once per update, in the handler's transaction
-            .where(InboxRow.id == item_id, InboxRow.status == PENDING)
-            .values(**values)
-            .returning(InboxRow.id)
-        )
+        params: dict[str, Any] = {"item_id": item_id, "status": status, "now": now, "error": error}
+        by, until = lease if lease is not None and replies is not None else (None, None)
+        params |= {"by": by, "until": until}
+        if replies is None:
+            statement = _FINISH
+        else:
+            statement = _FINISH_WITH_REPLIES
+            params["replies"] = replies
+        result = await self._session.execute(statement, params)
         return result.first() is not None
 
     # ------------------------------------------------------------------ stored replies
@@ -347,11 +414,7 @@ class UpdatesMixin(SessionScope):
 
     async def replies_done(self, item_ids: Sequence[int], state: str = "sent") -> None:
         """The rows' replies went (`sent`) or will not (`dropped`); their leases end."""
-        await self._session.execute(
-            update(InboxRow)
-            .where(InboxRow.id.in_(item_ids), InboxRow.replies_state == REPLIES_PENDING)
-            .values(replies_state=state, claimed_by=None, claimed_until=None)
-        )
+        await self._session.execute(_REPLIES_DONE, {"ids": list(item_ids), "state": state})
 
     async def retry_inbox_item(self, item_id: int, error: str, at: dt.datetime) -> None:
         """A failed attempt: counted, the lease given back, tried again at `at`."""

@@ -147,8 +147,12 @@ class Person:
         outcome = await self.users.press_keyboard(self.user_id, label)
         self.floor = max(self.floor, int(outcome["message"]["seq"]))
 
-    async def wait_for(self, fragment: str, timeout: float = 15) -> dict[str, Any]:
-        """The next bot message (after those already seen) containing `fragment`."""
+    async def wait_for(
+        self, fragment: str | tuple[str, ...], timeout: float = 15
+    ) -> dict[str, Any]:
+        """The next bot message (after those already seen) containing `fragment` (or one of
+        several: a nudge's rotating texts)."""
+        fragments = (fragment,) if isinstance(fragment, str) else fragment
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for message in await self.users.messages(self.user_id, after_id=self.seen):
@@ -156,7 +160,8 @@ class Person:
                     continue
                 self.transcript.append(message)
                 self.seen = max(self.seen, int(message["message_id"]))
-                if fragment in (message.get("text") or message.get("caption") or ""):
+                text = message.get("text") or message.get("caption") or ""
+                if any(f in text for f in fragments):
                     return message
             await asyncio.sleep(0.1)
         texts = [m.get("text", "")[:80] for m in self.transcript[-5:]]
