@@ -58,7 +58,10 @@ POLL_SECONDS = 0.5
 BATCH = 20
 
 Fallback = Callable[[InboxItem], Awaitable[None]]
-QueueRead = tuple[list[InboxItem], list[InboxItem], bool]  # to handle, superseded, maybe more
+# to handle, superseded, maybe more (a full batch), rows held back (waiting for a retry)
+QueueRead = tuple[list[InboxItem], list[InboxItem], bool, bool]
+# Queues remembered as having nothing pending (`Dispatcher.stored`): bounded, oldest forgotten.
+CLEAR_REMEMBERED = 10_000
 Apology = Callable[[InboxItem], Awaitable[None]]
 
 
@@ -106,6 +109,7 @@ class Dispatcher:
         self._safety = asyncio.Semaphore(safety_slots)
         self._active: dict[int | None, asyncio.Task[None]] = {}
         self._fresh: set[int | None] = set()  # active queues with rows stored since their read
+        self._clear: dict[int | None, None] = {}  # idle queues with no pending row (SQLite)
         self._reads = Batched(self._read_queues, "stride-inbox-reads")
         self._leases = Batched(self._lease_rows, "stride-inbox-leases")
         self.leases = services.store.engine.dialect.name != "sqlite"
@@ -124,18 +128,35 @@ class Dispatcher:
         self._stopped = True
         self._wake.set()
 
-    def stored(self, queues: Iterable[tuple[int | None, bool]]) -> None:
-        """The intake committed rows for these (queue key, flagged) queues: handle them now."""
-        for key, _risk in sorted(queues, key=lambda queue: not queue[1]):  # risk first
+    def stored(self, items: Iterable[InboxItem]) -> None:
+        """The intake committed these rows: handle them now.
+
+        On SQLite this process is the inbox's only writer, so a queue whose last task ended
+        with nothing pending (`_clear`) has exactly the rows just stored: they are handed to
+        its task as they are, without reading them back (one statement less per update).
+        Any other queue reads, as every queue does on PostgreSQL, where another replica may
+        hold older rows of the same person.
+        """
+        queues: dict[int | None, list[InboxItem]] = {}
+        for item in items:
+            queues.setdefault(item.queue_key, []).append(item)
+        for key, rows in sorted(queues.items(), key=lambda q: not any(i.risk for i in q[1])):
             if key in self._active:
                 self._fresh.add(key)
             elif not self._stopped:
-                self._start(key)
+                known = not self.leases and key in self._clear
+                self._start(key, sorted(rows, key=lambda i: (not i.risk, i.id)) if known else None)
 
-    def _start(self, key: int | None) -> None:
+    def _start(self, key: int | None, given: list[InboxItem] | None = None) -> None:
+        self._clear.pop(key, None)
         self._active[key] = asyncio.get_running_loop().create_task(
-            self._drain(key), name=f"inbox-queue-{key}"
+            self._drain(key, given), name=f"inbox-queue-{key}"
         )
+
+    def _remember_clear(self, key: int | None) -> None:
+        self._clear[key] = None
+        if len(self._clear) > CLEAR_REMEMBERED:
+            del self._clear[next(iter(self._clear))]
 
     async def run(self) -> None:
         """Start a task for every queue with ready rows; again on every wake (or poll)."""
@@ -164,12 +185,20 @@ class Dispatcher:
         if tasks:
             await asyncio.wait(tasks, timeout=seconds)
 
-    async def _drain(self, key: int | None) -> None:
+    async def _drain(self, key: int | None, given: list[InboxItem] | None = None) -> None:
+        clear = False  # ended with nothing pending: the next stored rows need no read
         try:
             while not self._stopped:
                 self._fresh.discard(key)
-                items, more = await self._next(key)
+                if given is not None:
+                    items, more, held = await self._take(given), False, False
+                    given = None
+                else:
+                    items, more, held = await self._next(key)
                 if not items:
+                    if key in self._fresh:
+                        continue  # rows arrived during the read
+                    clear = not held
                     return
                 for item in items:
                     slot = self._safety if item.risk else self._slots
@@ -181,20 +210,38 @@ class Dispatcher:
                         break  # read again: a flagged row goes first, a later press wins
                 else:
                     if not more and key not in self._fresh:
+                        clear = not held
                         return  # everything read is handled and nothing arrived since
         except Exception:
             log.exception("inbox queue %s stopped; it restarts on the next poll", key)
         finally:
             self._active.pop(key, None)
             self._fresh.discard(key)
+            if clear and not self.leases:
+                self._remember_clear(key)
 
-    async def _next(self, key: int | None) -> tuple[list[InboxItem], bool]:
-        """The queue's ready rows in order, and whether a full batch was read (maybe more)."""
-        keep, superseded, more = await self._reads(key)
-        for item in superseded:
+    async def _next(self, key: int | None) -> tuple[list[InboxItem], bool, bool]:
+        """The queue's ready rows in order, whether a full batch was read (maybe more), and
+        whether rows wait behind a retry."""
+        keep, superseded, more, held = await self._reads(key)
+        await self._superseded(superseded)
+        return keep, more, held
+
+    async def _take(self, given: list[InboxItem]) -> list[InboxItem]:
+        """Rows handed over as stored: coalesced as a read would have."""
+        keep, superseded = coalesce(given)
+        if superseded:
+            now = self.services.clock.now()
+            async with self.services.store.transaction() as tx:
+                for item in superseded:
+                    await tx.finish_inbox_item(item.id, now, COALESCED)
+            await self._superseded(superseded)
+        return keep
+
+    async def _superseded(self, items: list[InboxItem]) -> None:
+        for item in items:
             log.info("update %s coalesced: a later press on the same message wins", item.update_id)
             await self._answer_press(item)
-        return keep, more
 
     async def _read_queues(self, keys: list[int | None]) -> dict[int | None, QueueRead]:
         """Every queue whose task is ready to read, in one statement (`bot.batching`): the
@@ -202,13 +249,14 @@ class Dispatcher:
         transaction."""
         now = self.services.clock.now()
         read: dict[int | None, QueueRead] = {}
+        held: set[int | None] = set()
         async with self.services.store.transaction() as tx:
-            found = await tx.queues_items(keys, now, BATCH, by=self.name)
+            found = await tx.queues_items(keys, now, BATCH, by=self.name, held=held)
             for key, items in found.items():
                 keep, superseded = coalesce(items)
                 for item in superseded:
                     await tx.finish_inbox_item(item.id, now, COALESCED)
-                read[key] = (keep, superseded, len(items) >= BATCH)
+                read[key] = (keep, superseded, len(items) >= BATCH, key in held)
         return read
 
     async def _answer_press(self, item: InboxItem) -> None:

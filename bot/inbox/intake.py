@@ -25,7 +25,7 @@ from typing import Any
 from bot.clock import Clock
 from bot.inbox.transient import backoff_seconds, is_transient
 from bot.storage.repository import Store
-from bot.storage.updates import NewUpdate
+from bot.storage.updates import InboxItem, NewUpdate
 from content.clinical.risk import RiskScreen
 
 log = logging.getLogger(__name__)
@@ -89,8 +89,8 @@ class Intake:
         self.clock = clock
         self.bot_id = bot_id
         self.risk = risk
-        # Told the (queue key, flagged) of the rows each commit stored (`Dispatcher.stored`).
-        self.on_stored: Callable[[list[tuple[int | None, bool]]], None] | None = None
+        # Told the rows each commit stored (`Dispatcher.stored`).
+        self.on_stored: Callable[[list[InboxItem]], None] | None = None
         self._newest: int | None = None  # the highest update id known stored
         self.stopping = False
 
@@ -124,7 +124,8 @@ class Intake:
                 self._newest = -1 if newest is None else newest
             seen = [u.update_id for u in updates if u.update_id <= self._newest]
             known = await tx.stored_digests(self.bot_id, seen) if seen else {}
-            inserted = await tx.store_updates(updates, now)
+            stored = await tx.store_updates(updates, now)
+        inserted = {item.update_id for item in stored}
         self._newest = max([self._newest, *inserted])
         for u in updates:
             if u.update_id in inserted:
@@ -136,9 +137,9 @@ class Intake:
                     )
                 continue
             log.warning("update %s dropped: already in the inbox (redelivery)", u.update_id)
-        if inserted and self.on_stored is not None:
-            self.on_stored([(u.queue_key, u.risk) for u in updates if u.update_id in inserted])
-        return len(inserted)
+        if stored and self.on_stored is not None:
+            self.on_stored(stored)
+        return len(stored)
 
     async def commit(self, payloads: Sequence[dict[str, Any]]) -> bool:
         """Store the batch, retrying transient failures until committed; False if stopping."""

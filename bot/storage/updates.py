@@ -164,13 +164,13 @@ def _its_turn(now: Any, by: Any) -> Any:
 
 @functools.cache
 def _store_statement(dialect: str) -> Insert:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING update_id, run with one parameter set per
-    update (SQLAlchemy sends them as one multi-row statement, cached by size)."""
+    """INSERT … ON CONFLICT DO NOTHING RETURNING the new rows' ids, run with one parameter set
+    per update (SQLAlchemy sends them as one multi-row statement, cached by size)."""
     insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
     return (
         insert(INBOX)
         .on_conflict_do_nothing(index_elements=("bot_id", "update_id", "digest"))
-        .returning(INBOX.c.update_id)
+        .returning(INBOX.c.update_id, INBOX.c.digest, INBOX.c.id)
     )
 
 
@@ -236,10 +236,13 @@ _REPLIES_DONE = (
 
 class UpdatesMixin(SessionScope):
     # ------------------------------------------------------------------ the inbox
-    async def store_updates(self, updates: Sequence[NewUpdate], now: dt.datetime) -> set[int]:
-        """Insert the updates not stored yet; the update ids actually inserted."""
+    async def store_updates(
+        self, updates: Sequence[NewUpdate], now: dt.datetime
+    ) -> list[InboxItem]:
+        """Insert the updates not stored yet; the rows actually inserted (redeliveries of a
+        stored update are not), in the order given."""
         if not updates:
-            return set()
+            return []
         rows = [
             {
                 "bot_id": u.bot_id,
@@ -256,7 +259,20 @@ class UpdatesMixin(SessionScope):
             for u in updates
         ]
         insert = _store_statement(self._session.get_bind().dialect.name)
-        return set((await self._session.scalars(insert, rows)).all())
+        ids = {(r.update_id, r.digest): r.id for r in await self._session.execute(insert, rows)}
+        return [
+            InboxItem(
+                id=ids[u.update_id, u.digest],
+                update_id=u.update_id,
+                kind=u.kind,
+                queue_key=u.queue_key,
+                risk=u.risk,
+                payload=u.payload,
+                attempts=0,
+            )
+            for u in updates
+            if (u.update_id, u.digest) in ids
+        ]
 
     async def newest_update_id(self, bot_id: int) -> int | None:
         return await self._session.scalar(
@@ -301,28 +317,32 @@ class UpdatesMixin(SessionScope):
         now: dt.datetime,
         limit: int = 20,
         by: str | None = None,
+        held: set[int | None] | None = None,
     ) -> dict[int | None, list[InboxItem]]:
         """The ready rows of each queue (at most `limit` read per queue), in one statement.
 
         Within a queue: flagged rows first (safety jumps the line), then oldest first. A row
         waiting for a retry (or leased elsewhere) holds back the rows after it, so one
         person's updates are never handled out of order, except that a flagged row never
-        waits behind another.
+        waits behind another. The keys of queues with such waiting rows go into `held`.
         """
         keys = [key for key in queue_keys if key is not None]
         rows = await self._session.execute(
             _queues_statement(None in queue_keys), {"keys": keys, "limit": limit}
         )
         ready: dict[int | None, list[InboxItem]] = {key: [] for key in queue_keys}
-        held: set[int | None] = set()
+        held = set() if held is None else held
+        holding: set[int | None] = set()
         for row in rows:
             leased = row.claimed_until is not None and row.claimed_until > now
             waiting = (row.next_attempt_at is not None and row.next_attempt_at > now) or (
                 leased and row.claimed_by != by
             )
-            if waiting and not row.risk:
-                held.add(row.queue_key)  # this row and every later one of its queue wait
-            if waiting or row.queue_key in held:
+            if waiting:
+                held.add(row.queue_key)
+                if not row.risk:
+                    holding.add(row.queue_key)  # this row and every later one of its queue wait
+            if waiting or row.queue_key in holding:
                 continue
             ready[row.queue_key].append(_item(row))
         return ready
