@@ -12,8 +12,10 @@
   latest press on the same question wins).
 - Each row is leased to this process while it is handled (on PostgreSQL: on SQLite one
   process holds the file, `bot.storage.database.hold_sqlite_file`, so there is nobody to
-  lease against); the handler's own transaction marks it done (`bot.inbox.current.claim`),
-  and only a row no handler marked is finished by a transaction of its own. Transient
+  lease against); the read leases each queue's next row in the same statement, later rows
+  are leased as their turn comes; the handler's own transaction marks it done
+  (`bot.inbox.current.claim`), and only a row no handler marked is finished by a
+  transaction of its own. Transient
   database errors put the row back with backoff; other failures are retried twice, then the
   row is kept as `failed` and the person told to try again. A flagged row whose dialog
   fails is escalated directly (`fallback`).
@@ -250,8 +252,11 @@ class Dispatcher:
         now = self.services.clock.now()
         read: dict[int | None, QueueRead] = {}
         held: set[int | None] = set()
+        lease_until = now + LEASE if self.leases else None  # each queue's next row, leased
         async with self.services.store.transaction() as tx:
-            found = await tx.queues_items(keys, now, BATCH, by=self.name, held=held)
+            found = await tx.queues_items(
+                keys, now, BATCH, by=self.name, held=held, lease_until=lease_until
+            )
             for key, items in found.items():
                 keep, superseded = coalesce(items)
                 for item in superseded:
@@ -275,9 +280,15 @@ class Dispatcher:
             leased = await tx.lease_inbox_items(item_ids, self.name, now + LEASE, now)
         return {item_id: item_id in leased for item_id in item_ids}
 
+    def _still_leased(self, item: InboxItem) -> bool:
+        """Leased by the read that found it, with most of the lease left (a row that waited
+        for a slot is leased again: the handler must finish well inside its lease)."""
+        until = item.leased_until
+        return until is not None and self.services.clock.now() < until - LEASE / 2
+
     async def _handle(self, item: InboxItem) -> bool:
         """Handle one row; False when the queue must pause (the row waits for a retry)."""
-        if self.leases:
+        if self.leases and not self._still_leased(item):
             try:
                 if not await self._leases(item.id):
                     # Another process has it, is done with it, or is still on an older row

@@ -45,6 +45,8 @@ from state_machines.journey import JourneyState
 
 # Set once at creation; `save` never rewrites them.
 _PATIENT_IMMUTABLE = frozenset({"id", "code", "telegram_id", "created_at"})
+_PATIENT_FIELDS = tuple(f.name for f in fields(Patient) if f.name not in _PATIENT_IMMUTABLE)
+_PROFILE_FIELDS = tuple(f.name for f in fields(Profile))
 
 
 def patient_from_row(row: PatientRow) -> Patient:
@@ -54,9 +56,9 @@ def patient_from_row(row: PatientRow) -> Patient:
 
 
 def apply_patient(row: PatientRow, patient: Patient) -> None:
-    for name, value in asdict(patient).items():
-        if name not in _PATIENT_IMMUTABLE:
-            setattr(row, name, str(value) if name == "journey" else value)
+    for name in _PATIENT_FIELDS:
+        value = getattr(patient, name)
+        _set_changed(row, name, str(value) if name == "journey" else value)
 
 
 def profile_from_row(row: ProfileRow) -> Profile:
@@ -64,8 +66,15 @@ def profile_from_row(row: ProfileRow) -> Profile:
 
 
 def apply_profile(row: ProfileRow, profile: Profile) -> None:
-    for name, value in asdict(profile).items():  # asdict deep-copies lists and dicts
-        setattr(row, name, value)
+    for name in _PROFILE_FIELDS:
+        _set_changed(row, name, getattr(profile, name))
+
+
+def _set_changed(row: Any, name: str, value: Any) -> None:
+    """Set a column only if its value changed, as a copy: most of a row is unchanged on most
+    updates, and each ORM attribute set (and deep copy) costs CPU on every update."""
+    if getattr(row, name) != value:
+        setattr(row, name, copy.deepcopy(value))
 
 
 STACK_VERSION = 2
@@ -90,7 +99,7 @@ def conversation_from_row(row: ConversationRow) -> Conversation:
 def apply_conversation(row: ConversationRow, conversation: Conversation) -> None:
     row.flow = conversation.flow
     row.state = conversation.state
-    row.data = copy.deepcopy(conversation.data)
+    _set_changed(row, "data", conversation.data)
     row.seq = conversation.seq
     row.suspended = stack_to_json(conversation.stack)
 

@@ -82,9 +82,10 @@ class InboxItem:
     payload: dict[str, Any]
     attempts: int
     status: str = PENDING
+    leased_until: dt.datetime | None = None  # leased to the reader by the read itself
 
 
-def _item(row: InboxRow | Row[Any]) -> InboxItem:
+def _item(row: InboxRow | Row[Any], leased_until: dt.datetime | None = None) -> InboxItem:
     """From the ORM row, or from a row of `_ITEM_COLUMNS` (the hot path reads columns)."""
     return InboxItem(
         id=row.id,
@@ -95,6 +96,7 @@ def _item(row: InboxRow | Row[Any]) -> InboxItem:
         payload=row.payload,
         attempts=row.attempts,
         status=row.status,
+        leased_until=leased_until,
     )
 
 
@@ -161,6 +163,8 @@ def _its_turn(now: Any, by: Any) -> Any:
 # Built once: each update runs several of these, and building a statement (its conditions,
 # its cache key) cost more CPU than SQLite took to run it. Only the bound values change.
 
+_NOW = bindparam("now", type_=INBOX.c.claimed_until.type)
+
 
 @functools.cache
 def _store_statement(dialect: str) -> Insert:
@@ -175,8 +179,13 @@ def _store_statement(dialect: str) -> Insert:
 
 
 @functools.cache
-def _queues_statement(with_unkeyed: bool) -> Select[Any]:
-    """The rows of the queues `keys` (and of the unkeyed queue), numbered per queue."""
+def _queues_statement(with_unkeyed: bool, lease: bool = False) -> Select[Any]:
+    """The rows of the queues `keys` (and of the unkeyed queue), numbered per queue.
+
+    With `lease` (PostgreSQL), the first row of each queue is leased to `by` in the same
+    statement, if it is ready and its turn (`_ready`, `_its_turn`, as `_LEASE` checks): the
+    row a queue handles next costs no statement of its own. The `leased` column says which.
+    """
     mine: ColumnElement[bool] = INBOX.c.queue_key.in_(bindparam("keys", expanding=True))
     if with_unkeyed:
         mine = or_(mine, INBOX.c.queue_key.is_(None))
@@ -187,15 +196,29 @@ def _queues_statement(with_unkeyed: bool) -> Select[Any]:
     )
     # Columns, not ORM objects: read on every update, and nothing here is written back.
     columns = [INBOX.c[column.key] for column in _ITEM_COLUMNS]
-    numbered = select(*columns, position).where(mine, INBOX.c.status == PENDING).subquery()
+    rows = select(*columns, position).where(mine, INBOX.c.status == PENDING)
+    numbered = rows.cte("numbered") if lease else rows.subquery()
+    extra: list[Any] = []
+    if lease:
+        leased = (
+            update(INBOX)
+            .where(
+                INBOX.c.id.in_(select(numbered.c.id).where(numbered.c.position == 1)),
+                _ready(_NOW, bindparam("by")),
+                _its_turn(_NOW, bindparam("by")),
+            )
+            .values(claimed_by=bindparam("by"), claimed_until=bindparam("until"))
+            .returning(INBOX.c.id)
+            .cte("leased")
+        )
+        extra.append(numbered.c.id.in_(select(leased.c.id)).label("leased"))
     return (
-        select(numbered)
+        select(numbered, *extra)
         .where(numbered.c.position <= bindparam("limit"))
         .order_by(numbered.c.queue_key, numbered.c.position)
     )
 
 
-_NOW = bindparam("now", type_=INBOX.c.claimed_until.type)
 _LEASE = (
     update(INBOX)  # Core, not the ORM's bulk UPDATE: no session state to synchronise
     .where(
@@ -318,6 +341,7 @@ class UpdatesMixin(SessionScope):
         limit: int = 20,
         by: str | None = None,
         held: set[int | None] | None = None,
+        lease_until: dt.datetime | None = None,
     ) -> dict[int | None, list[InboxItem]]:
         """The ready rows of each queue (at most `limit` read per queue), in one statement.
 
@@ -325,11 +349,15 @@ class UpdatesMixin(SessionScope):
         waiting for a retry (or leased elsewhere) holds back the rows after it, so one
         person's updates are never handled out of order, except that a flagged row never
         waits behind another. The keys of queues with such waiting rows go into `held`.
+        With `lease_until`, each queue's first row is leased to `by` by this read when it is
+        ready and its turn (`_queues_statement`); its item carries `leased_until`.
         """
         keys = [key for key in queue_keys if key is not None]
-        rows = await self._session.execute(
-            _queues_statement(None in queue_keys), {"keys": keys, "limit": limit}
-        )
+        params: dict[str, Any] = {"keys": keys, "limit": limit}
+        lease = lease_until is not None
+        if lease:
+            params |= {"by": by, "until": lease_until, "now": now}
+        rows = await self._session.execute(_queues_statement(None in queue_keys, lease), params)
         ready: dict[int | None, list[InboxItem]] = {key: [] for key in queue_keys}
         held = set() if held is None else held
         holding: set[int | None] = set()
@@ -344,7 +372,7 @@ class UpdatesMixin(SessionScope):
                     holding.add(row.queue_key)  # this row and every later one of its queue wait
             if waiting or row.queue_key in holding:
                 continue
-            ready[row.queue_key].append(_item(row))
+            ready[row.queue_key].append(_item(row, lease_until if lease and row.leased else None))
         return ready
 
     async def lease_inbox_item(

@@ -41,6 +41,8 @@ async def test_a_patients_next_update_is_handed_over_without_a_read(rig: Rig) ->
     # SQLite: one process writes the inbox, so the rows just stored are all there is. On
     # PostgreSQL another replica may hold an older row of this person: always read.
     assert len(queue_reads(second)) == (0 if sqlite(rig) else 1)
+    # PostgreSQL: that read also leased the row; SQLite: nothing to lease against.
+    assert [s for s in second if "SET claimed_by" in s and "replies_state" not in s] == []
     texts = await rig.bot_texts(PATIENT)
     assert len(texts) == 2 and all("/today" in text for text in texts)
     async with rig.services.store.transaction() as tx:
@@ -88,3 +90,20 @@ async def test_a_queue_with_a_row_waiting_for_a_retry_is_read_and_keeps_its_orde
     assert handled == [2, 2, 3]
     async with rig.services.store.transaction() as tx:
         assert await tx.inbox_counts() == {"done": 3}
+
+
+async def test_on_postgresql_the_read_leases_each_queues_next_row(rig: Rig) -> None:
+    """The row a queue handles next is leased by the statement that reads it: no lease
+    statement of its own, and another replica reading the same queue gets nothing."""
+    if sqlite(rig):
+        pytest.skip("SQLite has one process: nothing to lease against")
+    await rig.store(1, "/help")
+    await rig.store(2, "/help")
+    now = rig.clock.now()
+    until = now + dt.timedelta(seconds=10)
+    async with rig.services.store.transaction() as tx:
+        mine = await tx.queues_items([PATIENT], now, 20, by="replica-a", lease_until=until)
+    async with rig.services.store.transaction() as tx:
+        theirs = await tx.queues_items([PATIENT], now, 20, by="replica-b", lease_until=until)
+    assert [(i.update_id, i.leased_until) for i in mine[PATIENT]] == [(1, until), (2, None)]
+    assert theirs[PATIENT] == []  # replica a holds the queue's head: b waits its turn
