@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.storage import Store, make_engine, normalise_url
 from bot.storage.migrate import upgrade_to_head
 
-from .conftest import NOW
+from .conftest import NOW, create_londoner
 
 
 @pytest.mark.parametrize(
@@ -58,14 +58,7 @@ async def test_concurrent_read_then_write_transactions_wait_instead_of_failing(
             async with store.transaction() as tx:
                 await tx.all_patient_ids()
                 await asyncio.sleep(0.05)
-                await tx.create_patient(
-                    telegram_id=telegram_id,
-                    chat_id=telegram_id,
-                    language="en",
-                    country="GB",
-                    timezone="Europe/London",
-                    now=NOW,
-                )
+                await create_londoner(tx, telegram_id)
 
         await asyncio.gather(*(register(i) for i in range(1, 6)))
         async with store.transaction() as tx:

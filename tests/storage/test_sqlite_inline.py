@@ -18,7 +18,7 @@ from bot.storage import Store, make_engine
 from bot.storage.migrate import upgrade_to_head
 from bot.storage.sqlite_inline import InlineConnection
 
-from .conftest import NOW
+from .conftest import create_londoner
 
 
 @pytest.fixture
@@ -57,14 +57,7 @@ class Ticker:
 
 async def _register(store: Store, telegram_id: int) -> None:
     async with store.transaction() as tx:
-        await tx.create_patient(
-            telegram_id=telegram_id,
-            chat_id=telegram_id,
-            language="en",
-            country="GB",
-            timezone="Europe/London",
-            now=NOW,
-        )
+        await create_londoner(tx, telegram_id)
 
 
 async def test_statements_run_on_the_loops_thread_with_no_driver_thread(url: str) -> None:
@@ -91,14 +84,7 @@ async def test_a_second_engine_in_this_process_waits_for_the_first_writer(
 
     async def slow_writer() -> None:
         async with first.transaction() as tx:
-            await tx.create_patient(
-                telegram_id=1,
-                chat_id=1,
-                language="en",
-                country="GB",
-                timezone="Europe/London",
-                now=NOW,
-            )
+            await create_londoner(tx, 1)
             holding.set()
             await asyncio.sleep(0.3)  # holds the write lock across an await
 
