@@ -1,7 +1,7 @@
 """The opt-in daily mood check through the real bot, with a moved clock and restarts.
 
-An onboarded patient (seeded in the database: onboarding has its own tests) opts in at
-12:00 in /settings; the next day at 12:00 New York time the check arrives; a low
+An onboarded patient (seeded in the database: onboarding has its own tests) opts in to a
+check at 12:00 in /settings at 08:00; at 12:00 New York time the check arrives; a low
 rating gets the 10-minute offer; nothing is logged; two hours later exactly one follow-up
 comes. The bot is killed and restarted after each clock move: its first nudge tick comes a
 second after start (so the test takes seconds, not minutes), and the schedule is shown to
@@ -87,6 +87,9 @@ async def test_low_mood_check_offer_and_one_follow_up(
 ) -> None:
     await users.create_user(PATIENT, "Robin", language_code="en")
     await seed_patient(store)
+    # The opt-in happens at 08:00 on the story's day: at the real time of day the check
+    # for 12:00 could be due already (a run at 12:20 New York time got two checks).
+    await move_clock_to(clock_file, tomorrow_at(8))
     await bot.start(users)
     person = Person(users, PATIENT)
 
