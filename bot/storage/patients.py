@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, literal, select, union_all, update
 
@@ -65,6 +65,7 @@ SAFETY_TRIGGERS = tuple(
 """How far back `PatientState.sessions` reaches: the length of the programme's phases."""
 
 NEW_JOURNEY = JourneyState.NEW.value
+LoadKey = Literal["id", "telegram_id", "code"]  # the `patients` columns a patient is found by
 _CODE_ATTEMPTS = 20
 # A local date is at most a day away from the UTC date.
 _LOCAL_DAY_SLACK = dt.timedelta(days=1)
@@ -181,7 +182,7 @@ class PatientsMixin(SessionScope):
         await self._session.flush()
         return [row.id for row in escalations]
 
-    async def _load_where(self, key: str, value: Any, now: dt.datetime) -> PatientState | None:
+    async def _load_where(self, key: LoadKey, value: Any, now: dt.datetime) -> PatientState | None:
         """The patient, their one-per-patient rows and every list a dialog reads, in one
         statement (`_load_statement`): an ordinary update then costs one read before the
         dialog runs."""
@@ -365,7 +366,7 @@ def _lists() -> list[tuple[Any, ColumnElement[bool], tuple[Any, ...]]]:
 
 
 @functools.cache
-def _load_statement(key: str) -> Select[Any]:
+def _load_statement(key: LoadKey) -> Select[Any]:
     """The one statement that loads a patient by `key` (a `patients` column), built once.
 
     Built on every update it cost more CPU than running it: its joins, its conditions and

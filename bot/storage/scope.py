@@ -9,10 +9,24 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Insert
+from sqlalchemy import Insert, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
+
+
+def insert_ignoring_duplicates(
+    dialect: str, target: type[DeclarativeBase] | Table, unique: Sequence[str]
+) -> Insert:
+    """INSERT … ON CONFLICT (unique) DO NOTHING, on SQLite and PostgreSQL alike.
+
+    Checking first and inserting after would race with a concurrent transaction; letting
+    the database skip duplicates keeps idempotent writes idempotent under concurrency.
+    """
+    insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if insert is None:
+        raise NotImplementedError(f"no idempotent insert for the {dialect} dialect")
+    return insert(target).on_conflict_do_nothing(index_elements=unique)
 
 
 class SessionScope:
@@ -26,16 +40,6 @@ class SessionScope:
         rows: Sequence[dict[str, Any]],
         unique: Sequence[str],
     ) -> Insert:
-        """INSERT … ON CONFLICT (unique) DO NOTHING, on SQLite and PostgreSQL alike.
-
-        Checking first and inserting after would race with a concurrent transaction; letting
-        the database skip duplicates keeps idempotent writes idempotent under concurrency.
-        """
+        """`insert_ignoring_duplicates` of `rows` on this session's database."""
         dialect = self._session.get_bind().dialect.name
-        if dialect == "postgresql":
-            return (
-                postgresql.insert(model).values(rows).on_conflict_do_nothing(index_elements=unique)
-            )
-        if dialect == "sqlite":
-            return sqlite.insert(model).values(rows).on_conflict_do_nothing(index_elements=unique)
-        raise NotImplementedError(f"no idempotent insert for the {dialect} dialect")
+        return insert_ignoring_duplicates(dialect, model, unique).values(rows)

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Row,
     Select,
     Table,
+    Update,
     and_,
     bindparam,
     cast,
@@ -35,13 +36,12 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.storage.inbox_models import InboxRow
 from bot.storage.models import ProcessedUpdateRow
-from bot.storage.scope import SessionScope
+from bot.storage.scope import SessionScope, insert_ignoring_duplicates
 
 log = logging.getLogger(__name__)
 
@@ -170,11 +170,9 @@ _NOW = bindparam("now", type_=INBOX.c.claimed_until.type)
 def _store_statement(dialect: str) -> Insert:
     """INSERT … ON CONFLICT DO NOTHING RETURNING the new rows' ids, run with one parameter set
     per update (SQLAlchemy sends them as one multi-row statement, cached by size)."""
-    insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    return (
-        insert(INBOX)
-        .on_conflict_do_nothing(index_elements=("bot_id", "update_id", "digest"))
-        .returning(INBOX.c.update_id, INBOX.c.digest, INBOX.c.id)
+    unique = ("bot_id", "update_id", "digest")
+    return insert_ignoring_duplicates(dialect, INBOX, unique).returning(
+        INBOX.c.update_id, INBOX.c.digest, INBOX.c.id
     )
 
 
@@ -183,8 +181,8 @@ def _queues_statement(with_unkeyed: bool, lease: bool = False) -> Select[Any]:
     """The rows of the queues `keys` (and of the unkeyed queue), numbered per queue.
 
     With `lease` (PostgreSQL), the first row of each queue is leased to `by` in the same
-    statement, if it is ready and its turn (`_ready`, `_its_turn`, as `_LEASE` checks): the
-    row a queue handles next costs no statement of its own. The `leased` column says which.
+    statement, if it is ready and its turn (`_leasing`): the row a queue handles next costs
+    no statement of its own. The `leased` column says which.
     """
     mine: ColumnElement[bool] = INBOX.c.queue_key.in_(bindparam("keys", expanding=True))
     if with_unkeyed:
@@ -200,17 +198,7 @@ def _queues_statement(with_unkeyed: bool, lease: bool = False) -> Select[Any]:
     numbered = rows.cte("numbered") if lease else rows.subquery()
     extra: list[Any] = []
     if lease:
-        leased = (
-            update(INBOX)
-            .where(
-                INBOX.c.id.in_(select(numbered.c.id).where(numbered.c.position == 1)),
-                _ready(_NOW, bindparam("by")),
-                _its_turn(_NOW, bindparam("by")),
-            )
-            .values(claimed_by=bindparam("by"), claimed_until=bindparam("until"))
-            .returning(INBOX.c.id)
-            .cte("leased")
-        )
+        leased = _leasing(select(numbered.c.id).where(numbered.c.position == 1)).cte("leased")
         extra.append(numbered.c.id.in_(select(leased.c.id)).label("leased"))
     return (
         select(numbered, *extra)
@@ -219,16 +207,21 @@ def _queues_statement(with_unkeyed: bool, lease: bool = False) -> Select[Any]:
     )
 
 
-_LEASE = (
-    update(INBOX)  # Core, not the ORM's bulk UPDATE: no session state to synchronise
-    .where(
-        INBOX.c.id.in_(bindparam("ids", expanding=True)),
-        _ready(_NOW, bindparam("by")),
-        _its_turn(_NOW, bindparam("by")),
+def _leasing(ids: Any) -> Update:
+    """Lease the rows `ids` to `by` until `until`, those ready and in turn (at `now`)."""
+    return (
+        update(INBOX)  # Core, not the ORM's bulk UPDATE: no session state to synchronise
+        .where(
+            INBOX.c.id.in_(ids),
+            _ready(_NOW, bindparam("by")),
+            _its_turn(_NOW, bindparam("by")),
+        )
+        .values(claimed_by=bindparam("by"), claimed_until=bindparam("until"))
+        .returning(INBOX.c.id)
     )
-    .values(claimed_by=bindparam("by"), claimed_until=bindparam("until"))
-    .returning(INBOX.c.id)
-)
+
+
+_LEASE = _leasing(bindparam("ids", expanding=True))
 _FINISH = (
     update(INBOX)  # once per update, in the handler's transaction
     .where(INBOX.c.id == bindparam("item_id"), INBOX.c.status == PENDING)
