@@ -33,7 +33,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from bot.storage.sqlite_inline import connector
+from bot.storage.sqlite_inline import InlineConnection, connector
 
 _ASYNC_SCHEMES = {
     "sqlite": "sqlite+aiosqlite",
@@ -111,7 +111,11 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        driver = connection.connection.driver_connection
+        if isinstance(driver, InlineConnection):
+            driver.begin_immediately()  # sent with the first statement: no round of its own
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class DatabaseInUse(Exception):

@@ -85,6 +85,7 @@ class InlineCursor:
 
     async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> InlineCursor:
         connection = self._connection
+        await connection.begin_if_asked()
         if connection._conn.in_transaction:  # inside a transaction: never retried
             self._cursor.execute(sql, parameters or ())
         else:
@@ -92,6 +93,7 @@ class InlineCursor:
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> InlineCursor:
+        await self._connection.begin_if_asked()
         self._cursor.executemany(sql, parameters)
         return self
 
@@ -129,6 +131,19 @@ class InlineConnection:
         self._connection: sqlite3.Connection | None = conn  # SQLAlchemy checks it is open
         self._tx = _RunAtOnce()
         self.busy_timeout = busy_timeout
+        self._begin = False  # `begin_immediately` was asked: BEGIN before the next statement
+
+    def begin_immediately(self) -> None:
+        """Start the transaction with BEGIN IMMEDIATE (the write lock at once) right before
+        its first statement: sent here, not as a statement of its own through SQLAlchemy,
+        which cost as much CPU as one of the update's statements (issue 17)."""
+        self._begin = True
+
+    async def begin_if_asked(self) -> None:
+        if self._begin:
+            self._begin = False
+            if not self._conn.in_transaction:
+                await self.when_free(lambda: self._conn.execute("BEGIN IMMEDIATE"))
 
     @property
     def isolation_level(self) -> str | None:
@@ -155,9 +170,11 @@ class InlineConnection:
         return InlineCursor(self)
 
     async def commit(self) -> None:
+        self._begin = False  # a transaction without statements: nothing to commit
         await self.when_free(self._conn.commit)
 
     async def rollback(self) -> None:
+        self._begin = False
         self._conn.rollback()
 
     async def create_function(self, *args: Any, **kwargs: Any) -> None:

@@ -158,3 +158,35 @@ async def test_a_lock_held_past_the_busy_timeout_fails_the_transaction_cleanly(
     finally:
         blocker.close()
         await store.close()
+
+
+async def test_a_transaction_takes_the_write_lock_with_its_first_statement(url: str) -> None:
+    """BEGIN IMMEDIATE goes with the first statement (not as a statement of its own): from
+    then on the transaction holds the write lock; one with no statement never takes it."""
+    store = Store.from_url(url)
+    other = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None, timeout=0)
+
+    def can_write() -> bool:
+        try:
+            other.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return False
+        other.execute("ROLLBACK")
+        return True
+
+    try:
+        async with store.transaction() as tx:
+            assert can_write()  # nothing run yet
+            assert await tx.all_patient_ids() == []  # a read, yet the lock is taken
+            assert not can_write()
+        assert can_write()
+        async with store.transaction():
+            pass  # no statement: no BEGIN left over for the next transaction to inherit
+        async with store.transaction() as tx:
+            await create_londoner(tx, 7)
+        assert can_write()
+        async with store.transaction() as tx:
+            assert await tx.all_patient_ids() != []
+    finally:
+        other.close()
+        await store.close()
