@@ -43,6 +43,7 @@ from telegram.ext import Application
 
 from bot.batching import Batched
 from bot.inbox.current import CURRENT, Handling
+from bot.inbox.intake import Intake
 from bot.inbox.transient import backoff, backoff_seconds, is_transient
 from bot.leases import instance_name
 from bot.services import Services
@@ -55,6 +56,11 @@ SAFETY_SLOTS = 4
 # Held until the handler's commit (well under a second): a row a dead process held, maybe a
 # crisis, waits this long for another replica, so it is short.
 LEASE = dt.timedelta(seconds=10)
+# A row leased by its insert or read is leased again before it is handled once less than this
+# is left: its handler commits well inside it (tens of milliseconds; a lease that runs out
+# first costs only work, as the commit's claim lets one handler through). Under load a row
+# waits seconds for a slot; a margin of half the lease leased most rows twice.
+LEASE_MARGIN = dt.timedelta(seconds=3)
 MAX_ATTEMPTS = 3
 POLL_SECONDS = 0.5
 BATCH = 20
@@ -130,14 +136,28 @@ class Dispatcher:
         self._stopped = True
         self._wake.set()
 
+    def attach(self, intake: Intake) -> None:
+        """Be told what the intake stores, and lease what it stores (PostgreSQL)."""
+        intake.on_stored = self.stored
+        intake.lease = self.insert_lease
+
+    def insert_lease(self) -> tuple[str, dt.datetime] | None:
+        """(holder, until) for the rows the intake stores now: leased as they are inserted
+        when their queue is free (`UpdatesMixin.store_updates`). None on SQLite, where one
+        process holds the file and nobody leases."""
+        if not self.leases or self._stopped:
+            return None
+        return self.name, self.services.clock.now() + LEASE
+
     def stored(self, items: Iterable[InboxItem]) -> None:
         """The intake committed these rows: handle them now.
 
-        On SQLite this process is the inbox's only writer, so a queue whose last task ended
-        with nothing pending (`_clear`) has exactly the rows just stored: they are handed to
-        its task as they are, without reading them back (one statement less per update).
-        Any other queue reads, as every queue does on PostgreSQL, where another replica may
-        hold older rows of the same person.
+        A queue's rows are handed to its task as they are, without reading them back (one
+        statement less per update), when they are known to be all it has: on SQLite, where
+        this process is the inbox's only writer, when its last task ended with nothing
+        pending (`_clear`); on PostgreSQL, when the insert leased its first row (the queue
+        was free, `insert_lease`). Any other queue reads: another replica may hold older
+        rows of the same person.
         """
         queues: dict[int | None, list[InboxItem]] = {}
         for item in items:
@@ -146,8 +166,9 @@ class Dispatcher:
             if key in self._active:
                 self._fresh.add(key)
             elif not self._stopped:
-                known = not self.leases and key in self._clear
-                self._start(key, sorted(rows, key=lambda i: (not i.risk, i.id)) if known else None)
+                rows.sort(key=lambda i: (not i.risk, i.id))
+                known = rows[0].leased_until is not None if self.leases else key in self._clear
+                self._start(key, rows if known else None)
 
     def _start(self, key: int | None, given: list[InboxItem] | None = None) -> None:
         self._clear.pop(key, None)
@@ -281,10 +302,10 @@ class Dispatcher:
         return {item_id: item_id in leased for item_id in item_ids}
 
     def _still_leased(self, item: InboxItem) -> bool:
-        """Leased by the read that found it, with most of the lease left (a row that waited
-        for a slot is leased again: the handler must finish well inside its lease)."""
+        """Leased by the insert or the read that found it, with enough of the lease left
+        (`LEASE_MARGIN`)."""
         until = item.leased_until
-        return until is not None and self.services.clock.now() < until - LEASE / 2
+        return until is not None and self.services.clock.now() < until - LEASE_MARGIN
 
     async def _handle(self, item: InboxItem) -> bool:
         """Handle one row; False when the queue must pause (the row waits for a retry)."""

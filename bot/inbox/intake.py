@@ -16,6 +16,7 @@ that (another replica stored it) is stored all the same, only without the log li
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -91,6 +92,9 @@ class Intake:
         self.risk = risk
         # Told the rows each commit stored (`Dispatcher.stored`).
         self.on_stored: Callable[[list[InboxItem]], None] | None = None
+        # Who leases the rows stored, and until when (`Dispatcher.insert_lease`): on
+        # PostgreSQL a free queue's row is leased by the insert itself.
+        self.lease: Callable[[], tuple[str, dt.datetime] | None] | None = None
         self._newest: int | None = None  # the highest update id known stored
         self.stopping = False
 
@@ -124,7 +128,8 @@ class Intake:
                 self._newest = -1 if newest is None else newest
             seen = [u.update_id for u in updates if u.update_id <= self._newest]
             known = await tx.stored_digests(self.bot_id, seen) if seen else {}
-            stored = await tx.store_updates(updates, now)
+            lease = self.lease() if self.lease is not None else None
+            stored = await tx.store_updates(updates, now, lease)
         inserted = {item.update_id for item in stored}
         self._newest = max([self._newest, *inserted])
         for u in updates:

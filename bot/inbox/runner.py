@@ -27,7 +27,7 @@ class InboxRun:
             services.store, services.clock, bot_id_of(application.bot.token), services.deps.risk
         )
         self.dispatcher = make_dispatcher(application, services)
-        self.intake.on_stored = self.dispatcher.stored
+        self.dispatcher.attach(self.intake)
         self.poller = Poller(application.bot, self.intake)
         self.services = services
         self.application = application

@@ -108,7 +108,7 @@ async def serve(
         services.store, services.clock, bot_id_of(application.bot.token), services.deps.risk
     )
     dispatcher = make_dispatcher(application, services)
-    intake.on_stored = dispatcher.stored
+    dispatcher.attach(intake)
     await release_dead_leases(services)  # before the relay's recovery in post_init
     await application.initialize()
     if application.post_init is not None:

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Update,
     and_,
     bindparam,
+    case,
     cast,
     delete,
     exists,
@@ -169,11 +170,38 @@ _NOW = bindparam("now", type_=INBOX.c.claimed_until.type)
 @functools.cache
 def _store_statement(dialect: str) -> Insert:
     """INSERT … ON CONFLICT DO NOTHING RETURNING the new rows' ids, run with one parameter set
-    per update (SQLAlchemy sends them as one multi-row statement, cached by size)."""
+    per update (SQLAlchemy sends them as one multi-row statement, cached by size).
+
+    On PostgreSQL a row given a lease (`until`, its queue's first in the batch) is leased
+    as it is inserted when its queue has nothing pending (`_free_queue`): the row a person's
+    message starts is then handled with no read of its own (issue 17). A row whose queue
+    has work, or one another transaction is storing right now, is leased by the read.
+    """
     unique = ("bot_id", "update_id", "digest")
-    return insert_ignoring_duplicates(dialect, INBOX, unique).returning(
-        INBOX.c.update_id, INBOX.c.digest, INBOX.c.id
+    insert = insert_ignoring_duplicates(dialect, INBOX, unique)
+    if dialect == "postgresql":
+        until = bindparam("until", type_=INBOX.c.claimed_until.type)
+        insert = insert.values(claimed_until=case((_free_queue(), until), else_=None))
+    return insert.returning(INBOX.c.update_id, INBOX.c.digest, INBOX.c.id, INBOX.c.claimed_until)
+
+
+def _free_queue() -> ColumnElement[bool]:
+    """The queue `q` has no row pending nor replies going out under a live lease, and no
+    other transaction is storing a row for it now (a transaction-scoped advisory lock, taken
+    without waiting: two intakes racing for one queue leave it to the read, whose turn check
+    sees both rows)."""
+    # Two names for one value: a multi-row INSERT renders each parameter once per row.
+    queue = bindparam("q", type_=INBOX.c.queue_key.type)
+    locked = bindparam("lock_q", type_=INBOX.c.queue_key.type)
+    older = aliased(InboxRow)
+    busy = exists().where(
+        older.queue_key == queue,
+        or_(
+            older.status == PENDING,
+            and_(older.replies_state == REPLIES_PENDING, older.claimed_until > _NOW),
+        ),
     )
+    return and_(func.pg_try_advisory_xact_lock(locked), ~busy)
 
 
 @functools.cache
@@ -250,15 +278,35 @@ _REPLIES_DONE = (
 )
 
 
+def _first_of_each_queue(updates: Sequence[NewUpdate]) -> set[int]:
+    """Positions of the row each queue handles first: its first flagged row, else its first
+    (the dispatcher's order; rows of the unkeyed queue are never leased as stored)."""
+    first: dict[int, tuple[bool, int]] = {}
+    for n, u in enumerate(updates):
+        if u.queue_key is not None:
+            first[u.queue_key] = min(first.get(u.queue_key, (True, n)), (not u.risk, n))
+    return {n for _, n in first.values()}
+
+
 class UpdatesMixin(SessionScope):
     # ------------------------------------------------------------------ the inbox
     async def store_updates(
-        self, updates: Sequence[NewUpdate], now: dt.datetime
+        self,
+        updates: Sequence[NewUpdate],
+        now: dt.datetime,
+        lease: tuple[str, dt.datetime] | None = None,
     ) -> list[InboxItem]:
         """Insert the updates not stored yet; the rows actually inserted (redeliveries of a
-        stored update are not), in the order given."""
+        stored update are not), in the order given.
+
+        With `lease` = (holder, until), on PostgreSQL, each queue's first row in the batch
+        (the first flagged one, else the first) is leased to the holder as it is stored if
+        its queue is free (`_store_statement`); its item carries `leased_until`.
+        """
         if not updates:
             return []
+        dialect = self._session.get_bind().dialect.name
+        firsts = _first_of_each_queue(updates) if lease is not None else set()
         rows = [
             {
                 "bot_id": u.bot_id,
@@ -274,17 +322,32 @@ class UpdatesMixin(SessionScope):
             }
             for u in updates
         ]
-        insert = _store_statement(self._session.get_bind().dialect.name)
-        ids = {(r.update_id, r.digest): r.id for r in await self._session.execute(insert, rows)}
+        if dialect == "postgresql":
+            holder, until = lease if lease is not None else (None, None)
+            for n, row in enumerate(rows):
+                first = n in firsts
+                row |= {
+                    "q": row["queue_key"],
+                    "lock_q": row["queue_key"],
+                    "claimed_by": holder if first else None,
+                    "until": until if first else None,
+                    "now": now,
+                }
+        insert = _store_statement(dialect)
+        ids = {
+            (r.update_id, r.digest): (r.id, r.claimed_until)
+            for r in await self._session.execute(insert, rows)
+        }
         return [
             InboxItem(
-                id=ids[u.update_id, u.digest],
+                id=ids[u.update_id, u.digest][0],
                 update_id=u.update_id,
                 kind=u.kind,
                 queue_key=u.queue_key,
                 risk=u.risk,
                 payload=u.payload,
                 attempts=0,
+                leased_until=ids[u.update_id, u.digest][1],
             )
             for u in updates
             if (u.update_id, u.digest) in ids

@@ -1,5 +1,6 @@
-"""On SQLite the intake hands a person's new rows to their queue without reading them back,
-but only when that queue is known to have had nothing pending: order comes first."""
+"""The intake hands a person's new rows to their queue without reading them back, but only
+when that queue is known to have had nothing pending (SQLite: this process's memory;
+PostgreSQL: the insert found it free and leased the row): order comes first."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.storage.updates import NewUpdate
 from dialogs import router
 from tests.alerts.conftest import PATIENT
 from tests.inbox.conftest import Rig
@@ -30,19 +32,21 @@ def sqlite(rig: Rig) -> bool:
 
 
 async def test_a_patients_next_update_is_handed_over_without_a_read(rig: Rig) -> None:
-    rig.intake.on_stored = rig.dispatcher.stored
+    rig.dispatcher.attach(rig.intake)
     with counted(rig.services.store) as first:
         await rig.store(1, "/help")
         await settle(rig, 1)
-    assert len(queue_reads(first)) == 1  # nothing known of this queue yet: read
+    # SQLite: nothing known of this queue yet, so it is read. PostgreSQL: the insert found
+    # the queue free and leased the row itself.
+    assert len(queue_reads(first)) == (1 if sqlite(rig) else 0)
     with counted(rig.services.store) as second:
         await rig.store(2, "/help")
         await settle(rig, 2)
-    # SQLite: one process writes the inbox, so the rows just stored are all there is. On
-    # PostgreSQL another replica may hold an older row of this person: always read.
-    assert len(queue_reads(second)) == (0 if sqlite(rig) else 1)
-    # PostgreSQL: that read also leased the row; SQLite: nothing to lease against.
-    assert [s for s in second if "SET claimed_by" in s and "replies_state" not in s] == []
+    # SQLite: one process writes the inbox, so the rows just stored are all there is.
+    assert len(queue_reads(second)) == 0
+    for statements in (first, second):  # no lease of its own (SQLite: nobody to lease against)
+        assert [s for s in statements if "SET claimed_by" in s and "replies_state" not in s] == []
+    assert len(second) == 5, second  # insert, patient load, save, done, replies sent
     texts = await rig.bot_texts(PATIENT)
     assert len(texts) == 2 and all("/today" in text for text in texts)
     async with rig.services.store.transaction() as tx:
@@ -52,7 +56,7 @@ async def test_a_patients_next_update_is_handed_over_without_a_read(rig: Rig) ->
 async def test_a_queue_with_a_row_waiting_for_a_retry_is_read_and_keeps_its_order(
     rig: Rig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rig.intake.on_stored = rig.dispatcher.stored
+    rig.dispatcher.attach(rig.intake)
     await rig.store(1, "/help")
     await settle(rig, 1)  # the queue is known to be clear now
 
@@ -107,3 +111,47 @@ async def test_on_postgresql_the_read_leases_each_queues_next_row(rig: Rig) -> N
         theirs = await tx.queues_items([PATIENT], now, 20, by="replica-b", lease_until=until)
     assert [(i.update_id, i.leased_until) for i in mine[PATIENT]] == [(1, until), (2, None)]
     assert theirs[PATIENT] == []  # replica a holds the queue's head: b waits its turn
+
+
+async def test_on_postgresql_the_insert_leases_only_a_free_queues_first_row(rig: Rig) -> None:
+    """A queue with a row pending, replies going out under another worker's live lease, or a
+    row being stored by another transaction right now is left to the read and its turn
+    check; in a batch, only the row the queue handles first (a flagged one) is leased."""
+    if sqlite(rig):
+        pytest.skip("SQLite has one process: nothing to lease against")
+    now = rig.clock.now()
+    until = now + dt.timedelta(seconds=10)
+
+    def new(update_id: int, queue: int, risk: bool = False) -> NewUpdate:
+        return NewUpdate(1, update_id, "d", {"update_id": update_id}, "message", queue, risk)
+
+    async with rig.services.store.transaction() as tx:
+        stored = await tx.store_updates(
+            [new(1, 7), new(2, 7, risk=True), new(3, 8), new(4, 9)], now, ("replica-a", until)
+        )
+    assert [(i.update_id, i.leased_until) for i in stored] == [
+        (1, None),
+        (2, until),  # flagged: handled first
+        (3, until),
+        (4, until),
+    ]
+    async with rig.services.store.transaction() as tx:  # queue 7 has rows pending
+        (again,) = await tx.store_updates([new(5, 7)], now, ("replica-b", until))
+        assert again.leased_until is None
+        # Replies still going out under replica a's lease hold queue 8 back as well.
+        await tx.finish_inbox_item(stored[2].id, now, replies={"chat": 8}, lease=("a", until))
+        await tx.finish_inbox_item(stored[3].id, now)
+    async with rig.services.store.transaction() as tx:
+        (held, free) = await tx.store_updates([new(6, 8), new(7, 9)], now, ("replica-b", until))
+    assert (held.leased_until, free.leased_until) == (None, until)
+    async with rig.services.store.transaction() as storing:  # another intake, not committed
+        await storing.store_updates([new(8, 10)], now, ("replica-a", until))
+        async with rig.services.store.transaction() as tx:
+            (racing,) = await tx.store_updates([new(9, 10)], now, ("replica-b", until))
+    assert racing.leased_until is None  # the read's turn check decides between them
+    async with rig.services.store.transaction() as tx:
+        rows = await tx.queues_items([8, 9, 10], now, 20, by="replica-c", lease_until=until)
+    # Another reader leases nothing the inserts leased, nor a row out of its turn: 8's row
+    # waits for replica a's replies, 10's second row for its first.
+    found = {key: [(i.update_id, i.leased_until) for i in items] for key, items in rows.items()}
+    assert found == {8: [(6, None)], 9: [], 10: []}
