@@ -470,6 +470,10 @@ def report(options: Options, floor: PhaseResult, stride: PhaseResult) -> str:
     def ms(value: float) -> str:
         return f"{1000 * value:,.0f} ms"
 
+    def calls(phase: PhaseResult) -> str:
+        """Every call the emulator answered in the phase's world, start-up included."""
+        return f"{sum(phase.methods.values()):,} ({phase.methods.get('getUpdates', 0):,})"
+
     rows = [
         f"| {options.patients} patients, limits {'on' if options.limits else 'off'}, "
         f"think {options.think:g} s | bare PTB bot | Stride, {describe_database(options)} |",
@@ -485,6 +489,7 @@ def report(options: Options, floor: PhaseResult, stride: PhaseResult) -> str:
         f"| alert latency p99 (item-9 press → supervisor) | — "
         f"| {ms(percentile(stride.alert_latencies, 0.99))} "
         f"({len(stride.alert_latencies)} alerts) |",
+        f"| Bot API calls (of them getUpdates) | {calls(floor)} | {calls(stride)} |",
         f"| 429 answers | {floor.rejected_429} | {stride.rejected_429} |",
         f"| unfinished patients | {floor.unfinished} | {stride.unfinished} |",
         f"| wall time | {floor.wall_s:.0f} s | {stride.wall_s:.0f} s |",

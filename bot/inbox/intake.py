@@ -122,7 +122,7 @@ class Intake:
         """Store the batch in one transaction; the number of new rows. Raises on failure."""
         updates = [self.prepare(p) for p in payloads]
         now = self.clock.now()
-        async with self.store.transaction() as tx:
+        async with self.store.statements() as tx:  # the insert is the one write
             if self._newest is None:
                 newest = await tx.newest_update_id(self.bot_id)
                 self._newest = -1 if newest is None else newest

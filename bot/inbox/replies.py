@@ -108,7 +108,7 @@ class SentMarks:
         self.mark = Batched(self._write, "stride-reply-marks")
 
     async def _write(self, item_ids: list[int]) -> dict[int, None]:
-        async with self._store.transaction() as tx:
+        async with self._store.statements() as tx:
             await tx.replies_done(item_ids, REPLIES_SENT)
         return dict.fromkeys(item_ids)
 

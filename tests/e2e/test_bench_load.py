@@ -26,6 +26,7 @@ async def test_the_load_benchmark_drives_both_bots_to_the_end() -> None:
     table = bench_load.report(options, floor, stride)
     assert "| CPU per update |" in table
     assert "| unfinished patients | 0 | 0 |" in table
+    assert f"({floor.methods['getUpdates']:,}) |" in table  # calls, of them getUpdates
 
 
 def test_the_patient_script_follows_the_crisis_path_only_when_item9_is_positive() -> None:

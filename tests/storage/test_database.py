@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.storage import Store, make_engine, normalise_url
 from bot.storage.migrate import upgrade_to_head
+from bot.storage.updates import NewUpdate
 
 from .conftest import NOW, create_londoner
 
@@ -71,3 +72,23 @@ async def test_foreign_keys_are_enforced(store: Store) -> None:
     with pytest.raises(IntegrityError):
         async with store.transaction() as tx:
             await tx.add_deliveries(999, 0, [1], NOW)  # there is no escalation 999
+
+
+async def test_standalone_statements_commit_as_they_run_only_on_postgresql(store: Store) -> None:
+    """`Store.statements` is for work whose statements each stand alone (the intake, the
+    reply marks): PostgreSQL commits each as it runs (no BEGIN/COMMIT round trips), so an
+    error after it undoes nothing; on SQLite it is an ordinary transaction."""
+    update = NewUpdate(1, 1, "d", {"update_id": 1}, "message", 5, False)
+    committed: list[str] = []
+    with pytest.raises(RuntimeError):
+        async with store.statements() as tx:
+            await tx.store_updates([update], NOW)
+            tx.after_commit.append(lambda: committed.append("never"))
+            raise RuntimeError("after the insert")
+    async with store.statements() as tx:
+        tx.after_commit.append(lambda: committed.append("after"))
+    async with store.transaction() as tx:
+        counts = await tx.inbox_counts()
+    postgres = store.engine.dialect.name == "postgresql"
+    assert counts == ({"pending": 1} if postgres else {})
+    assert committed == ["after"]
