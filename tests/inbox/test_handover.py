@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.storage.updates import NewUpdate
+from bot.inbox.dispatcher import LEASE, LEASE_MARGIN
+from bot.storage.updates import InboxItem, NewUpdate
 from dialogs import router
 from tests.alerts.conftest import PATIENT
 from tests.inbox.conftest import Rig
@@ -19,6 +20,16 @@ from tests.storage.test_statement_budget import counted
 
 def queue_reads(statements: list[str]) -> list[str]:
     return [s for s in statements if "row_number()" in s.lower()]
+
+
+def leases(statements: list[str]) -> list[str]:
+    """Lease UPDATEs of their own (not the "done" or "replies sent" UPDATEs)."""
+    sets = [(s, s.split(" WHERE ", 1)[0]) for s in statements]
+    return [
+        s
+        for s, set_ in sets
+        if set_.startswith("UPDATE inbox SET claimed_by") and "replies" not in set_
+    ]
 
 
 async def settle(rig: Rig, handled: int) -> None:
@@ -45,7 +56,7 @@ async def test_a_patients_next_update_is_handed_over_without_a_read(rig: Rig) ->
     # SQLite: one process writes the inbox, so the rows just stored are all there is.
     assert len(queue_reads(second)) == 0
     for statements in (first, second):  # no lease of its own (SQLite: nobody to lease against)
-        assert [s for s in statements if "SET claimed_by" in s and "replies_state" not in s] == []
+        assert leases(statements) == []
     assert len(second) == 5, second  # insert, patient load, save, done, replies sent
     texts = await rig.bot_texts(PATIENT)
     assert len(texts) == 2 and all("/today" in text for text in texts)
@@ -155,3 +166,44 @@ async def test_on_postgresql_the_insert_leases_only_a_free_queues_first_row(rig:
     # waits for replica a's replies, 10's second row for its first.
     found = {key: [(i.update_id, i.leased_until) for i in items] for key, items in rows.items()}
     assert found == {8: [(6, None)], 9: [], 10: []}
+
+
+async def test_on_postgresql_a_row_leased_long_ago_is_leased_again_before_it_is_handled(
+    rig: Rig,
+) -> None:
+    """A row that waited for a slot until little of its lease was left is leased again (the
+    handler must commit inside its lease); one leased just now is handled as it is."""
+    if sqlite(rig):
+        pytest.skip("SQLite has one process: nothing to lease against")
+
+    async def stored(update_id: int) -> InboxItem:
+        payload = {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": 0,
+                "chat": {"id": PATIENT, "type": "private"},
+                "from": {"id": PATIENT, "is_bot": False, "first_name": "Zelda"},
+                "text": "/help",
+            },
+        }
+        lease = rig.dispatcher.insert_lease()
+        async with rig.services.store.transaction() as tx:
+            (item,) = await tx.store_updates([rig.intake.prepare(payload)], now(), lease)
+        assert item.leased_until is not None
+        return item
+
+    def now() -> dt.datetime:
+        return rig.clock.now()
+
+    fresh = await stored(1)
+    with counted(rig.services.store) as statements:
+        assert await rig.dispatcher._handle(fresh)
+    assert leases(statements) == []
+    waited = await stored(2)
+    rig.clock.advance(LEASE - LEASE_MARGIN + dt.timedelta(seconds=1))
+    with counted(rig.services.store) as statements:
+        assert await rig.dispatcher._handle(waited)
+    assert len(leases(statements)) == 1
+    async with rig.services.store.transaction() as tx:
+        assert await tx.inbox_counts() == {"done": 2}
