@@ -73,6 +73,8 @@ async def on_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     handled = await conversation.handle_patient(
         context.bot, services, sender, event, update.update_id
     ) or await services.pipeline.handle(sender, event, update.update_id)
+    if handling is not None:  # committed: sending needs no processing slot
+        handling.give_slot_back()
     # Answered only now, after the commit, and best effort: a failed or "too old" answer
     # only leaves a spinner on the patient's button, never loses the press.
     await answer_quietly(query)

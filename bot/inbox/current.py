@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,9 +35,18 @@ class Handling:
     pressed_message_id: int | None = None
     replies_stored: bool = False
     finished: bool = False  # a handler's committed transaction marked the row done
+    # Gives the row's processing slot back (`Dispatcher`): called by a handler once its
+    # transaction committed, so the slot is not held while its replies wait for Telegram.
+    slot_back: Callable[[], None] | None = None
 
     def mark_finished(self) -> None:
         self.finished = True
+
+    def give_slot_back(self) -> None:
+        """The handler's database work is done; what is left is sending. Another row may
+        be handled meanwhile (the queue's next row still waits for this one's replies)."""
+        if self.slot_back is not None:
+            self.slot_back()
 
 
 CURRENT: contextvars.ContextVar[Handling | None] = contextvars.ContextVar(

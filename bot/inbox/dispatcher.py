@@ -3,8 +3,9 @@
 - One task per queue (a person, else a chat) with ready rows, started when the queue has
   work and ended when it has none: state is bounded by the queues with work, not by everyone
   ever seen.
-- A queue takes a processing slot for one row at a time and gives it back after: a person
-  with 200 messages waiting holds at most one slot, and everyone else's rows interleave.
+- A queue takes a processing slot for one row at a time and gives it back once the row's
+  transaction committed (its replies are sent outside the slot): a person with 200 messages
+  waiting holds at most one slot, and everyone else's rows interleave.
 - Rows the risk screen flagged at intake are taken first, within their queue and across
   queues, and use slots of their own, so a crisis is handled even when every ordinary slot
   is busy.
@@ -224,9 +225,7 @@ class Dispatcher:
                     clear = not held
                     return
                 for item in items:
-                    slot = self._safety if item.risk else self._slots
-                    async with slot:
-                        again = await self._handle(item)
+                    again = await self._handle_in_slot(item)
                     if not again:
                         return  # backing off: the run loop restarts the queue when it is due
                     if self._stopped or key in self._fresh:
@@ -307,7 +306,27 @@ class Dispatcher:
         until = item.leased_until
         return until is not None and self.services.clock.now() < until - LEASE_MARGIN
 
-    async def _handle(self, item: InboxItem) -> bool:
+    async def _handle_in_slot(self, item: InboxItem) -> bool:
+        """`_handle` in a processing slot, given back when the handler says its commit is
+        done (`Handling.give_slot_back`) or when it returns: a handler whose replies wait
+        for Telegram's limits does not keep other people's rows, an item-9 press among
+        them, from being handled and escalated meanwhile."""
+        slot = self._safety if item.risk else self._slots
+        await slot.acquire()
+        held = True
+
+        def give_back() -> None:
+            nonlocal held
+            if held:
+                held = False
+                slot.release()
+
+        try:
+            return await self._handle(item, give_back)
+        finally:
+            give_back()
+
+    async def _handle(self, item: InboxItem, slot_back: Callable[[], None] | None = None) -> bool:
         """Handle one row; False when the queue must pause (the row waits for a retry)."""
         if self.leases and not self._still_leased(item):
             try:
@@ -328,7 +347,7 @@ class Dispatcher:
                 type(error).__name__,
             )
             return True
-        handling = Handling(item.id, item.update_id, item.risk)
+        handling = Handling(item.id, item.update_id, item.risk, slot_back=slot_back)
         token = CURRENT.set(handling)
         try:
             await self.application.process_update(update)
