@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from telegram.ext import Application
@@ -19,6 +20,20 @@ from bot.storage import Store
 from tests.alerts.conftest import PATIENT, SUPERVISOR, settings_for
 
 
+def private_text(user_id: int, update_id: int, text: str) -> dict[str, Any]:
+    """A raw update: `text` written in the user's private chat (message id = update id)."""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 0,
+            "chat": {"id": user_id, "type": "private"},
+            "from": {"id": user_id, "is_bot": False, "first_name": "Zelda"},
+            "text": text,
+        },
+    }
+
+
 @dataclass
 class Rig:
     app: Application  # type: ignore[type-arg]
@@ -28,21 +43,8 @@ class Rig:
     dispatcher: Dispatcher
     clock: ShiftedClock
 
-    async def store(self, update_id: int, text: str) -> None:
-        await self.intake.store_once(
-            [
-                {
-                    "update_id": update_id,
-                    "message": {
-                        "message_id": update_id,
-                        "date": 0,
-                        "chat": {"id": PATIENT, "type": "private"},
-                        "from": {"id": PATIENT, "is_bot": False, "first_name": "Zelda"},
-                        "text": text,
-                    },
-                }
-            ]
-        )
+    async def store(self, update_id: int, text: str, user_id: int = PATIENT) -> None:
+        await self.intake.store_once([private_text(user_id, update_id, text)])
 
     async def handle_next(self) -> None:
         async with self.services.store.transaction() as tx:

@@ -14,7 +14,7 @@ from bot.inbox.dispatcher import LEASE, LEASE_MARGIN
 from bot.storage.updates import InboxItem, NewUpdate
 from dialogs import router
 from tests.alerts.conftest import PATIENT
-from tests.inbox.conftest import Rig
+from tests.inbox.conftest import Rig, private_text
 from tests.storage.test_statement_budget import counted
 
 
@@ -177,16 +177,7 @@ async def test_on_postgresql_a_row_leased_long_ago_is_leased_again_before_it_is_
         pytest.skip("SQLite has one process: nothing to lease against")
 
     async def stored(update_id: int) -> InboxItem:
-        payload = {
-            "update_id": update_id,
-            "message": {
-                "message_id": update_id,
-                "date": 0,
-                "chat": {"id": PATIENT, "type": "private"},
-                "from": {"id": PATIENT, "is_bot": False, "first_name": "Zelda"},
-                "text": "/help",
-            },
-        }
+        payload = private_text(PATIENT, update_id, "/help")
         lease = rig.dispatcher.insert_lease()
         async with rig.services.store.transaction() as tx:
             (item,) = await tx.store_updates([rig.intake.prepare(payload)], now(), lease)

@@ -12,22 +12,9 @@ import pytest
 from bot import handlers
 from bot.inbox.dispatcher import Dispatcher
 from tests.alerts.conftest import PATIENT
-from tests.inbox.conftest import Rig
+from tests.inbox.conftest import Rig, private_text
 
 OTHER = PATIENT + 1
-
-
-def help_from(user_id: int, update_id: int) -> dict[str, Any]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 0,
-            "chat": {"id": user_id, "type": "private"},
-            "from": {"id": user_id, "is_bot": False, "first_name": "Zelda"},
-            "text": "/help",
-        },
-    }
 
 
 async def done_rows(rig: Rig) -> int:
@@ -51,10 +38,10 @@ async def test_a_handler_waiting_to_send_does_not_hold_its_slot(
 
     monkeypatch.setattr(handlers, "send_screens", slow_for_patient)
     async with asyncio.timeout(30):
-        await rig.intake.store_once([help_from(PATIENT, 1)])
+        await rig.intake.store_once([private_text(PATIENT, 1, "/help")])
         while await done_rows(rig) < 1:  # noqa: ASYNC110 (committed: now it waits to send)
             await asyncio.sleep(0.02)
-        await rig.intake.store_once([help_from(OTHER, 2)])
+        await rig.intake.store_once([private_text(OTHER, 2, "/help")])
         while not await rig.bot_texts(OTHER):  # noqa: ASYNC110
             await asyncio.sleep(0.02)
         assert await rig.bot_texts(PATIENT) == []  # still waiting, in its own queue
