@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,7 @@ from bot.inbox.intake import Intake
 from bot.storage import Store
 from bot.storage.updates import InboxItem
 from content.clinical.risk import shipped_risk_screen
+from tests.inbox.conftest import private_text
 
 NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 BOT = 123456789
@@ -25,17 +27,10 @@ class FixedClock:
         return self._now
 
 
-def message(update_id: int, user: int, text: str, message_id: int = 1) -> dict[str, object]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": message_id,
-            "date": 0,
-            "chat": {"id": user, "type": "private"},
-            "from": {"id": user, "is_bot": False, "first_name": "P"},
-            "text": text,
-        },
-    }
+def message(update_id: int, user: int, text: str, message_id: int = 1) -> dict[str, Any]:
+    payload = private_text(user, update_id, text)
+    payload["message"]["message_id"] = message_id
+    return payload
 
 
 def press(update_id: int, user: int, message_id: int, data: str) -> dict[str, object]:
