@@ -323,6 +323,8 @@ class UpdatesMixin(SessionScope):
             for u in updates
         ]
         if dialect == "postgresql":
+            # `claimed_by` names the holder even where the queue was busy and no lease was
+            # taken: only `claimed_until` says a lease holds (as after one has run out).
             holder, until = lease if lease is not None else (None, None)
             for n, row in enumerate(rows):
                 first = n in firsts
@@ -333,25 +335,29 @@ class UpdatesMixin(SessionScope):
                     "until": until if first else None,
                     "now": now,
                 }
-        insert = _store_statement(dialect)
-        ids = {
+        inserted = {
             (r.update_id, r.digest): (r.id, r.claimed_until)
-            for r in await self._session.execute(insert, rows)
+            for r in await self._session.execute(_store_statement(dialect), rows)
         }
-        return [
-            InboxItem(
-                id=ids[u.update_id, u.digest][0],
-                update_id=u.update_id,
-                kind=u.kind,
-                queue_key=u.queue_key,
-                risk=u.risk,
-                payload=u.payload,
-                attempts=0,
-                leased_until=ids[u.update_id, u.digest][1],
+        items = []
+        for u in updates:
+            stored = inserted.get((u.update_id, u.digest))
+            if stored is None:
+                continue  # a redelivery: stored before
+            item_id, leased_until = stored
+            items.append(
+                InboxItem(
+                    id=item_id,
+                    update_id=u.update_id,
+                    kind=u.kind,
+                    queue_key=u.queue_key,
+                    risk=u.risk,
+                    payload=u.payload,
+                    attempts=0,
+                    leased_until=leased_until,
+                )
             )
-            for u in updates
-            if (u.update_id, u.digest) in ids
-        ]
+        return items
 
     async def newest_update_id(self, bot_id: int) -> int | None:
         return await self._session.scalar(
