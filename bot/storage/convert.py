@@ -1,8 +1,12 @@
 """Rows ↔ plain records, the only place that knows both shapes.
 
 Everything crossing the boundary is deep-copied: a dialog mutating `conversation.data` must
-not mutate a row the session is tracking (SQLAlchemy would miss an in-place change to a JSON
-value, and the change would silently not be saved).
+not mutate what a transaction holds as loaded (`save` compares with it to write only what
+changed) nor a row the session is tracking (SQLAlchemy would miss an in-place change to a
+JSON value, and the change would silently not be saved).
+
+Rows come as ORM objects or as plain named tuples (the patient's load, `bot/storage/
+patients.py`): the readers here only use attribute access, so they take either.
 
 Where a record's field names match the columns (Patient, Profile), the copy is driven by
 `dataclasses.fields`, so a new record field without a column fails loudly here and in the
@@ -55,26 +59,38 @@ def patient_from_row(row: PatientRow) -> Patient:
     return Patient(**values)
 
 
-def apply_patient(row: PatientRow, patient: Patient) -> None:
-    for name in _PATIENT_FIELDS:
-        value = getattr(patient, name)
-        _set_changed(row, name, str(value) if name == "journey" else value)
+def patient_values(patient: Patient) -> dict[str, Any]:
+    """The columns `save` may write (not those set once at creation)."""
+    values = {name: getattr(patient, name) for name in _PATIENT_FIELDS}
+    values["journey"] = str(patient.journey)
+    return values
 
 
 def profile_from_row(row: ProfileRow) -> Profile:
     return Profile(**{f.name: copy.deepcopy(getattr(row, f.name)) for f in fields(Profile)})
 
 
+def profile_values(profile: Profile) -> dict[str, Any]:
+    return {name: getattr(profile, name) for name in _PROFILE_FIELDS}
+
+
 def apply_profile(row: ProfileRow, profile: Profile) -> None:
-    for name in _PROFILE_FIELDS:
-        _set_changed(row, name, getattr(profile, name))
-
-
-def _set_changed(row: Any, name: str, value: Any) -> None:
-    """Set a column only if its value changed, as a copy: most of a row is unchanged on most
-    updates, and each ORM attribute set (and deep copy) costs CPU on every update."""
-    if getattr(row, name) != value:
+    for name, value in profile_values(profile).items():
         setattr(row, name, copy.deepcopy(value))
+
+
+def changed(held: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """The `values` that differ from `held` (the row as loaded), as copies.
+
+    Most of a row is unchanged on most updates: writing only what changed keeps the UPDATE
+    short, and copying keeps a dialog's later mutation of a list or dict out of what the
+    transaction holds as loaded.
+    """
+    return {
+        name: copy.deepcopy(value)
+        for name, value in values.items()
+        if getattr(held, name) != value
+    }
 
 
 STACK_VERSION = 2
@@ -96,12 +112,19 @@ def conversation_from_row(row: ConversationRow) -> Conversation:
     )
 
 
+def conversation_values(conversation: Conversation) -> dict[str, Any]:
+    return {
+        "flow": conversation.flow,
+        "state": conversation.state,
+        "data": conversation.data,
+        "seq": conversation.seq,
+        "suspended": stack_to_json(conversation.stack),
+    }
+
+
 def apply_conversation(row: ConversationRow, conversation: Conversation) -> None:
-    row.flow = conversation.flow
-    row.state = conversation.state
-    _set_changed(row, "data", conversation.data)
-    row.seq = conversation.seq
-    row.suspended = stack_to_json(conversation.stack)
+    for name, value in conversation_values(conversation).items():
+        setattr(row, name, copy.deepcopy(value))
 
 
 def stack_to_json(stack: list[Frame]) -> dict[str, Any] | None:
@@ -176,6 +199,13 @@ def safety_plan_from_row(row: SafetyPlanRow | None) -> SafetyPlan:
     if row is None:
         return SafetyPlan()
     return SafetyPlan(sections=copy.deepcopy(row.sections), updated_at=row.updated_at)
+
+
+def safety_plan_values(plan: SafetyPlan) -> dict[str, Any]:
+    return {
+        "sections": {key: list(entries) for key, entries in plan.sections.items()},
+        "updated_at": plan.updated_at,
+    }
 
 
 def escalation_from_row(row: EscalationRow, patient_code: str) -> Escalation:

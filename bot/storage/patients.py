@@ -9,10 +9,25 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections import namedtuple
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, literal, select, union_all, update
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Select,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    insert,
+    literal,
+    select,
+    union_all,
+    update,
+)
 
 from bot.storage import convert
 from bot.storage.audit import audit_row
@@ -75,26 +90,23 @@ _LOCAL_DAY_SLACK = dt.timedelta(days=1)
 class _Histories:
     """A patient's lists, each oldest first (`_load_where` fills them in one statement)."""
 
-    checkins: list[CheckinRow]
-    sessions: list[SessionRow]
-    moods: list[MoodRow]
-    plans: list[BarrierPlanRow]
-    safety: list[EscalationRow]
-    consents: list[ConsentRow]
+    checkins: list[Any]
+    sessions: list[Any]
+    moods: list[Any]
+    plans: list[Any]
+    safety: list[Any]
+    consents: list[Any]
 
 
 @dataclass
 class _Rows:
-    """A loaded patient's one-per-patient rows, held so `save` needs no second SELECT.
+    """A loaded patient's one-per-patient rows as they were read (plain named tuples), held
+    so `save` writes only the columns a dialog changed and needs no second SELECT."""
 
-    The session's identity map holds unchanged rows only weakly: once `_assemble` turned
-    them into plain records they would be collected, and `save` would load them again.
-    """
-
-    patient: PatientRow
-    profile: ProfileRow
-    conversation: ConversationRow
-    safety_plan: SafetyPlanRow | None
+    patient: Any
+    profile: Any
+    conversation: Any
+    safety_plan: Any | None
 
 
 class PatientsMixin(SessionScope):
@@ -128,27 +140,35 @@ class PatientsMixin(SessionScope):
         now: dt.datetime,
     ) -> PatientState:
         """Register a patient with an empty profile and conversation (journey "new")."""
-        row = PatientRow(
-            code=await self._unused_code(),
-            telegram_id=telegram_id,
-            chat_id=chat_id,
-            language=language,
-            country=country,
-            timezone=timezone,
-            journey=NEW_JOURNEY,
-            created_at=now,
+        patient_id = await self._session.scalar(
+            insert(_PATIENTS).returning(_PATIENTS.c.id),
+            {
+                "code": await self._unused_code(),
+                "telegram_id": telegram_id,
+                "chat_id": chat_id,
+                "language": language,
+                "country": country,
+                "timezone": timezone,
+                "journey": NEW_JOURNEY,
+                "created_at": now,
+            },
         )
-        self._session.add(row)
-        await self._session.flush()
-        profile = ProfileRow(patient_id=row.id)
-        convert.apply_profile(profile, Profile())
-        conversation = ConversationRow(patient_id=row.id, updated_at=now)
-        convert.apply_conversation(conversation, Conversation())
-        self._session.add_all([profile, conversation])
-        await self._session.flush()
-        loaded = await self._load_where("id", row.id, now)
-        if loaded is None:  # pragma: no cover - just flushed in this transaction
-            raise RuntimeError(f"patient {row.id} vanished while being created")
+        if patient_id is None:  # pragma: no cover - RETURNING always returns the new row
+            raise RuntimeError("the new patient's id was not returned")
+        await self._session.execute(
+            insert(_PROFILES), {"patient_id": patient_id, **convert.profile_values(Profile())}
+        )
+        await self._session.execute(
+            insert(_CONVERSATIONS),
+            {
+                "patient_id": patient_id,
+                "updated_at": now,
+                **convert.conversation_values(Conversation()),
+            },
+        )
+        loaded = await self._load_where("id", patient_id, now)
+        if loaded is None:  # pragma: no cover - just inserted in this transaction
+            raise RuntimeError(f"patient {patient_id} vanished while being created")
         return loaded
 
     async def save(self, state: PatientState, outcome: Outcome, now: dt.datetime) -> list[int]:
@@ -159,7 +179,6 @@ class PatientsMixin(SessionScope):
         """
         patient_id = state.patient.id
         rows = self._held().get(patient_id) or await self._rows_of(patient_id)
-        convert.apply_patient(rows.patient, state.patient)
         if any(r.priority is Priority.URGENT for r in outcome.escalations):
             # Every urgent trigger (item 9, risk language, /sos) shapes the prescription the
             # same way: the one place they all pass through is here.
@@ -169,18 +188,38 @@ class PatientsMixin(SessionScope):
             state.profile.mood_check_time,
             state.profile.mood_offer_at,
         )
-        convert.apply_profile(rows.profile, state.profile)
+        rows.patient = await self._write(
+            _PATIENTS, rows.patient, convert.patient_values(state.patient)
+        )
+        rows.profile = await self._write(
+            _PROFILES, rows.profile, convert.profile_values(state.profile)
+        )
         if replan:
             await self._plan_again(patient_id, now)
-        convert.apply_conversation(rows.conversation, state.conversation)
-        rows.conversation.updated_at = now
-        self._save_safety_plan(state, rows)
+        rows.conversation = await self._write(
+            _CONVERSATIONS,
+            rows.conversation,
+            convert.conversation_values(state.conversation) | {"updated_at": now},
+        )
+        await self._save_safety_plan(state, rows)
         for record in outcome.records:
             await self._store_record(patient_id, record, now)
         escalations = [new_escalation_row(patient_id, r, now) for r in outcome.escalations]
+        if not escalations:
+            return []
         self._session.add_all(escalations)
         await self._session.flush()
         return [row.id for row in escalations]
+
+    async def _write(self, table: Table, held: Any, values: dict[str, Any]) -> Any:
+        """UPDATE the columns of `held` (a row as loaded) whose `values` changed; return the
+        row as it now stands."""
+        changes = convert.changed(held, values)
+        if not changes:
+            return held
+        key = held[0]  # each part's first column is its table's key
+        await self._session.execute(_update_by_key(table), {_KEY: key, **changes})
+        return held._replace(**changes)
 
     async def _load_where(self, key: LoadKey, value: Any, now: dt.datetime) -> PatientState | None:
         """The patient, their one-per-patient rows and every list a dialog reads, in one
@@ -195,35 +234,45 @@ class PatientsMixin(SessionScope):
             "moods_from": now - 2 * _LOCAL_DAY_SLACK,
             "safety_from": now - SAFETY_WINDOW,
         }
-        row: PatientRow | None = None
-        one: tuple[Any, ...] = (None, None, None)
-        found: list[list[Any]] = [[] for _ in _Histories.__dataclass_fields__]
-        for result in await self._session.execute(statement, params):
-            row = result[0]
-            if any(item is not None for item in result[1:4]):
-                one = tuple(result[1:4])
-            for n, item in enumerate(result[4:]):
-                if item is not None:
-                    found[n].append(item)
+        shape = _load_shape()
+        patient: Any = None
+        one: tuple[Any, ...] | None = None
+        found: list[list[Any]] = [[] for _ in shape.lists]
+        for result in (await self._session.execute(statement, params)).all():
+            if patient is None:
+                patient = shape.patient.of(result)
+            if one is None and shape.conversation.present(result):
+                one = (
+                    shape.profile.of(result),
+                    shape.conversation.of(result),
+                    shape.safety_plan.of(result) if shape.safety_plan.present(result) else None,
+                )
+            for n, part in enumerate(shape.lists):
+                if part.present(result):
+                    found[n].append(part.of(result))
                     break
-        if row is None:
+        if patient is None:
             return None
-        profile, conversation, plan = one
         rows = (
-            _Rows(row, profile, conversation, plan)
-            if profile is not None and conversation is not None
-            else await self._rows_of(row.id)  # never expected: created together
+            _Rows(patient, *one)
+            if one is not None and one[0] is not None
+            else await self._rows_of(patient.id)  # never expected: created together
         )
-        return self._assemble(rows, _trimmed(_Histories(*found), row.timezone, now), now)
+        return self._assemble(rows, _trimmed(_Histories(*found), patient.timezone, now), now)
 
     async def _rows_of(self, patient_id: int) -> _Rows:
-        session = self._session
-        return _Rows(
-            await session.get_one(PatientRow, patient_id),
-            await session.get_one(ProfileRow, patient_id),
-            await session.get_one(ConversationRow, patient_id),
-            await session.get(SafetyPlanRow, patient_id),
-        )
+        shape = _load_shape()
+        parts = (shape.patient, shape.profile, shape.conversation, shape.safety_plan)
+        loaded: list[Any] = []
+        for part in parts:
+            key = part.columns[0]
+            found = (
+                await self._session.execute(select(*part.columns).where(key == patient_id))
+            ).first()
+            if found is None and part is not shape.safety_plan:
+                raise LookupError(f"no {key.table} row for patient {patient_id}")
+            loaded.append(None if found is None else part.record._make(found))
+        return _Rows(*loaded)
 
     def _assemble(self, rows: _Rows, found: _Histories, now: dt.datetime) -> PatientState:
         row = rows.patient
@@ -259,17 +308,15 @@ class PatientsMixin(SessionScope):
                 return code
         raise RuntimeError("could not find an unused patient code")  # pragma: no cover
 
-    def _save_safety_plan(self, state: PatientState, rows: _Rows) -> None:
+    async def _save_safety_plan(self, state: PatientState, rows: _Rows) -> None:
         plan = state.safety_plan
-        row = rows.safety_plan
-        if row is None:
-            if plan.is_empty and plan.updated_at is None:
-                return  # nothing written yet: no row needed
-            row = SafetyPlanRow(patient_id=state.patient.id)
-            self._session.add(row)
-            rows.safety_plan = row
-        row.sections = {key: list(entries) for key, entries in plan.sections.items()}
-        row.updated_at = plan.updated_at
+        values = convert.safety_plan_values(plan)
+        if rows.safety_plan is not None:
+            rows.safety_plan = await self._write(_SAFETY_PLANS, rows.safety_plan, values)
+        elif not (plan.is_empty and plan.updated_at is None):  # else no row needed yet
+            values["patient_id"] = state.patient.id
+            await self._session.execute(insert(_SAFETY_PLANS), values)
+            rows.safety_plan = _load_shape().safety_plan.record(**values)
 
     async def _store_record(self, patient_id: int, record: NewRecord, now: dt.datetime) -> None:
         match record:
@@ -317,52 +364,135 @@ class PatientsMixin(SessionScope):
             setattr(row, name, value)
 
 
-def _lists() -> list[tuple[Any, ColumnElement[bool], tuple[Any, ...]]]:
-    """Each per-patient list with its condition and order, in `_Histories`' order.
+_PATIENTS: Table = PatientRow.__table__  # type: ignore[assignment]
+_PROFILES: Table = ProfileRow.__table__  # type: ignore[assignment]
+_CONVERSATIONS: Table = ConversationRow.__table__  # type: ignore[assignment]
+_SAFETY_PLANS: Table = SafetyPlanRow.__table__  # type: ignore[assignment]
+_KEY = "row_key"  # the bound name of the key in `_update_by_key`
+
+
+@functools.cache
+def _update_by_key(table: Table) -> Update:
+    """UPDATE one row of `table` by its key; the SET clause is the parameters' other names
+    (SQLAlchemy compiles and caches one statement per set of names)."""
+    (key,) = table.primary_key.columns
+    return update(table).where(key == bindparam(_KEY))
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One table's columns in the load statement's rows: where they sit, and the named tuple
+    each becomes. Its fields are named as the ORM's attributes, so `convert` reads either.
+
+    Plain tuples, not ORM objects: the session then builds, tracks and flushes nothing for
+    the rows every update loads (issue 17: that bookkeeping cost more CPU than SQLite took
+    to run the statement)."""
+
+    columns: tuple[Column[Any], ...]  # the table's key first
+    start: int
+    record: Any  # a namedtuple type
+
+    def present(self, row: Sequence[Any]) -> bool:
+        return row[self.start] is not None  # a stored row's key is never NULL
+
+    def of(self, row: Sequence[Any]) -> Any:
+        return self.record._make(row[self.start : self.start + len(self.columns)])
+
+
+@dataclass(frozen=True)
+class _Shape:
+    patient: _Part
+    profile: _Part
+    conversation: _Part
+    safety_plan: _Part
+    lists: tuple[_Part, ...]  # in `_Histories`' order
+
+
+def _part(table: Table, start: int, names: Sequence[str] | None = None) -> _Part:
+    (key,) = table.primary_key.columns
+    wanted = [c.key for c in table.columns] if names is None else list(names)
+    columns = (key, *(table.c[name] for name in wanted if name != key.key))
+    record = namedtuple(table.name, [c.key for c in columns])  # type: ignore[misc]
+    return _Part(columns, start, record)
+
+
+def _lists() -> list[tuple[Table, tuple[str, ...] | None, ColumnElement[bool], tuple[str, ...]]]:
+    """Each per-patient list: its table, the columns read (None: all), its condition and its
+    order, in `_Histories`' order.
 
     The patient's time zone is not known before the statement runs, so the two windows that
     depend on the local day are a day wider here (bound by `_load_where`) and `_trimmed`
     cuts them exactly.
     """
+    checkins: Any = CheckinRow.__table__.c
+    sessions: Any = SessionRow.__table__.c
+    moods: Any = MoodRow.__table__.c
+    plans: Any = BarrierPlanRow.__table__.c
+    escalations: Any = EscalationRow.__table__.c
+    consents: Any = ConsentRow.__table__.c
+    patient_id = _PATIENTS.c.id
     return [
         (
-            CheckinRow,
-            and_(CheckinRow.patient_id == PatientRow.id, CheckinRow.completed_at.is_not(None)),
-            (CheckinRow.started_at, CheckinRow.id),
+            CheckinRow.__table__,  # type: ignore[list-item]
+            None,
+            and_(checkins.patient_id == patient_id, checkins.completed_at.is_not(None)),
+            ("started_at", "id"),
         ),
         (
-            SessionRow,
+            SessionRow.__table__,  # type: ignore[list-item]
+            None,
+            and_(sessions.patient_id == patient_id, sessions.day >= bindparam("sessions_from")),
+            ("day", "id"),
+        ),
+        (
+            MoodRow.__table__,  # type: ignore[list-item]
+            ("at", "score"),
+            and_(moods.patient_id == patient_id, moods.at >= bindparam("moods_from")),
+            ("at",),
+        ),
+        (
+            BarrierPlanRow.__table__,  # type: ignore[list-item]
+            ("barrier", "script", "what", "when", "created_at"),
+            plans.patient_id == patient_id,
+            ("created_at", "id"),
+        ),
+        (
+            EscalationRow.__table__,  # type: ignore[list-item]
+            ("created_at",),
             and_(
-                SessionRow.patient_id == PatientRow.id,
-                SessionRow.day >= bindparam("sessions_from"),
+                escalations.patient_id == patient_id,
+                escalations.trigger.in_(SAFETY_TRIGGERS),
+                escalations.created_at >= bindparam("safety_from"),
             ),
-            (SessionRow.day, SessionRow.id),
+            ("created_at", "id"),
         ),
         (
-            MoodRow,
-            and_(MoodRow.patient_id == PatientRow.id, MoodRow.at >= bindparam("moods_from")),
-            (MoodRow.at,),
-        ),
-        (
-            BarrierPlanRow,
-            BarrierPlanRow.patient_id == PatientRow.id,
-            (BarrierPlanRow.created_at, BarrierPlanRow.id),
-        ),
-        (
-            EscalationRow,
-            and_(
-                EscalationRow.patient_id == PatientRow.id,
-                EscalationRow.trigger.in_(SAFETY_TRIGGERS),
-                EscalationRow.created_at >= bindparam("safety_from"),
-            ),
-            (EscalationRow.created_at, EscalationRow.id),
-        ),
-        (
-            ConsentRow,
-            ConsentRow.patient_id == PatientRow.id,
-            (ConsentRow.accepted_at, ConsentRow.id),
+            ConsentRow.__table__,  # type: ignore[list-item]
+            ("what", "version", "accepted_at"),
+            consents.patient_id == patient_id,
+            ("accepted_at", "id"),
         ),
     ]
+
+
+@functools.cache
+def _load_shape() -> _Shape:
+    """Where each table sits in the rows of `_load_statement` (the same for every key)."""
+    parts: list[_Part] = []
+    start = 0
+    tables: list[tuple[Table, tuple[str, ...] | None]] = [
+        (_PATIENTS, None),
+        (_PROFILES, None),
+        (_CONVERSATIONS, None),
+        (_SAFETY_PLANS, None),
+        *((table, names) for table, names, _, _ in _lists()),
+    ]
+    for table, names in tables:
+        part = _part(table, start, names)
+        parts.append(part)
+        start += len(part.columns)
+    patient, profile, conversation, safety_plan, *lists = parts
+    return _Shape(patient, profile, conversation, safety_plan, tuple(lists))
 
 
 @functools.cache
@@ -378,26 +508,25 @@ def _load_statement(key: LoadKey) -> Select[Any]:
     conversation's data) come once, not once per record.
     """
     lists = _lists()
+    shape = _load_shape()
     last = len(lists)
     kinds = union_all(*(select(literal(n).label("n")) for n in range(last + 1))).subquery("kinds")
     on_last = kinds.c.n == last
+    parts = (shape.patient, shape.profile, shape.conversation, shape.safety_plan, *shape.lists)
+    patient_id = _PATIENTS.c.id
     statement = (
-        select(
-            PatientRow,
-            ProfileRow,
-            ConversationRow,
-            SafetyPlanRow,
-            *(model for model, _, _ in lists),
-        )
+        select(*(column for part in parts for column in part.columns))
         .select_from(kinds)
-        .join(PatientRow, getattr(PatientRow, key) == bindparam("key"))
-        .outerjoin(ProfileRow, and_(on_last, ProfileRow.patient_id == PatientRow.id))
-        .outerjoin(ConversationRow, and_(on_last, ConversationRow.patient_id == PatientRow.id))
-        .outerjoin(SafetyPlanRow, and_(on_last, SafetyPlanRow.patient_id == PatientRow.id))
+        .join(_PATIENTS, _PATIENTS.c[key] == bindparam("key"))
+        .outerjoin(_PROFILES, and_(on_last, _PROFILES.c.patient_id == patient_id))
+        .outerjoin(_CONVERSATIONS, and_(on_last, _CONVERSATIONS.c.patient_id == patient_id))
+        .outerjoin(_SAFETY_PLANS, and_(on_last, _SAFETY_PLANS.c.patient_id == patient_id))
     )
-    for n, (model, list_condition, _) in enumerate(lists):
-        statement = statement.outerjoin(model, and_(kinds.c.n == n, list_condition))
-    return statement.order_by(kinds.c.n, *(c for _, _, order in lists for c in order))
+    for n, (table, _, list_condition, _) in enumerate(lists):
+        statement = statement.outerjoin(table, and_(kinds.c.n == n, list_condition))
+    return statement.order_by(
+        kinds.c.n, *(table.c[name] for table, _, _, order in lists for name in order)
+    )
 
 
 def _trimmed(found: _Histories, timezone: str, now: dt.datetime) -> _Histories:

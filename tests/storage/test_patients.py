@@ -343,3 +343,52 @@ async def test_an_urgent_escalation_sets_the_safety_flag(
         await tx.save(state, outcome, NOW)
     loaded = await _reload(store)
     assert loaded.profile.safety_flag_at == (NOW if flagged else None)
+
+
+async def test_a_save_writes_only_what_changed_and_keeps_the_care_teams_edit(
+    store: Store, new_patient: NewPatient
+) -> None:
+    """The care team's edit between a patient's load and save (the same transaction) is
+    not written back over with the value the dialog loaded: `save` writes only the columns
+    the dialog changed."""
+    await new_patient()
+    async with store.transaction() as tx:
+        state = await tx.load_patient(1001, NOW)
+        assert state is not None
+        await tx.set_patient_fields(state.patient.id, clinic_ref="MRN-7", display_name="Ana")
+        await tx.set_profile_fields(state.patient.id, phase_id=3)
+        state.patient.display_name = "Lucía"  # the dialog's own change wins over the team's
+        state.conversation.seq += 1
+        await tx.save(state, Outcome(), LATER)
+    async with store.transaction() as tx:
+        loaded = await tx.load_patient(1001, LATER)
+        card = await tx.patient_card(state.patient.id)
+    assert loaded is not None and card is not None
+    assert card.clinic_ref == "MRN-7"
+    assert loaded.profile.phase_id == 3
+    assert loaded.patient.display_name == "Lucía"
+    assert loaded.conversation.seq == 1
+
+
+async def test_a_second_save_in_one_transaction_writes_in_place_changes(
+    store: Store, new_patient: NewPatient
+) -> None:
+    """What a transaction holds as loaded is a copy: a dialog that changes a dict in place
+    after one save still has the change written by the next."""
+    await new_patient()
+    async with store.transaction() as tx:
+        state = await tx.load_patient(1001, NOW)
+        assert state is not None
+        state.conversation.data = {"answers": {"phq9_1": 1}}
+        state.safety_plan.sections = {"contacts": ["Ana"]}
+        await tx.save(state, Outcome(), NOW)
+        state.conversation.data["answers"]["phq9_2"] = 3
+        state.safety_plan.sections["contacts"].append("GP")
+        state.profile.preferred_modalities.append("walking")
+        await tx.save(state, Outcome(), LATER)
+    async with store.transaction() as tx:
+        loaded = await tx.load_patient(1001, LATER)
+    assert loaded is not None
+    assert loaded.conversation.data == {"answers": {"phq9_1": 1, "phq9_2": 3}}
+    assert loaded.safety_plan.sections == {"contacts": ["Ana", "GP"]}
+    assert loaded.profile.preferred_modalities == ["walking"]
