@@ -34,6 +34,10 @@ class Batched(Generic[K, R]):
 
     async def _runs(self) -> None:
         while self._waiting:
+            # One turn of the loop lets the callers already woken in this turn join the run.
+            # A run on SQLite's inline driver does not yield while it runs, so without this
+            # each caller would pay a run of its own.
+            await asyncio.sleep(0)
             batch, self._waiting = self._waiting, {}
             try:
                 results = await self._run(list(batch))

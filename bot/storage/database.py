@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import fcntl
 import os
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -45,6 +46,7 @@ BUSY_TIMEOUT_MS = 15_000
 # How long a transaction may queue for SQLite's one connection: far longer than a burst of a
 # few hundred short transactions takes, short enough that a stuck one is reported.
 SQLITE_QUEUE_TIMEOUT_S = 120
+_INLINE_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()  # see `is_inline`
 
 
 def normalise_url(url: str) -> str:
@@ -73,7 +75,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         # On the loop's thread, waiting for locks without blocking it (`sqlite_inline`).
-        kwargs.setdefault("async_creator", connector(str(path), BUSY_TIMEOUT_MS / 1000))
+        inline = connector(str(path), BUSY_TIMEOUT_MS / 1000)
+        kwargs.setdefault("async_creator", inline)
         if "poolclass" not in kwargs:
             kwargs = {
                 "pool_size": 1,
@@ -82,11 +85,19 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
                 **kwargs,
             }
     engine = create_async_engine(parsed, **kwargs)
+    if path is not None and kwargs["async_creator"] is inline:
+        _INLINE_ENGINES.add(engine.sync_engine)
     _count_for_metrics(engine)
     if parsed.get_backend_name() == "sqlite":
         # The inline driver waits for a busy file itself; SQLite's handler would block.
         _configure_sqlite(engine, busy_timeout_ms=0 if path is not None else BUSY_TIMEOUT_MS)
     return engine
+
+
+def is_inline(engine: AsyncEngine) -> bool:
+    """Whether `engine` runs SQLite on the loop's thread (`sqlite_inline`): made by
+    `make_engine` for a SQLite file, whose connections are `InlineConnection`s."""
+    return engine.sync_engine in _INLINE_ENGINES
 
 
 def _count_for_metrics(engine: AsyncEngine) -> None:

@@ -18,13 +18,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage.audit import AuditMixin
 from bot.storage.backlog import BacklogMixin
 from bot.storage.care import CareMixin
 from bot.storage.care_outbox import CareOutboxMixin
-from bot.storage.database import make_engine
+from bot.storage.database import is_inline, make_engine
 from bot.storage.escalations import EscalationsMixin
 from bot.storage.groups import GroupsMixin
 from bot.storage.nudges import NudgesMixin
@@ -56,6 +56,7 @@ class Store:
         self.engine = engine
         # Records handed out are plain copies, so rows never need reloading after commit.
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+        self._inline = is_inline(engine)
         # PostgreSQL only: sessions whose statements commit as they run (`statements`).
         self._autocommit = (
             async_sessionmaker(
@@ -72,11 +73,30 @@ class Store:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """Commit on normal exit, roll back if the block raises; then `after_commit`."""
-        async with self._sessions() as session, session.begin():
+        async with self._session() as session, session.begin():
             tx = Transaction(session)
             yield tx
         for callback in tx.after_commit:
             callback()
+
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[AsyncSession]:
+        """A session, closed on exit.
+
+        `async with session` closes it in a task of its own, shielded, so that a
+        cancellation cannot cut the close short on a driver that awaits the network. On
+        SQLite's inline driver nothing in the close yields to the loop, so a cancellation
+        cannot land in it: closing directly saves the task and three turns of the event loop
+        per transaction (about 30 µs of CPU, issue 17)."""
+        session = self._sessions()
+        if not self._inline:
+            async with session:
+                yield session
+            return
+        try:
+            yield session
+        finally:
+            await session.close()
 
     @asynccontextmanager
     async def statements(self) -> AsyncIterator[Transaction]:

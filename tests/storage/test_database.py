@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage import Store, make_engine, normalise_url
+from bot.storage.database import is_inline
 from bot.storage.migrate import upgrade_to_head
 from bot.storage.updates import NewUpdate
 
@@ -92,3 +93,44 @@ async def test_standalone_statements_commit_as_they_run_only_on_postgresql(store
     postgres = store.engine.dialect.name == "postgresql"
     assert counts == ({"pending": 1} if postgres else {})
     assert committed == ["after"]
+
+
+async def test_a_cancelled_transaction_rolls_back_and_gives_its_connection_back(
+    store: Store,
+) -> None:
+    """A handler cancelled inside its transaction (shutdown, a lost race) leaves nothing
+    written and the connection free: on SQLite the session is closed in the cancelled task
+    itself (`Store._session`), and the one pooled connection must still come back."""
+    inside = asyncio.Event()
+
+    async def register_then_wait() -> None:
+        async with store.transaction() as tx:
+            await create_londoner(tx, 7)
+            inside.set()
+            await asyncio.sleep(60)
+
+    task = asyncio.create_task(register_then_wait())
+    await inside.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    async def register_another() -> int:
+        async with store.transaction() as tx:
+            return (await create_londoner(tx, 8)).patient.telegram_id
+
+    assert await asyncio.wait_for(register_another(), 5) == 8
+    async with store.transaction() as tx:
+        assert await tx.load_patient(7, NOW) is None
+
+
+async def test_only_a_sqlite_file_runs_inline(tmp_path: Path, store: Store) -> None:
+    file_engine = make_engine(f"sqlite:///{tmp_path / 'stride.db'}")
+    memory_engine = make_engine("sqlite:///:memory:")
+    try:
+        assert is_inline(file_engine)
+        assert not is_inline(memory_engine)
+        assert is_inline(store.engine) == (store.engine.dialect.name == "sqlite")
+    finally:
+        await file_engine.dispose()
+        await memory_engine.dispose()
