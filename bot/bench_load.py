@@ -100,6 +100,7 @@ class PhaseResult:
     latencies: list[float] = dataclasses.field(default_factory=list)
     alert_latencies: list[float] = dataclasses.field(default_factory=list)
     rejected_429: int = 0
+    rejected_429_supervisor: int = 0  # of them in the supervisor's chat (alerts)
     sql_statements: float | None = None
     handled_updates: float | None = None
     violations: int = 0
@@ -363,6 +364,8 @@ async def run_phase(name: str, options: Options, scratch: Path) -> PhaseResult:
                 await asyncio.sleep(1.0)  # start-up calls (menus, relay) settle
                 before = await scrape(metrics_port) if metrics_port else {}
                 delivered, rejected = world.stats.updates_delivered, world.stats.rate_limited
+                per_chat = world.stats.rate_limited_per_chat
+                rejected_supervisor = per_chat[SUPERVISOR]
                 cpu, wall = bot.cpu, time.monotonic()
                 runs = [person.run(timeout) for person in people]
                 outcomes = await asyncio.gather(*runs, return_exceptions=True)
@@ -373,6 +376,7 @@ async def run_phase(name: str, options: Options, scratch: Path) -> PhaseResult:
                 result.wall_s = time.monotonic() - wall
                 result.updates = world.stats.updates_delivered - delivered
                 result.rejected_429 = world.stats.rate_limited - rejected
+                result.rejected_429_supervisor = per_chat[SUPERVISOR] - rejected_supervisor
                 if metrics_port:
                     after = await scrape(metrics_port)
                     result.sql_statements = after["stride_sql_statements_total"] - before.get(
@@ -490,7 +494,8 @@ def report(options: Options, floor: PhaseResult, stride: PhaseResult) -> str:
         f"| {ms(percentile(stride.alert_latencies, 0.99))} "
         f"({len(stride.alert_latencies)} alerts) |",
         f"| Bot API calls (of them getUpdates) | {calls(floor)} | {calls(stride)} |",
-        f"| 429 answers | {floor.rejected_429} | {stride.rejected_429} |",
+        f"| 429 answers (of them in the supervisor's chat) | {floor.rejected_429} "
+        f"| {stride.rejected_429} ({stride.rejected_429_supervisor}) |",
         f"| unfinished patients | {floor.unfinished} | {stride.unfinished} |",
         f"| wall time | {floor.wall_s:.0f} s | {stride.wall_s:.0f} s |",
         f"| Bot API violations | {floor.violations} | {stride.violations} |",

@@ -241,10 +241,10 @@ class PatientsMixin(SessionScope):
         for result in (await self._session.execute(statement, params)).all():
             if patient is None:
                 patient = shape.patient.of(result)
-            if one is None and shape.conversation.present(result):
+            if one is None and shape.profile.present(result):
                 one = (
                     shape.profile.of(result),
-                    shape.conversation.of(result),
+                    shape.conversation.of(result) if shape.conversation.present(result) else None,
                     shape.safety_plan.of(result) if shape.safety_plan.present(result) else None,
                 )
             for n, part in enumerate(shape.lists):
@@ -255,7 +255,7 @@ class PatientsMixin(SessionScope):
             return None
         rows = (
             _Rows(patient, *one)
-            if one is not None and one[0] is not None
+            if one is not None and one[1] is not None
             else await self._rows_of(patient.id)  # never expected: created together
         )
         return self._assemble(rows, _trimmed(_Histories(*found), patient.timezone, now), now)
