@@ -35,6 +35,7 @@ from bot.storage.codes import new_patient_code
 from bot.storage.escalations import new_escalation_row
 from bot.storage.models import (
     BarrierPlanRow,
+    Base,
     CheckinRow,
     ConsentRow,
     ConversationRow,
@@ -364,10 +365,16 @@ class PatientsMixin(SessionScope):
             setattr(row, name, value)
 
 
-_PATIENTS: Table = PatientRow.__table__  # type: ignore[assignment]
-_PROFILES: Table = ProfileRow.__table__  # type: ignore[assignment]
-_CONVERSATIONS: Table = ConversationRow.__table__  # type: ignore[assignment]
-_SAFETY_PLANS: Table = SafetyPlanRow.__table__  # type: ignore[assignment]
+def _table(model: type[Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+_PATIENTS = _table(PatientRow)
+_PROFILES = _table(ProfileRow)
+_CONVERSATIONS = _table(ConversationRow)
+_SAFETY_PLANS = _table(SafetyPlanRow)
 _KEY = "row_key"  # the bound name of the key in `_update_by_key`
 
 
@@ -424,52 +431,51 @@ def _lists() -> list[tuple[Table, tuple[str, ...] | None, ColumnElement[bool], t
     depend on the local day are a day wider here (bound by `_load_where`) and `_trimmed`
     cuts them exactly.
     """
-    checkins: Any = CheckinRow.__table__.c
-    sessions: Any = SessionRow.__table__.c
-    moods: Any = MoodRow.__table__.c
-    plans: Any = BarrierPlanRow.__table__.c
-    escalations: Any = EscalationRow.__table__.c
-    consents: Any = ConsentRow.__table__.c
+    checkins, sessions, moods = _table(CheckinRow), _table(SessionRow), _table(MoodRow)
+    plans, escalations = _table(BarrierPlanRow), _table(EscalationRow)
+    consents = _table(ConsentRow)
     patient_id = _PATIENTS.c.id
     return [
         (
-            CheckinRow.__table__,  # type: ignore[list-item]
+            checkins,
             None,
-            and_(checkins.patient_id == patient_id, checkins.completed_at.is_not(None)),
+            and_(checkins.c.patient_id == patient_id, checkins.c.completed_at.is_not(None)),
             ("started_at", "id"),
         ),
         (
-            SessionRow.__table__,  # type: ignore[list-item]
+            sessions,
             None,
-            and_(sessions.patient_id == patient_id, sessions.day >= bindparam("sessions_from")),
+            and_(
+                sessions.c.patient_id == patient_id, sessions.c.day >= bindparam("sessions_from")
+            ),
             ("day", "id"),
         ),
         (
-            MoodRow.__table__,  # type: ignore[list-item]
+            moods,
             ("at", "score"),
-            and_(moods.patient_id == patient_id, moods.at >= bindparam("moods_from")),
+            and_(moods.c.patient_id == patient_id, moods.c.at >= bindparam("moods_from")),
             ("at",),
         ),
         (
-            BarrierPlanRow.__table__,  # type: ignore[list-item]
+            plans,
             ("barrier", "script", "what", "when", "created_at"),
-            plans.patient_id == patient_id,
+            plans.c.patient_id == patient_id,
             ("created_at", "id"),
         ),
         (
-            EscalationRow.__table__,  # type: ignore[list-item]
+            escalations,
             ("created_at",),
             and_(
-                escalations.patient_id == patient_id,
-                escalations.trigger.in_(SAFETY_TRIGGERS),
-                escalations.created_at >= bindparam("safety_from"),
+                escalations.c.patient_id == patient_id,
+                escalations.c.trigger.in_(SAFETY_TRIGGERS),
+                escalations.c.created_at >= bindparam("safety_from"),
             ),
             ("created_at", "id"),
         ),
         (
-            ConsentRow.__table__,  # type: ignore[list-item]
+            consents,
             ("what", "version", "accepted_at"),
-            consents.patient_id == patient_id,
+            consents.c.patient_id == patient_id,
             ("accepted_at", "id"),
         ),
     ]
