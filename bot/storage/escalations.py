@@ -17,11 +17,15 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, and_, bindparam, exists, or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.storage import convert
-from bot.storage.models import EscalationRow, PatientRow
+from bot.storage.care_models import CareMessageRow
+from bot.storage.models import DeliveryRow, EscalationRow, PatientRow
+from bot.storage.outbox import due_condition
 from bot.storage.scope import SessionScope
 from dialogs.records import Escalation, EscalationRequest
 from state_machines.escalation import EscalationState
@@ -67,6 +71,26 @@ class IncidentInfo:
         return self.seen.get(str(supervisor_id), 0) >= self.trigger_count
 
 
+def _action_due(now: Any) -> ColumnElement[bool]:
+    """An escalation whose next action (notify, re-escalate, remind) is due at `now`."""
+    return and_(
+        EscalationRow.state != RESOLVED,
+        EscalationRow.incident_id.is_(None),
+        EscalationRow.next_action_at <= now,
+    )
+
+
+_NOW = bindparam("now", type_=EscalationRow.__table__.c.next_action_at.type)
+# Built once: the relay polls it every second (issue 17).
+_RELAY_WORK_DUE = select(
+    or_(
+        exists().where(_action_due(_NOW)),
+        exists().where(due_condition(DeliveryRow, _NOW, _NOW)),
+        exists().where(due_condition(CareMessageRow, _NOW, _NOW)),
+    )
+)
+
+
 def _with_code() -> Select[EscalationRow, str]:
     return select(EscalationRow, PatientRow.code).join(
         PatientRow, PatientRow.id == EscalationRow.patient_id
@@ -110,13 +134,15 @@ class EscalationsMixin(SessionScope):
         """Unresolved escalations whose next action (notify, re-escalate, remind) is due."""
         return await self._escalations(
             _with_code()
-            .where(
-                EscalationRow.state != RESOLVED,
-                EscalationRow.incident_id.is_(None),
-                EscalationRow.next_action_at <= now,
-            )
+            .where(_action_due(now))
             .order_by(EscalationRow.next_action_at, EscalationRow.id)
         )
+
+    async def relay_work_due(self, now: dt.datetime) -> bool:
+        """Whether the relay's tick has anything to do at `now`: an escalation's next action
+        (`due_escalations`), an alert delivery or a relayed care message to send. One cheap
+        statement for the relay's idle polls, instead of the three transactions of a tick."""
+        return bool(await self._session.scalar(_RELAY_WORK_DUE, {"now": now}))
 
     async def update_escalation(self, escalation: Escalation) -> None:
         """Write back the lifecycle fields; trigger, priority and details never change."""

@@ -13,9 +13,10 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.storage.care_models import CareMessageRow
 from bot.storage.models import DeliveryRow
@@ -64,6 +65,15 @@ def _delivery(row: DeliveryRow) -> Delivery:
     )
 
 
+def due_condition(model: type[Leased], until: Any, now: Any) -> ColumnElement[bool]:
+    """An outbox row is due: pending, its time come by `until`, no live lease at `now`."""
+    return and_(
+        model.status == DeliveryStatus.PENDING.value,
+        model.next_attempt_at <= until,
+        or_(model.claimed_until.is_(None), model.claimed_until <= now),
+    )
+
+
 def due_for_delivery(
     model: type[Leased], until: dt.datetime, now: dt.datetime, limit: int
 ) -> Select[Leased]:
@@ -71,11 +81,7 @@ def due_for_delivery(
     leased to a live sender, oldest first, locked so that a second process skips them."""
     return (
         select(model)
-        .where(
-            model.status == DeliveryStatus.PENDING.value,
-            model.next_attempt_at <= until,
-            or_(model.claimed_until.is_(None), model.claimed_until <= now),
-        )
+        .where(due_condition(model, until, now))
         .order_by(model.next_attempt_at, model.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

@@ -249,6 +249,14 @@ def _leasing(ids: Any) -> Update:
     )
 
 
+_RISK = func.max(cast(INBOX.c.risk, Integer))  # PostgreSQL has no max(boolean)
+_READY_QUEUES = (  # the dispatcher's poll, twice a second even when idle
+    select(INBOX.c.queue_key, _RISK, func.min(INBOX.c.id))
+    .where(_ready(_NOW, bindparam("by")))
+    .group_by(INBOX.c.queue_key)
+    .order_by(_RISK.desc(), func.min(INBOX.c.id))
+    .limit(bindparam("limit"))
+)
 _LEASE = _leasing(bindparam("ids", expanding=True))
 _FINISH = (
     update(INBOX)  # once per update, in the handler's transaction
@@ -380,13 +388,8 @@ class UpdatesMixin(SessionScope):
         self, now: dt.datetime, limit: int = 500, by: str | None = None
     ) -> list[tuple[int | None, bool]]:
         """(queue key, has risk) of queues with a ready row; risk first, then oldest first."""
-        risk = func.max(cast(InboxRow.risk, Integer))  # PostgreSQL has no max(boolean)
         rows = await self._session.execute(
-            select(InboxRow.queue_key, risk, func.min(InboxRow.id))
-            .where(_ready(now, by or ""))
-            .group_by(InboxRow.queue_key)
-            .order_by(risk.desc(), func.min(InboxRow.id))
-            .limit(limit)
+            _READY_QUEUES, {"now": now, "by": by or "", "limit": limit}
         )
         return [(key, bool(risk)) for key, risk, _ in rows]
 

@@ -15,6 +15,7 @@ from bot.care.incidents import acknowledge, record_outcome
 from bot.clock import ShiftedClock
 from bot.services import Services
 from bot.storage.outbox import DeliveryStatus
+from tests.storage.test_statement_budget import counted
 
 from .conftest import (
     ACK_SECONDS,
@@ -79,6 +80,19 @@ async def test_every_supervisor_gets_the_alert_once_and_it_is_marked_notified(
     delivered = [e for e in events if e.action == "escalation.delivered"]
     assert sorted(e.details["chat"] for e in delivered) == [SUPERVISOR, SECOND_SUPERVISOR]
     assert all(e.at is not None and e.actor == "relay" for e in delivered)
+
+
+async def test_an_idle_poll_costs_one_statement_and_a_due_alert_still_goes_out(
+    services: Services, fake_bot: FakeBot, relay: EscalationRelay
+) -> None:
+    await relay.tick()  # the first tick recovers whatever a crash left
+    with counted(services.store) as statements:
+        await relay.tick(polled=True)
+    assert len(statements) == 1, statements
+    [escalation_id] = (await sos(services)).escalation_ids  # stored, the relay not woken
+    await relay.tick(polled=True)
+    assert fake_bot.chats() == [SUPERVISOR, SECOND_SUPERVISOR]
+    assert (await escalation_of(services, escalation_id)).state == "notified"
 
 
 def test_backoff_doubles_up_to_a_minute() -> None:

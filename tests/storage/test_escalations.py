@@ -108,3 +108,36 @@ async def test_update_escalation_writes_the_lifecycle(
         assert await tx.open_escalations() == []
         assert await tx.due_escalations(NOW + 999 * MINUTE) == []
         assert await tx.escalation(escalation_id) == resolved
+
+
+async def test_relay_work_due_sees_each_kind_of_work_as_the_ticks_do(
+    store: Store, new_patient: NewPatient
+) -> None:
+    """The relay's idle probe must say yes whenever a full tick would find work: an
+    escalation's next action, an alert delivery, a relayed care message, each at its time."""
+    async with store.transaction() as tx:
+        assert not await tx.relay_work_due(NOW)
+    escalation_id = await _open(store, new_patient, 1, NOW + MINUTE)
+    async with store.transaction() as tx:
+        assert not await tx.relay_work_due(NOW)
+        assert await tx.relay_work_due(NOW + MINUTE)  # its first notification is due
+        escalation = await tx.escalation(escalation_id)
+        assert escalation is not None
+        await tx.update_escalation(dataclasses.replace(escalation, next_action_at=None))
+        await tx.add_deliveries(escalation_id, 0, [555], NOW + 2 * MINUTE)
+    async with store.transaction() as tx:
+        assert not await tx.relay_work_due(NOW + MINUTE)
+        assert await tx.relay_work_due(NOW + 2 * MINUTE)  # the delivery
+        [claimed] = await tx.claim_due_deliveries(
+            NOW + 2 * MINUTE, "relay", 10 * MINUTE, NOW + 2 * MINUTE
+        )
+    async with store.transaction() as tx:  # leased to a live sender: not due again
+        assert not await tx.relay_work_due(NOW + 3 * MINUTE)
+        assert await tx.relay_work_due(NOW + 12 * MINUTE)  # the lease ran out
+        await tx.mark_delivered(claimed.id, 77, NOW + 3 * MINUTE)
+    state = await new_patient(telegram_id=2)
+    async with store.transaction() as tx:
+        await tx.add_care_message(state.patient.id, 2, 555, "Hello", NOW, due_at=NOW + 20 * MINUTE)
+    async with store.transaction() as tx:
+        assert not await tx.relay_work_due(NOW + 19 * MINUTE)
+        assert await tx.relay_work_due(NOW + 20 * MINUTE)  # the care message
