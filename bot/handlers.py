@@ -97,6 +97,7 @@ async def on_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         pressed=pressed_message(update),
         chart_renderer=render_chart,
         urgent_sent=crisis_reply_sent if handled.escalation_ids else None,
+        rendered=handled.rendered,
     )
     await replies.mark_sent(services, handling)
     if handled.effects:  # data rights (bot/data_rights.py): after the commit and the replies

@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.inbox.current import claim, current
 from bot.inbox.replies import REPLY_LEASE, stored_replies
 from bot.leases import instance_name
+from bot.render import Rendered, render
 from bot.storage.repository import Store, Transaction
 from content.texts import negotiate_language
 from dialogs import router, safety
@@ -58,6 +59,9 @@ class Handled:
     # Data rights: what `bot.data_rights.carry_out` does after the commit, and for whom.
     effects: list[Effect] = field(default_factory=list)
     patient_id: int | None = None
+    # `replies` as rendered to be stored with the inbox row, to send as they are (None where
+    # a screen was not rendered: the crisis reply); None when nothing was stored.
+    rendered: list[Rendered | None] | None = None
 
 
 class PatientPipeline:
@@ -128,7 +132,7 @@ class PatientPipeline:
                 noted = await tx.queue_group_activity(state.patient.id, outcome.records, now)
                 if also is not None:
                     await also(tx, state, now)
-                replies = self._replies(outcome, state.patient.language)
+                rendered, replies = self._replies(outcome, state.patient.language)
                 lease = (instance_name(), now + REPLY_LEASE)
                 if not await claim(tx, update_id, now, replies, lease):  # the inbox row
                     raise _Duplicate
@@ -142,20 +146,24 @@ class PatientPipeline:
             escalation_ids=escalation_ids,
             effects=outcome.effects,
             patient_id=state.patient.id,
+            rendered=rendered,
         )
 
-    def _replies(self, outcome: Outcome, language: str) -> dict[str, Any] | None:
-        """The replies to store with the inbox row, when the private-chat handler sends them."""
+    def _replies(
+        self, outcome: Outcome, language: str
+    ) -> tuple[list[Rendered | None] | None, dict[str, Any] | None]:
+        """The replies to store with the inbox row, when the private-chat handler sends them:
+        rendered once, for the row and for the handler to send (issue 17)."""
         handling = current()
         if handling is None or handling.reply_chat is None:
-            return None
-        return stored_replies(
-            outcome.replies,
-            self.deps.content.texts,
-            language,
-            handling.reply_chat,
-            handling.pressed_message_id,
-        )
+            return None, None
+        texts = self.deps.content.texts
+        rendered = [
+            None if screen.urgent else render(screen, texts, language)
+            for screen in outcome.replies
+        ]
+        chat, pressed = handling.reply_chat, handling.pressed_message_id
+        return rendered, stored_replies(rendered, chat, pressed)
 
     async def _load_or_create(
         self, tx: Transaction, sender: Sender, now: dt.datetime

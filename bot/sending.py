@@ -21,7 +21,7 @@ from telegram.ext import ExtBot
 
 from bot.inbox.transient import backoff_seconds
 from bot.rate_limit import SAFETY_RETRIES
-from bot.render import render
+from bot.render import Rendered, render
 from content.texts import Texts
 from dialogs.screens import Screen
 
@@ -76,16 +76,19 @@ async def send_screens(
     chart_renderer: ChartRenderer | None = None,
     urgent_sent: UrgentSent | None = None,
     retry: bool = True,
+    rendered: Sequence[Rendered | None] | None = None,
 ) -> list[Message]:
     """Send `screens` in order; `urgent_sent` is awaited right after an urgent screen went.
+    `rendered`: the screens as rendered already, where they were (the stored replies).
 
     The crisis reply is recorded as sent at once (not after the screens behind it), so a
     crash later in the list never makes the relay send it a second time. `retry=False` is
     for senders with an outbox of their own (nudges) that decide what is tried again.
     """
     sent: list[Message] = []
-    for screen in screens:
-        rendered = render(screen, texts, language, group=group)
+    for index, screen in enumerate(screens):
+        done = rendered[index] if rendered is not None else None
+        shown = done or render(screen, texts, language, group=group)
         priority = SAFETY_RETRIES if screen.urgent else None
         attempts = (URGENT_ATTEMPTS if screen.urgent else SEND_ATTEMPTS) if retry else 1
         if screen.chart is not None and chart_renderer is not None:
@@ -97,14 +100,14 @@ async def send_screens(
                     what="sendPhoto",
                 )
             )
-        if rendered.edit and pressed is not None:
+        if shown.edit and pressed is not None:
             try:
                 await with_retries(
                     partial(
                         bot.edit_message_reply_markup,
                         chat_id,
                         pressed.message_id,
-                        reply_markup=rendered.keyboard,
+                        reply_markup=shown.keyboard,
                     ),
                     attempts=attempts,
                     what="editMessageReplyMarkup",
@@ -112,9 +115,9 @@ async def send_screens(
                 continue
             except BadRequest as error:  # e.g. "message is not modified"
                 log.debug("edit refused, sending instead: %s", type(error).__name__)
-        for index, part in enumerate(rendered.parts):
-            last = index == len(rendered.parts) - 1
-            keyboard = rendered.markup if last else None
+        for n, part in enumerate(shown.parts):
+            last = n == len(shown.parts) - 1
+            keyboard = shown.markup if last else None
             sent.append(
                 await with_retries(
                     partial(

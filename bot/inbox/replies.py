@@ -32,12 +32,10 @@ from telegram.ext import ExtBot
 from bot.batching import Batched
 from bot.inbox.current import Handling
 from bot.leases import instance_name
-from bot.render import render
+from bot.render import Rendered
 from bot.sending import with_retries
 from bot.storage.repository import Store
 from bot.storage.updates import REPLIES_DROPPED, REPLIES_SENT, StoredReplies
-from content.texts import Texts
-from dialogs.screens import Screen
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -50,25 +48,19 @@ SWEEP_SECONDS = 30.0
 
 
 def stored_replies(
-    screens: Sequence[Screen],
-    texts: Texts,
-    language: str,
-    chat_id: int,
-    pressed_message_id: int | None,
+    rendered: Sequence[Rendered | None], chat_id: int, pressed_message_id: int | None
 ) -> dict[str, Any] | None:
-    """The replies as they will be sent (JSON): text parts, keyboard, message to edit."""
-    messages: list[dict[str, Any]] = []
-    for screen in screens:
-        if screen.urgent:
-            continue  # the crisis reply: the alert outbox re-sends it (a patient_reply step)
-        rendered = render(screen, texts, language)
-        messages.append(
-            {
-                "parts": list(rendered.parts),
-                "markup": rendered.markup.to_dict() if rendered.markup else None,
-                "edit": pressed_message_id if rendered.edit else None,
-            }
-        )
+    """The replies as they will be sent (JSON): text parts, keyboard, message to edit.
+    `None` stands for the crisis reply: the alert outbox re-sends it (a patient_reply step)."""
+    messages = [
+        {
+            "parts": list(screen.parts),
+            "markup": screen.markup.to_dict() if screen.markup else None,
+            "edit": pressed_message_id if screen.edit else None,
+        }
+        for screen in rendered
+        if screen is not None
+    ]
     if not messages:
         return None
     return {"chat": chat_id, "messages": messages}

@@ -3,6 +3,8 @@ row, sent after the restart once (not twice, not never), in order per chat."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import select
 from telegram import (
@@ -13,14 +15,16 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
-from bot import handlers
+from bot import handlers, pipeline, sending
 from bot.inbox import current as inbox_current
 from bot.inbox import replies
 from bot.inbox.serve import release_dead_leases, send_unsent_replies
 from bot.leases import instance_name
 from bot.pipeline import Sender
+from bot.render import Rendered, render
 from bot.storage.inbox_models import InboxRow
 from dialogs.events import Command
+from dialogs.screens import Screen
 from tests.alerts.conftest import PATIENT
 from tests.inbox.conftest import Rig
 from tests.storage.test_statement_budget import counted
@@ -69,6 +73,27 @@ async def test_replies_sent_by_the_handler_are_marked_and_never_sent_again(rig: 
     rig.clock.advance(replies.REPLY_LEASE)
     assert await replies.sweep(rig.services, rig.app.bot) == 0
     assert len(await rig.bot_texts(PATIENT)) == 1
+
+
+async def test_the_handler_sends_the_replies_as_rendered_for_the_row_rendering_each_once(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rendered once (issue 17): what the row stores is what the handler sends."""
+    rendered: list[str] = []
+
+    def counting(screen: Screen, *args: Any, **kwargs: Any) -> Rendered:
+        rendered.append(screen.keys[0])
+        return render(screen, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "render", counting)
+    monkeypatch.setattr(sending, "render", counting)
+    await rig.store(1, "/help")
+    await rig.handle_next()
+    assert rendered and len(rendered) == len(set(rendered)), rendered
+    async with rig.services.store.transaction() as tx:
+        [row] = await tx._session.scalars(select(InboxRow))
+    stored = [part for message in row.replies["messages"] for part in message["parts"]]
+    assert await rig.bot_texts(PATIENT) == stored
 
 
 async def test_an_old_reply_is_dropped_once_a_later_update_was_answered(
