@@ -501,10 +501,13 @@ def bench_load(
         Path | None,
         typer.Option(help="Write a cProfile of the Stride process here (start-up excluded)."),
     ] = None,
+    repeat: Annotated[
+        int, typer.Option(min=1, help="Run the pair this many times; print the median ratio.")
+    ] = 1,
 ) -> None:
     """The real bot under N patients answering a PHQ-9, beside a bare python-telegram-bot bot."""
     bench = _optional_module("bot.bench_load", "stride bench load")
-    _exit_with(bench.load(patients, database, limits, think, profile))
+    _exit_with(bench.load(patients, database, limits, think, profile, repeat))
 
 
 @bench_app.command("scale")

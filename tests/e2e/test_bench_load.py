@@ -35,3 +35,19 @@ def test_the_patient_script_follows_the_crisis_path_only_when_item9_is_positive(
     assert "how difficult" in negative and "carry on" not in negative
     assert "carry on" in positive and "how difficult" not in positive
     assert bench_load.percentile([3.0, 1.0, 2.0], 0.5) == 2.0
+
+
+def test_repeated_runs_are_summed_up_by_their_median_ratio() -> None:
+    def phase(name: str, cpu_s: float) -> bench_load.PhaseResult:
+        return bench_load.PhaseResult(name=name, patients=1, updates=1000, cpu_s=cpu_s)
+
+    runs = [
+        (phase("floor", 5.0), phase("stride", 9.0)),  # 1.80
+        (phase("floor", 4.0), phase("stride", 8.8)),  # 2.20
+        (phase("floor", 6.0), phase("stride", 11.4)),  # 1.90
+    ]
+    table = bench_load.summary(runs)
+    assert "| each run | 1.80, 2.20, 1.90 |" in table
+    assert "| median (range) | **1.90×** (1.80–2.20) |" in table
+    assert "| pooled (all CPU over all updates) | 1.95× |" in table  # 29.2 / 15
+    assert "| runs over 2.0× | 1 of 3 |" in table
