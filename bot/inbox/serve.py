@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import logging
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -99,7 +100,10 @@ async def serve(
     application: Application[Any, Any, Any, Any, Any, Any],
     services: Services,
     webhook: Webhook | None = None,
+    on_started: Callable[[], None] | None = None,
 ) -> None:
+    """Serve until SIGTERM or SIGINT; `on_started` runs once start-up is done, before the
+    first new update is taken (the process entry points freeze start-up's objects there)."""
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -115,6 +119,8 @@ async def serve(
         await application.post_init(application)
     await application.start()
     await send_unsent_replies(services, application)  # before anything new: order per chat
+    if on_started is not None:
+        on_started()
     tasks = [
         loop.create_task(dispatcher.run(), name="inbox-dispatcher"),
         loop.create_task(prune_forever(services, stopped), name="inbox-pruner"),

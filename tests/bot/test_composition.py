@@ -6,10 +6,12 @@ way `post_init` / `post_shutdown` do (without the command menus, which need Tele
 
 from __future__ import annotations
 
+import gc
+
 import aiohttp
 from sqlalchemy import text
 
-from bot.app import build_application
+from bot.app import build_application, freeze_start_up_objects
 from bot.bench_load import free_port
 from bot.clock import ShiftedClock
 from bot.context import BotData, bot_data_of, wake_relay
@@ -61,3 +63,18 @@ async def test_workers_start_in_order_report_health_and_stop_in_reverse(
     assert application.job_queue.jobs() == ()
     async with store.engine.connect() as connection:  # the store is still usable
         assert (await connection.execute(text("SELECT 1"))).scalar_one() == 1
+
+
+def test_start_up_objects_are_frozen_out_of_the_collector_s_view() -> None:
+    """What a process's entry point does once start-up is done (`freeze_start_up_objects`)."""
+    threshold = gc.get_threshold()
+    kept = {"a start-up object": [1, 2, 3]}
+    try:
+        freeze_start_up_objects()
+        assert gc.get_freeze_count() > 0
+        assert not any(o is kept for o in gc.get_objects())  # frozen: no longer scanned
+        assert gc.get_threshold()[0] > threshold[0]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+    assert any(o is kept for o in gc.get_objects())
