@@ -104,6 +104,7 @@ class PhaseResult:
     rejected_429_supervisor: int = 0  # of them in the supervisor's chat (alerts)
     sql_statements: float | None = None
     handled_updates: float | None = None
+    connections_opened: float | None = None
     violations: int = 0
     errors: list[str] = dataclasses.field(default_factory=list)
     methods: dict[str, int] = dataclasses.field(default_factory=dict)
@@ -386,6 +387,8 @@ async def run_phase(name: str, options: Options, scratch: Path) -> PhaseResult:
                     result.handled_updates = after["stride_updates_total"] - before.get(
                         "stride_updates_total", 0
                     )
+                    opened = "stride_database_connections_opened_total"
+                    result.connections_opened = after[opened] - before.get(opened, 0)
             finally:
                 await bot.stop()
             result.errors = [repr(o) for o in outcomes if isinstance(o, BaseException)][:3]
@@ -517,6 +520,8 @@ def report(options: Options, floor: PhaseResult, stride: PhaseResult) -> str:
         f"| updates / bot CPU seconds | {floor.updates:,} / {floor.cpu_s:.1f} s "
         f"| {stride.updates:,} / {stride.cpu_s:.1f} s |",
         f"| SQL statements per update | — | {'—' if sql is None else f'{sql:.2f}'} |",
+        f"| database connections opened during the run | — "
+        f"| {'—' if stride.connections_opened is None else f'{stride.connections_opened:,.0f}'} |",
         f"| answer latency p50 / p99 | {ms(percentile(floor.latencies, 0.5))} / "
         f"{ms(percentile(floor.latencies, 0.99))} | {ms(percentile(stride.latencies, 0.5))} / "
         f"{ms(percentile(stride.latencies, 0.99))} |",

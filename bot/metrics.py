@@ -61,6 +61,11 @@ DATABASE_ERRORS = Counter(
 SQL_STATEMENTS = Counter(
     "stride_sql_statements", "SQL statements executed by this process", registry=REGISTRY
 )
+DATABASE_CONNECTIONS = Counter(
+    "stride_database_connections_opened",
+    "Database connections this process opened (a pool that keeps opening them is too small)",
+    registry=REGISTRY,
+)
 INBOX_DEPTH = Gauge(
     "stride_inbox_depth", "Updates received but not yet handled", registry=REGISTRY
 )
@@ -141,6 +146,11 @@ class MeteredApplication(Application[Any, Any, Any, Any, Any, Any]):
         finally:
             UPDATES.labels(outcome=outcome).inc()
             UPDATE_SECONDS.observe(time.perf_counter() - start)
+
+
+def count_connection(*_args: Any) -> None:
+    """SQLAlchemy pool `connect` listener (see bot.storage.database)."""
+    DATABASE_CONNECTIONS.inc()
 
 
 def count_statement(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:

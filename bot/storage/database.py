@@ -101,9 +101,11 @@ def is_inline(engine: AsyncEngine) -> bool:
 
 
 def _count_for_metrics(engine: AsyncEngine) -> None:
-    """Statements and driver errors feed /metrics (and the load benchmark's SQL per update)."""
+    """Statements, connections opened and driver errors feed /metrics (and the load
+    benchmark's SQL per update)."""
     from bot import metrics
 
+    event.listen(engine.sync_engine, "connect", metrics.count_connection)
     event.listen(engine.sync_engine, "before_cursor_execute", metrics.count_statement)
     event.listen(engine.sync_engine, "handle_error", metrics.count_database_error)
 

@@ -74,6 +74,7 @@ async def test_metrics_parse_as_prometheus_text_with_stride_series(
         "stride_telegram_429",
         "stride_database_errors",
         "stride_sql_statements",
+        "stride_database_connections_opened",
     ):
         assert name in families, name
     value = {

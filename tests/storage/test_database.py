@@ -134,3 +134,22 @@ async def test_only_a_sqlite_file_runs_inline(tmp_path: Path, store: Store) -> N
     finally:
         await file_engine.dispose()
         await memory_engine.dispose()
+
+
+async def test_connections_opened_are_counted_for_metrics(tmp_path: Path) -> None:
+    """A pool too small for the load keeps opening connections: /metrics shows it."""
+    from bot.metrics import DATABASE_CONNECTIONS
+
+    before = DATABASE_CONNECTIONS._value.get()
+    store = Store(make_engine(f"sqlite+aiosqlite:///{tmp_path / 'count.db'}"))
+    try:
+        for _ in range(3):  # one pooled connection, reused
+            async with store.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        assert DATABASE_CONNECTIONS._value.get() == before + 1
+        await store.engine.dispose()  # the pool is emptied: the next use connects
+        async with store.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        assert DATABASE_CONNECTIONS._value.get() == before + 2
+    finally:
+        await store.close()
