@@ -11,6 +11,11 @@ In one transaction:
 3. every row of every table that refers to the patient is deleted — found from the
    metadata's foreign keys, so a table added later is erased too — and every alert or nudge
    addressed to their chat;
+3a. their handled updates in the inbox (the raw Telegram update, with their name and words,
+   and the replies stored with it) are emptied: the row keeps only its ids, digest and
+   status, so a redelivery of the same update is still recognised until the inbox is pruned.
+   Rows not handled yet stay: they were sent after the request and are handled as a new
+   person's. Replies not yet sent are dropped;
 4. the patient row goes; if escalations are kept it stays as their anchor, with the Telegram
    ids, name, language, country and time zone wiped (telegram_id becomes -id: Telegram's user
    ids are positive, so it can never match anyone) and an empty default profile and
@@ -29,10 +34,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, delete, or_, select
+from sqlalchemy import Table, case, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage import convert
+from bot.storage.inbox_models import InboxRow
 from bot.storage.models import (
     AuditRow,
     Base,
@@ -44,6 +50,7 @@ from bot.storage.models import (
     ProfileRow,
 )
 from bot.storage.repository import Store
+from bot.storage.updates import PENDING, REPLIES_DROPPED, REPLIES_PENDING
 from content.texts import FALLBACK_LANGUAGE
 from dialogs.records import Conversation, Profile
 from state_machines.journey import JourneyState
@@ -58,6 +65,7 @@ SAFE_DETAIL_KEYS = frozenset(
     {"reason", "where", "item", "answer", "band", "trigger", "button", "answered_yes"}
 )
 _CODE_LENGTH = 64
+ERASED_PAYLOAD = {"erased": True}  # an inbox row's update, once its sender erased their data
 BUTTON_RESPONSES = frozenset({"safe_now", "needs_help_now"})
 KEPT_WHY = (
     "safety incidents are kept, pseudonymous and without free text, as the care team's "
@@ -169,6 +177,22 @@ async def erase_in(
         delete(DeliveryRow).where(DeliveryRow.chat_id.in_(chats)).returning(DeliveryRow.id)
     )
     deleted[DeliveryRow.__tablename__] = len(deliveries.all())
+    emptied = await session.execute(
+        update(InboxRow)
+        .where(InboxRow.queue_key.in_(chats), InboxRow.status != PENDING)
+        .values(
+            payload=ERASED_PAYLOAD,
+            queue_key=None,
+            replies=None,
+            replies_state=case(
+                (InboxRow.replies_state == REPLIES_PENDING, REPLIES_DROPPED),
+                else_=InboxRow.replies_state,
+            ),
+        )
+        .returning(InboxRow.id)
+        .execution_options(synchronize_session=False)
+    )
+    deleted[f"{InboxRow.__tablename__} (emptied)"] = len(emptied.all())
     for table, columns in _patient_tables():
         condition = or_(*(column == patient_id for column in columns))
         if "chat_id" in table.c:  # a row addressed to their chat is theirs too

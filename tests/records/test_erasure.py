@@ -19,6 +19,7 @@ from bot.storage import Store
 from bot.storage.erasure import erase_patient, scrub_details
 from bot.storage.models import Base, ErasureTombstoneRow, PatientRow
 from bot.storage.nudges import NewSlot
+from bot.storage.updates import NewUpdate
 from dialogs.nudges import NudgeKind, Slot
 from tests.records.seed import (
     ANA_TELEGRAM,
@@ -59,8 +60,52 @@ def _patient_columns() -> dict[str, list[str]]:
     }
 
 
+def _update(update_id: int, telegram_id: int, text: str) -> NewUpdate:
+    """A raw private message as the inbox stores it: the sender's name and words."""
+    payload = {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 0,
+            "chat": {"id": telegram_id, "type": "private"},
+            "from": {"id": telegram_id, "is_bot": False, "first_name": text},
+            "text": text,
+        },
+    }
+    return NewUpdate(1, update_id, f"d{update_id}", payload, "message", telegram_id, False)
+
+
+async def _inbox(store: Store) -> dict[str, int]:
+    """Their messages in the inbox, handled every way a row can end, and one not handled
+    yet; Chloé's too. Returns the row ids by name."""
+    rows = {
+        "ana_done": _update(1, ANA_TELEGRAM, "ZQX-ANA-NAME wrote this"),
+        "ana_failed": _update(2, ANA_TELEGRAM, "ZQX-ANA-NAME again"),
+        "ben_poison": _update(3, BEN_TELEGRAM, "ZQX-BEN-NAME here"),
+        "ben_replies_unsent": _update(4, BEN_TELEGRAM, "ZQX-BEN-NAME pressed"),
+        "ben_coalesced": _update(5, BEN_TELEGRAM, "ZQX-BEN-NAME twice"),
+        "chloe_done": _update(6, CHLOE_TELEGRAM, "Chloé's words"),
+    }
+    async with store.transaction() as tx:
+        stored = await tx.store_updates(list(rows.values()), NOW)
+        ids = {name: item.id for name, item in zip(rows, stored, strict=True)}
+        owed = {"chat": BEN_TELEGRAM, "messages": [{"parts": ["Well done, ZQX-BEN-NAME"]}]}
+        for name, status in (
+            ("ana_done", "done"),
+            ("ana_failed", "failed"),
+            ("ben_poison", "poison"),
+            ("ben_coalesced", "coalesced"),
+            ("chloe_done", "done"),
+        ):
+            assert await tx.finish_inbox_item(ids[name], NOW, status)
+        assert await tx.finish_inbox_item(ids["ben_replies_unsent"], NOW, replies=owed)
+    return ids
+
+
 async def _more_places(store: Store, seeded: Seeded) -> None:
-    """A peer-group board with their names, and nudges planned for their chats."""
+    """A peer-group board with their names, nudges planned for their chats, and their
+    messages in the inbox."""
+    await _inbox(store)
     async with store.transaction() as tx:
         group = await tx.register_group(
             -100_777, title="Walkers", language="en", timezone="UTC", now=NOW
@@ -119,6 +164,40 @@ async def test_nothing_of_an_erased_patient_remains_in_any_table(
     assert patients[seeded.chloe]["telegram_id"] == CHLOE_TELEGRAM
     assert [r["patient_id"] for r in after["group_memberships"]] == [seeded.chloe]
     assert [r["chat_id"] for r in after["nudge_slots"]] == [CHLOE_TELEGRAM]
+    # Their inbox rows keep only what recognises a redelivery; Chloé's is as it was.
+    inbox = {row["update_id"]: row for row in after["inbox"]}
+    assert sorted(inbox) == [1, 2, 3, 4, 5, 6]
+    for update_id in (1, 2, 3, 4, 5):
+        row = inbox[update_id]
+        assert (row["payload"], row["queue_key"], row["replies"]) == ({"erased": True}, None, None)
+        assert row["digest"] == f"d{update_id}"
+    assert [inbox[n]["status"] for n in (1, 2, 3, 4, 5)] == [
+        "done",
+        "failed",
+        "poison",
+        "done",
+        "coalesced",
+    ]
+    assert inbox[4]["replies_state"] == "dropped"  # never sent to an erased person
+    assert inbox[6]["payload"]["message"]["text"] == "Chloé's words"
+    assert inbox[6]["queue_key"] == CHLOE_TELEGRAM
+
+
+async def test_a_message_not_handled_yet_is_left_for_the_inbox(
+    store: Store, seeded: Seeded
+) -> None:
+    """Sent after the request (the queue is in order): it is handled as a new person's."""
+    async with store.transaction() as tx:
+        [later] = await tx.store_updates([_update(9, ANA_TELEGRAM, "hello again")], NOW)
+    await erase_patient(store, seeded.ana, "patient_request", NOW)
+    async with store.transaction() as tx:
+        row = await tx.inbox_item(later.id)
+    assert row is not None
+    assert (row.status, row.queue_key, row.payload["message"]["text"]) == (
+        "pending",
+        ANA_TELEGRAM,
+        "hello again",
+    )
 
 
 async def test_tombstones_audit_and_the_open_incident_stay_with_the_care_team(
