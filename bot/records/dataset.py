@@ -7,6 +7,7 @@ is left to export.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage import Store, convert
+from bot.storage.care_models import CareMessageRow
 from bot.storage.models import (
     AuditRow,
     BarrierPlanRow,
@@ -42,6 +44,17 @@ from dialogs.records import (
 
 
 @dataclass(frozen=True)
+class CareTeamMessage:
+    """A message between the patient and their care team, relayed by Stride (bot/care)."""
+
+    at: dt.datetime
+    from_care_team: bool
+    text: str
+    status: str
+    delivered_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
 class PatientRecords:
     """One patient's records, oldest first in every list."""
 
@@ -60,6 +73,8 @@ class PatientRecords:
     barrier_plans: list[BarrierPlan] = field(default_factory=list)
     safety_plan: SafetyPlan = field(default_factory=SafetyPlan)
     audit: list[AuditEvent] = field(default_factory=list)
+    care_messages: list[CareTeamMessage] = field(default_factory=list)
+    """Only in the patient's own copy (`load_patient_records`): clinic exports leave them."""
 
     @property
     def code(self) -> str:
@@ -119,7 +134,22 @@ async def load_patient_records(store: Store, patient_id: int) -> PatientRecords 
         row = await session.get(PatientRow, patient_id)
         if row is None:
             return None
-        return await _patient(session, row, None)
+        messages = await session.scalars(
+            select(CareMessageRow)
+            .where(CareMessageRow.patient_id == patient_id)
+            .order_by(CareMessageRow.created_at, CareMessageRow.id)
+        )
+        care_messages = [
+            CareTeamMessage(
+                at=m.created_at,
+                from_care_team=not m.to_supervisor,
+                text=m.body,
+                status=m.status,
+                delivered_at=m.sent_at,
+            )
+            for m in messages
+        ]
+        return dataclasses.replace(await _patient(session, row, None), care_messages=care_messages)
 
 
 async def _patient(

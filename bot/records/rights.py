@@ -1,8 +1,9 @@
 """The patient's own copy of their data (/mydata): readable JSON and a short summary.
 
 Unlike the clinic exports this is *everything* Stride keeps about them, free text included
-(their notes, values, safety plan, barrier plans), labelled in their language so it reads
-without a codebook. Not included: other people's data (supervisors' ids and notes).
+(their notes, values, safety plan, barrier plans, messages with their care team), labelled
+in their language so it reads without a codebook. Not included: other people's data
+(supervisors' ids and notes).
 """
 
 from __future__ import annotations
@@ -137,6 +138,16 @@ def patient_document(
                 "made": b.created_at.isoformat(),
             }
             for b in records.barrier_plans
+        ],
+        "messages_with_your_care_team": [
+            {
+                "at": m.at.isoformat(),
+                "from": "your care team" if m.from_care_team else "you",
+                "text": m.text,
+                "delivered_at": m.delivered_at.isoformat() if m.delivered_at else None,
+                "status": m.status,
+            }
+            for m in records.care_messages
         ],
         "safety_alerts": [
             {

@@ -50,6 +50,30 @@ async def test_mydata_gives_everything_readable_in_the_patients_language(
     assert "Su código es" in summaries["es"] and "23 de noviembre de 2026" in summaries["es"]
 
 
+async def test_mydata_includes_messages_with_the_care_team_without_naming_supervisors(
+    store: Store, seeded: Seeded, content: Content
+) -> None:
+    async with store.transaction() as tx:
+        sent = await tx.add_care_message(
+            seeded.ana, ANA_TELEGRAM, SUPERVISOR, "How are the walks going?", NOW
+        )
+        await tx.add_care_message(
+            seeded.ana, SUPERVISOR, SUPERVISOR, "ZQX-ANA-REPLY", NOW, to_supervisor=True
+        )
+        await tx.mark_care_message_sent(sent, 4242, NOW)
+    data, _, _ = await build_patient_export(store, seeded.ana, content, NOW)
+    text = data.decode()
+    messages = json.loads(text)["messages_with_your_care_team"]
+    assert [(m["from"], m["text"], m["status"]) for m in messages] == [
+        ("your care team", "How are the walks going?", "sent"),
+        ("you", "ZQX-ANA-REPLY", "pending"),
+    ]
+    assert messages[0]["delivered_at"] == NOW.isoformat()
+    assert str(SUPERVISOR) not in text  # who on the team wrote is theirs, not the patient's
+    other, _, _ = await build_patient_export(store, seeded.ben, content, NOW)
+    assert json.loads(other)["messages_with_your_care_team"] == []
+
+
 async def test_mydata_in_spanish_without_other_peoples_data(
     store: Store, seeded: Seeded, content: Content
 ) -> None:
