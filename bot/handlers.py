@@ -109,7 +109,8 @@ async def answer_quietly(query: CallbackQuery | None) -> None:
     if query is None:
         return
     try:
-        await asyncio.wait_for(query.answer(), ANSWER_TIMEOUT)
+        async with asyncio.timeout(ANSWER_TIMEOUT):  # no task of its own, unlike wait_for
+            await query.answer()
     except Exception as error:  # "query is too old", a 5xx, a timeout: the press still counts
         log.info("answerCallbackQuery failed (%s); the press counts", type(error).__name__)
 
