@@ -153,3 +153,15 @@ async def test_connections_opened_are_counted_for_metrics(tmp_path: Path) -> Non
         assert DATABASE_CONNECTIONS._value.get() == before + 2
     finally:
         await store.close()
+
+
+def test_postgresql_pool_holds_what_the_dispatcher_uses_at_once() -> None:
+    """Handlers in every processing slot, the intake, the reply marks and the workers at
+    once: a pool smaller than that would open and close overflow connections all day,
+    each paying the connection and its statements' preparation again."""
+    from bot.inbox.dispatcher import SAFETY_SLOTS, SLOTS
+
+    engine = make_engine("postgresql+asyncpg://postgres@127.0.0.1:1/never")  # never connects
+    assert engine.pool.size() >= SLOTS + SAFETY_SLOTS + 2  # type: ignore[attr-defined]
+    smaller = make_engine("postgresql://postgres@127.0.0.1:1/never", pool_size=3)
+    assert smaller.pool.size() == 3  # type: ignore[attr-defined]
