@@ -192,8 +192,14 @@ def planned_sessions(
 
 
 def next_session(state: PatientState, content: Content, after: dt.date) -> PlannedSession | None:
-    """The first planned session after `after` (this week or the next)."""
-    for day in (after, after + dt.timedelta(days=DAYS_IN_WEEK)):
+    """The first planned session after `after` (this week or the next).
+
+    Next week is planned with the dose of its Monday, not of `after` + 7 days: a patient who
+    starts on a Saturday is still in programme week 1 on Monday, and must be offered week 1's
+    dose (the same the session card shows on the day), not week 2's.
+    """
+    following_monday = week_start(after) + dt.timedelta(days=DAYS_IN_WEEK)
+    for day in (after, following_monday):
         upcoming = [s for s in planned_sessions(state, content, day) if s.date > after]
         if upcoming:
             return upcoming[0]

@@ -63,6 +63,19 @@ def test_rest_day_names_the_next_session() -> None:
     assert state.conversation.flow == "idle"
 
 
+def test_a_weekend_start_offers_week_ones_dose_for_monday() -> None:
+    # Onboarded on a Saturday: Monday is day 3 of programme week 1, so the bottom of 20–30,
+    # the same the session card will show on Monday itself.
+    saturday = dt.date(2026, 12, 5)
+    monday = saturday + dt.timedelta(days=2)
+    state = make_state(now=at_local(saturday), programme_start=saturday, phase_started=saturday)
+    upcoming = params(command(state, "today"), "today.next_session")
+    assert upcoming["day"] == "Monday"
+    assert upcoming["minutes"] == 20
+    on_monday = make_state(now=at_local(monday), programme_start=saturday, phase_started=saturday)
+    assert params(command(on_monday, "today"), "today.heading")["minutes"] == 20
+
+
 def test_beta_blockers_give_effort_targets_only() -> None:
     for beta_blockers in (True, None):  # "not sure" is read as yes
         state = make_state(beta_blockers=beta_blockers)
