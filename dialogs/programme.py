@@ -191,18 +191,29 @@ def planned_sessions(
     return tuple(s for s in plan.sessions if start is None or s.date >= start)
 
 
-def next_session(state: PatientState, content: Content, after: dt.date) -> PlannedSession | None:
-    """The first planned session after `after` (this week or the next).
+def as_on_their_days(
+    state: PatientState, content: Content, sessions: Iterable[PlannedSession]
+) -> list[PlannedSession]:
+    """Sessions after today as their own day's card will show them (a week can straddle two
+    programme weeks, and so two doses); today's and earlier ones as planned."""
+    today = state.today
+    return [
+        (planned_session(state, content, s.date) or s) if s.date > today else s for s in sessions
+    ]
 
-    Next week is planned with the dose of its Monday, not of `after` + 7 days: a patient who
-    starts on a Saturday is still in programme week 1 on Monday, and must be offered week 1's
-    dose (the same the session card shows on the day), not week 2's.
-    """
+
+def next_session(state: PatientState, content: Content, after: dt.date) -> PlannedSession | None:
+    """The first planned session after `after` (this week or the next), as its own day's card
+    will show it: a week's plan is written with one day's dose, and a session on the first
+    day of programme week 2 must not be announced at week 1's minutes (or one on Monday after
+    a Saturday start at week 2's)."""
     following_monday = week_start(after) + dt.timedelta(days=DAYS_IN_WEEK)
     for day in (after, following_monday):
-        upcoming = [s for s in planned_sessions(state, content, day) if s.date > after]
-        if upcoming:
-            return upcoming[0]
+        for upcoming in planned_sessions(state, content, day):
+            if upcoming.date > after:
+                on_the_day = planned_session(state, content, upcoming.date)
+                if on_the_day is not None:
+                    return on_the_day
     return None
 
 

@@ -233,7 +233,9 @@ def plan(ctx: DialogContext, args: str = "") -> None:
         return
     changed, step_back = progression_at_contact(ctx)
     week_plan = programme.week_plan(state, content, state.today)
-    sessions = programme.planned_sessions(state, content, state.today)
+    sessions = programme.as_on_their_days(
+        state, content, programme.planned_sessions(state, content, state.today)
+    )
     done_days = {r.day for r in programme.completed(state.sessions)}
     lines: list[Line] = [say("plan.heading", week=programme.programme_week(state, state.today))]
     for session in sessions:

@@ -80,7 +80,8 @@ def week_line(ctx: DialogContext) -> Line:
     state, content = ctx.state, ctx.content
     first = programme.week_start(state.today)
     done = programme.minutes_between(state.sessions, first, first + dt.timedelta(days=6))
-    target = sum(s.minutes for s in programme.planned_sessions(state, content, state.today))
+    planned = programme.planned_sessions(state, content, state.today)
+    target = sum(s.minutes for s in programme.as_on_their_days(state, content, planned))
     if target and done >= target:
         return say("today.week_met", minutes=done, target=target)
     return say("today.week_progress", minutes=done, target=target)

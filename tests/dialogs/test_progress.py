@@ -155,6 +155,22 @@ def test_plan_lists_the_week_with_day_names() -> None:
     assert {p["modality"] for p in sessions} == {"Aerobic exercise"}
 
 
+def test_plan_shows_a_session_in_the_next_programme_week_at_its_own_dose() -> None:
+    # Started on a Thursday: Monday and Wednesday fall in programme week 1 (20 minutes, the
+    # bottom of 20–30), Friday is day 8, week 2 (25, the middle), as Friday's card will say.
+    thursday = dt.date(2026, 11, 26)
+    monday = thursday + dt.timedelta(days=4)
+    state = make_state(
+        now=at_local(monday),
+        programme_start=thursday,
+        phase_started=thursday,
+        sessions=[session(thursday + dt.timedelta(days=1))],
+    )
+    lines = [dict(line.params) for line in last(command(state, "plan")).lines]
+    minutes = {p["day"]: p["minutes"] for p in lines if "minutes" in p and "day" in p}
+    assert minutes == {"Monday": 20, "Wednesday": 20, "Friday": 25}
+
+
 def test_plan_in_spanish_uses_spanish_day_names() -> None:
     state = make_state(language="es")
     outcome = command(state, "plan")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from factories import (
     PROGRAMME_START,
     at_local,
@@ -63,17 +64,35 @@ def test_rest_day_names_the_next_session() -> None:
     assert state.conversation.flow == "idle"
 
 
-def test_a_weekend_start_offers_week_ones_dose_for_monday() -> None:
-    # Onboarded on a Saturday: Monday is day 3 of programme week 1, so the bottom of 20–30,
-    # the same the session card will show on Monday itself.
-    saturday = dt.date(2026, 12, 5)
-    monday = saturday + dt.timedelta(days=2)
-    state = make_state(now=at_local(saturday), programme_start=saturday, phase_started=saturday)
-    upcoming = params(command(state, "today"), "today.next_session")
-    assert upcoming["day"] == "Monday"
-    assert upcoming["minutes"] == 20
-    on_monday = make_state(now=at_local(monday), programme_start=saturday, phase_started=saturday)
-    assert params(command(on_monday, "today"), "today.heading")["minutes"] == 20
+@pytest.mark.parametrize("start", [dt.date(2026, 11, 30) + dt.timedelta(days=n) for n in range(7)])
+def test_the_offered_dose_follows_the_sessions_own_programme_week(start: dt.date) -> None:
+    # Whatever the weekday of the start, a session dated in the first seven days is offered
+    # at week 1's dose (the bottom of 20–30), later ones at week 2's (the middle, 25), both
+    # on the day (the card) and before it (a rest day names the next session).
+    for offset in range(10):
+        today = start + dt.timedelta(days=offset)
+        kept = [  # every planned day so far done: no missed day steps the dose back
+            session(start + dt.timedelta(days=n))
+            for n in range(offset)
+            if (start + dt.timedelta(days=n)).weekday() in (0, 2, 4)
+        ]
+        state = make_state(
+            now=at_local(today), programme_start=start, phase_started=start, sessions=kept
+        )
+        outcome = command(state, "today")
+        if "today.heading" in keys(outcome):
+            session_day, minutes = today, params(outcome, "today.heading")["minutes"]
+        else:
+            upcoming = params(outcome, "today.next_session")
+            session_day = next(
+                today + dt.timedelta(days=n)
+                for n in range(1, 8)
+                if (today + dt.timedelta(days=n)).weekday() in (0, 2, 4)
+            )
+            assert upcoming["day"] == session_day.strftime("%A")
+            minutes = upcoming["minutes"]
+        expected = 20 if (session_day - start).days < 7 else 25
+        assert minutes == expected, (start, today, session_day)
 
 
 def test_beta_blockers_give_effort_targets_only() -> None:

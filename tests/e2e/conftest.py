@@ -11,6 +11,7 @@ from bot.emulator import EmulatorClient, EmulatorServer
 from tests.e2e.harness import (
     BACKUP_SUPERVISOR,
     SECOND_SUPERVISOR,
+    START_OFFSET,
     SUPERVISOR,
     BotProcess,
     bot_environment,
@@ -71,7 +72,7 @@ async def users(emulator: EmulatorServer) -> AsyncIterator[EmulatorClient]:
 @pytest.fixture
 def clock_file(tmp_path: Path) -> Path:
     path = tmp_path / "clock-offset"
-    path.write_text("0")
+    path.write_text(str(START_OFFSET))
     return path
 
 

@@ -8,6 +8,7 @@ and presses buttons by their label, as a patient would.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import signal
 import sys
@@ -22,6 +23,23 @@ from bot.emulator.core import DEFAULT_TOKEN
 SUPERVISOR = 900001
 SECOND_SUPERVISOR = 900002
 BACKUP_SUPERVISOR = 900003
+
+# The bots run on the real date, moved forward by STRIDE_E2E_START_DAYS days (default 0): a
+# behaviour that depends on the weekday or date can pass today and fail tomorrow (a Saturday
+# start once offered week 2's dose for Monday), so the suite can be run as if on any day:
+#   for d in 1 2 3 4 5 6; do STRIDE_E2E_START_DAYS=$d pytest tests/e2e; done
+START_OFFSET = float(os.environ.get("STRIDE_E2E_START_DAYS", "0")) * 86_400
+
+
+def bots_now() -> dt.datetime:
+    """What the bot's clock reads before a test moves it: the real time plus the start."""
+    return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=START_OFFSET)
+
+
+async def set_clock(clock_file: Path, seconds: float) -> None:
+    """Move the running bot's clock to `seconds` after the start (it reads STRIDE_CLOCK_FILE
+    on every `now()`)."""
+    await asyncio.to_thread(clock_file.write_text, str(START_OFFSET + seconds))
 
 
 @dataclass

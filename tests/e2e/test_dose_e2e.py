@@ -6,14 +6,13 @@ clock moves a day at a time, and after five weeks /today offers more minutes tha
 
 from __future__ import annotations
 
-import asyncio
 import re
 from pathlib import Path
 
 import pytest
 
 from bot.emulator import EmulatorClient
-from tests.e2e.harness import BotProcess, Person
+from tests.e2e.harness import BotProcess, Person, set_clock
 from tests.e2e.test_patient_journey import answer_profile, onboard
 
 pytestmark = pytest.mark.e2e
@@ -21,10 +20,6 @@ pytestmark = pytest.mark.e2e
 PATIENT = 5101
 DAY = 86_400
 MINUTES = re.compile(r"(\d+) minutes")
-
-
-async def move_clock(clock_file: Path, seconds: int) -> None:
-    await asyncio.to_thread(clock_file.write_text, str(seconds))
 
 
 async def offered_minutes(person: Person) -> int:
@@ -53,7 +48,7 @@ async def test_five_weeks_of_every_session_climb_the_dose(
     day_one = await offered_minutes(person)
     assert day_one == 20  # phase 1, first week: the bottom of 20–30
     for day in range(35):
-        await move_clock(clock_file, day * DAY)
+        await set_clock(clock_file, day * DAY)
         await person.send("/log")
         await person.press("Aerobic exercise")
         await person.press("30 min")
@@ -61,5 +56,5 @@ async def test_five_weeks_of_every_session_climb_the_dose(
         await person.press("5")
         await person.press("7")
         await person.wait_for("30 minutes")
-    await move_clock(clock_file, 35 * DAY)
+    await set_clock(clock_file, 35 * DAY)
     assert await offered_minutes(person) > day_one

@@ -32,14 +32,14 @@ from bot.storage.repository import Store
 from content.loader import shipped_content
 from dialogs.records import CheckinKind, CheckinRecord, ConsentRecord, MoodRecord
 from dialogs.state import Outcome
-from tests.e2e.harness import SUPERVISOR, BotProcess, Person
+from tests.e2e.harness import SUPERVISOR, BotProcess, Person, bots_now
 
 pytestmark = pytest.mark.e2e
 
 ANA, BEN, CY = 7001, 7002, 7003  # Ana is the group's creator, shows her name and cheers
 DEE = 7004  # never opened a chat with Stride's terms: invited privately
 EVE = 7005  # blocked the bot: cannot be written to privately
-TODAY = dt.date.today()
+TODAY = bots_now().date()
 CONSENT = shipped_content().consent
 RISK_TEXT = "honestly some days I want to end my life"
 
@@ -173,7 +173,7 @@ class Group:
 
 async def seed_member(store: Store, telegram_id: int, *, share: bool, cheer: bool) -> None:
     """An onboarded patient in week 1 (target 3 × 20 = 60 min) with clinical data on record."""
-    now = dt.datetime.now(dt.UTC)
+    now = bots_now()
     async with store.transaction() as tx:
         state = await tx.create_patient(
             telegram_id=telegram_id,

@@ -22,7 +22,7 @@ from bot.storage.repository import Store
 from content.loader import shipped_content
 from dialogs.records import ConsentRecord
 from dialogs.state import Outcome
-from tests.e2e.harness import BotProcess, Person
+from tests.e2e.harness import BotProcess, Person, bots_now, set_clock
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +42,7 @@ FOLLOW_UP = _openings("nudge.mood_check.follow_up")
 
 async def seed_patient(store: Store) -> None:
     """Onboarded in New York this week: training Mon/Wed/Fri at 07:30, consent on record."""
-    now = dt.datetime.now(dt.UTC)
+    now = bots_now()
     consent = shipped_content().consent
     async with store.transaction() as tx:
         state = await tx.create_patient(
@@ -65,12 +65,11 @@ async def seed_patient(store: Store) -> None:
 
 async def move_clock_to(clock_file: Path, target: dt.datetime) -> None:
     """Set the bot's clock offset so that its "now" is `target` (a few seconds after)."""
-    offset = (target - dt.datetime.now(dt.UTC)).total_seconds()
-    await asyncio.to_thread(clock_file.write_text, str(int(offset)))
+    await set_clock(clock_file, int((target - bots_now()).total_seconds()))
 
 
 def tomorrow_at(hour: int, minute: int = 0, second: int = 5) -> dt.datetime:
-    day = dt.datetime.now(NEW_YORK).date() + dt.timedelta(days=1)
+    day = bots_now().astimezone(NEW_YORK).date() + dt.timedelta(days=1)
     return dt.datetime.combine(day, dt.time(hour, minute, second), NEW_YORK)
 
 

@@ -6,14 +6,12 @@ earlier answers kept.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import text
 
 from bot.emulator import EmulatorClient
 from bot.storage.repository import Store
-from tests.e2e.harness import BotProcess, Person
+from tests.e2e.harness import BotProcess, Person, bots_now
 
 pytestmark = pytest.mark.e2e
 
@@ -86,7 +84,7 @@ async def test_new_patient_reaches_a_logged_first_session_and_a_barrier_plan(
     await person.press("Tomorrow morning")
     await person.wait_for("your plan")
     async with store.transaction() as tx:
-        state = await tx.load_patient(PATIENT, dt.datetime.now(dt.UTC))
+        state = await tx.load_patient(PATIENT, bots_now())
     assert state is not None
     assert state.patient.journey == "active"
     assert len(state.checkins) == 1 and state.checkins[0].total == 8
@@ -126,7 +124,7 @@ async def test_a_crash_mid_checkin_resumes_at_the_same_item(
     await person.press("Not difficult at all")
     await person.wait_for("27")
     async with store.transaction() as tx:
-        state = await tx.load_patient(PATIENT, dt.datetime.now(dt.UTC))
+        state = await tx.load_patient(PATIENT, bots_now())
     assert state is not None
     assert len(state.checkins) == 1
     answers = state.checkins[0].answers

@@ -10,7 +10,6 @@ multi-choice question with a box already ticked (the tick must survive the kill)
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import time
 
 import pytest
@@ -18,7 +17,7 @@ import pytest
 from bot.emulator import EmulatorClient
 from bot.emulator.actions import own_phone
 from bot.storage.repository import Store
-from tests.e2e.harness import BotProcess, Person, buttons_of
+from tests.e2e.harness import BotProcess, Person, bots_now, buttons_of
 
 pytestmark = pytest.mark.e2e
 
@@ -108,7 +107,7 @@ async def test_a_kill_before_any_onboarding_answer_loses_nothing(
             await person.wait_for(expect, timeout=30)
     assert kills >= 18
     async with store.transaction() as tx:
-        state = await tx.load_patient(PATIENT, dt.datetime.now(dt.UTC))
+        state = await tx.load_patient(PATIENT, bots_now())
     assert state is not None
     assert state.patient.journey == "active"
     assert state.patient.timezone == "Europe/London" and state.patient.country == "GB"

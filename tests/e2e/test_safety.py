@@ -28,6 +28,7 @@ from tests.e2e.harness import (
     BotProcess,
     Person,
     buttons_of,
+    set_clock,
 )
 
 pytestmark = pytest.mark.e2e
@@ -49,11 +50,6 @@ async def reach_item9(person: Person) -> None:
     for number in range(2, 10):
         await person.press("Not at all")
         await person.wait_for(f"Question {number} of 9")
-
-
-async def move_clock(clock_file: Path, seconds: int) -> None:
-    """The running bot reads this offset on every `now()` (STRIDE_CLOCK_FILE)."""
-    await asyncio.to_thread(clock_file.write_text, str(seconds))
 
 
 async def bot_messages(users: EmulatorClient, chat_id: int, fragment: str) -> list[dict[str, Any]]:
@@ -171,7 +167,7 @@ async def test_sos_group_risk_re_escalation_and_reminders(
     assert [m for m in (await users.messages(group["id"]))[before:] if m.get("by_bot")] == []
 
     # Unacknowledged past ESCALATION_ACK_SECONDS: both alerts again, now to the backup too.
-    await move_clock(clock_file, 61)
+    await set_clock(clock_file, 61)
     for _ in range(2):
         await users.wait_for_text(BACKUP_SUPERVISOR, "Not acknowledged in time", timeout=5)
     deadline = time.monotonic() + 5
@@ -187,7 +183,7 @@ async def test_sos_group_risk_re_escalation_and_reminders(
     sos_code = sos_alert["text"].split("patient ", 1)[1].split(" ", 1)[0]
     await users.press(BACKUP_SUPERVISOR, sos_alert["message_id"], text="Acknowledge")
     await users.wait_for_text(BACKUP_SUPERVISOR, f"Acknowledged by {BACKUP_SUPERVISOR}", 5)
-    await move_clock(clock_file, 61 + 121)
+    await set_clock(clock_file, 61 + 121)
     reminder = await users.wait_for_text(BACKUP_SUPERVISOR, "but not resolved", timeout=5)
     assert reminder["text"].startswith(f"Reminder: {sos_code}'s incident")
     other = await users.wait_for_text(SUPERVISOR, "is not acknowledged", timeout=5)
