@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from factories import PROGRAMME_START, at_local, command, content, keys, make_state, params, press
 
 from dialogs import programme
@@ -91,3 +92,33 @@ def test_two_very_hard_sessions_lower_the_card_a_notch() -> None:
     card = command(state, "today")
     assert "prescription.effort_lowered" in keys(card)
     assert params(card, "today.target_hr")["bpm_high"] < usual["bpm_high"]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("weekday", range(7))
+def test_every_session_kept_climbs_and_never_steps_back_whatever_the_start_day(
+    weekday: int,
+) -> None:
+    # A patient may start on any day of the week; keeping every session (and keeping their
+    # three days when asked to add one) for twelve weeks reads as kept: no step back, and
+    # the step only ever goes up.
+    start = PROGRAMME_START + dt.timedelta(days=weekday)
+    state = make_state(programme_start=start, phase_started=start)
+    offered: list[int] = []
+    phases: list[int] = []
+    for offset in range(84):
+        state.now = at_local(start + dt.timedelta(days=offset))
+        card = command(state, "today")
+        if "plan.extra_day" in keys(card):
+            card = press(state, "keep")
+        shown = keys(card)
+        assert "progression.step_back" not in shown, (offset, shown)
+        assert "progression.hold" not in shown, (offset, shown)
+        phases.append(programme.current_step(state, content()).phase_id or 5)
+        if "today.heading" not in shown:
+            continue
+        offered.append(int(params(card, "today.heading")["minutes"]))  # type: ignore[call-overload]
+        for value in ("done", "min30", "eff_right", "mood5", "mood6"):
+            press(state, value)
+    assert offered[0] == 20
+    assert phases == sorted(phases), phases
+    assert phases[-1] == 4  # phase 4 from week 9, as the protocol says
