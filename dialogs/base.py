@@ -10,6 +10,7 @@ asked again, kindly, and nothing changes.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
@@ -77,6 +78,35 @@ class Question:
 
     def option(self, value: str) -> Option | None:
         return next((o for o in self.options if o.value == value), None)
+
+    def typed_option(self, ctx: DialogContext, text: str) -> Option | None:
+        """The one button whose label the patient typed instead of tapping it ("not at all",
+        "Nearly every day", "más de la mitad de los días"): the same answer as the tap.
+        Case, accents, punctuation and emoji aside, the whole label, nothing looser: a
+        PHQ-9 answer must be the instrument's own words, and a patient who types item 9's
+        answer must be heard as if they had pressed it. None when no label or several match."""
+        wanted = plain_label(text)
+        if not wanted:
+            return None
+        found = [
+            o for o in self.options if not o.always and plain_label(option_label(ctx, o)) == wanted
+        ]
+        return found[0] if len(found) == 1 else None
+
+
+def option_label(ctx: DialogContext, option: Option) -> str:
+    if option.literal is not None:
+        return option.literal
+    if option.key is None:
+        return ""
+    return ctx.content.texts.get(ctx.language, option.key, **option.params)
+
+
+def plain_label(text: str) -> str:
+    """Letters and digits only, lower case, accents dropped, words single-spaced."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    kept = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
+    return " ".join(kept.split())
 
 
 def rows(ctx: DialogContext, question: Question) -> list[list[Choice]]:
@@ -213,9 +243,14 @@ class FlowDialog(Generic[M]):
         """True when the current question takes typed answers (answered or kindly re-asked);
         False when it does not, and the router decides what the text was."""
         model = self.model(ctx)
-        parse = self.question(ctx, model).text
+        question = self.question(ctx, model)
+        parse = question.text
         if parse is None:
-            return False
+            option = question.typed_option(ctx, text)
+            if option is None:
+                return False
+            self.apply(ctx, model, option)
+            return True
         parsed = parse(text)
         if isinstance(parsed, Line):
             ctx.show(parsed)

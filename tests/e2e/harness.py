@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.clock import ShiftedClock
 from bot.emulator import EmulatorClient
 from bot.emulator.core import DEFAULT_TOKEN
 
@@ -33,7 +34,13 @@ START_OFFSET = float(os.environ.get("STRIDE_E2E_START_DAYS", "0")) * 86_400
 
 def bots_now() -> dt.datetime:
     """What the bot's clock reads before a test moves it: the real time plus the start."""
-    return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=START_OFFSET)
+    return bots_clock().now()
+
+
+def bots_clock() -> ShiftedClock:
+    """A clock reading what the bot's reads before a test moves it (for storage calls the
+    test makes itself, such as creating an invite)."""
+    return ShiftedClock(dt.timedelta(seconds=START_OFFSET))
 
 
 async def set_clock(clock_file: Path, seconds: float) -> None:

@@ -15,11 +15,10 @@ from typing import Any
 import pytest
 
 from bot.care.enrolment import create_invite
-from bot.clock import SystemClock
 from bot.config import load_settings
 from bot.emulator import EmulatorClient
 from bot.storage.repository import Store
-from tests.e2e.harness import SUPERVISOR, BotProcess, Person, buttons_of
+from tests.e2e.harness import SUPERVISOR, BotProcess, Person, bots_clock, buttons_of
 from tests.e2e.test_safety import bot_messages
 
 pytestmark = pytest.mark.e2e
@@ -53,7 +52,7 @@ async def test_invite_to_incident_to_relay_to_resolution(
 
     # The invitation link: consent, the PHQ-9, item 9.
     settings = load_settings({"DATABASE_URL": database_url})
-    invite = await create_invite(store, SystemClock(), settings, "MRN-E2E-7", SUPERVISOR, "e2e")
+    invite = await create_invite(store, bots_clock(), settings, "MRN-E2E-7", SUPERVISOR, "e2e")
     person = Person(users, PATIENT)
     await person.send(f"/start {invite.code}")
     await person.wait_for("not an emergency service", timeout=WAIT)
