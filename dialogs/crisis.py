@@ -3,10 +3,12 @@
 It interrupts whatever was running (onboarding, a session, a check-in) and hands back to it
 once the patient says they are safe. "I need help now" escalates again and answers with what
 to do *now* — the emergency number and lines — never with the same question (which looped).
-Its buttons use the menu namespace: on an older crisis reply they still work. Typed text, or
-a press on the question waiting beneath, is not an answer here: the patient has moved on, so
-the flow steps aside and the input goes to the flow beneath (risk language in text has
-already been screened; the escalation stays open for the care team either way).
+Its buttons use the menu namespace: on an older crisis reply they still work, and so does a
+button's whole label typed (`typed_button`, checked by the router before anything else but
+the risk screen). Other typed text, or a press on the question waiting beneath, is not an
+answer here: the patient has moved on, so the flow steps aside and the input goes to the
+flow beneath (risk language in text has already been screened; the escalation stays open
+for the care team either way).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from dialogs import safety
-from dialogs.base import FlowDialog, Option, Question
+from dialogs.base import FlowDialog, Option, Question, plain_label
 from dialogs.context import DialogContext
 from dialogs.flow import Flow
 from dialogs.records import EscalationTrigger
@@ -96,6 +98,30 @@ class CrisisDialog(FlowDialog[CrisisModel]):
             ctx.start(Flow.CRISIS, trigger=EscalationTrigger.SOS, details=details, help=True)
         else:
             safety.show_plan(ctx)
+
+
+# Each button's own label, and /sos's description in Telegram's command menu ("Necesito
+# ayuda ahora"), which a patient may type as they read it there.
+_TYPED_LABELS = (
+    *((value, f"safety.button.{value}") for value in VALUES),
+    ("help", "menu.sos"),
+)
+
+
+def typed_button(ctx: DialogContext, text: str) -> str | None:
+    """The crisis button whose whole label was typed ("I need help now", "I'm safe right
+    now"), in the patient's language: the same as pressing it on the crisis reply, where it
+    stays valid for good. Typed, "I need help now" would otherwise read as a request for
+    the bot's help page. Only these labels: every other typed text is understood as
+    usual."""
+    wanted = plain_label(text)
+    if not wanted:
+        return None
+    texts = ctx.content.texts
+    for value, key in _TYPED_LABELS:
+        if plain_label(texts.get(ctx.language, key)) == wanted:
+            return value
+    return None
 
 
 def _response(response: str) -> Any:

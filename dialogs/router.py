@@ -19,6 +19,7 @@ from typing import Any
 from dialogs import commands, concern, consent, phone, rights, safety, stack, understanding
 from dialogs.base import FlowDialog, UnreadableFlow
 from dialogs.context import CONVERSATION, MENU, DialogContext, DialogDeps
+from dialogs.crisis import typed_button as typed_crisis_button
 from dialogs.events import MAX_TEXT_LENGTH, Command, Contact, Event, Press, Text, Unsupported
 from dialogs.flow import Flow
 from dialogs.screens import say
@@ -101,6 +102,10 @@ def _screen(ctx: DialogContext, text: str) -> bool:
 
 def _on_text(ctx: DialogContext, text: str) -> None:
     if _screen(ctx, text):
+        return
+    crisis_button = typed_crisis_button(ctx, text)
+    if crisis_button is not None:  # as the press of that always-valid button
+        commands.on_menu(ctx, crisis_button)
         return
     if len(text) > MAX_TEXT_LENGTH:
         ctx.show(say("common.too_long", limit=MAX_TEXT_LENGTH))

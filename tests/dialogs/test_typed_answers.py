@@ -11,7 +11,7 @@ import datetime as dt
 
 from factories import PROGRAMME_START, at_local, command, keys, make_state, press, run
 
-from dialogs.events import Text
+from dialogs.events import Press, Text
 from dialogs.records import EscalationTrigger
 
 TYPED = ["not at all", "Several days.", "MORE THAN HALF THE DAYS", "  nearly   every day! "]
@@ -71,3 +71,30 @@ def test_a_typed_label_answers_a_one_question_dialog_too() -> None:
     assert keys(outcome)[0] == "extra_day.kept"
     assert state.profile.training_days == [2]
     assert state.conversation.flow == "session"
+
+
+def test_typed_i_need_help_now_is_the_crisis_button_not_the_help_page() -> None:
+    for language, words in (
+        ("en", "I need help now"),
+        ("es", "necesito ayuda ya"),  # the button
+        ("es", "Necesito ayuda ahora"),  # /sos in the command menu
+    ):
+        by_text, by_press = make_state(language=language), make_state(language=language)
+        for state in (by_text, by_press):
+            command(state, "sos")
+        typed = run(by_text, Text(words))
+        pressed = run(by_press, Press("m:help"))
+        assert keys(typed) == keys(pressed), language
+        assert "flow.help_now" in keys(typed)
+        assert "help.text" not in keys(typed)
+        [escalation] = typed.escalations
+        assert escalation.details == {"button": "needs_help_now"}
+        assert typed.responses == pressed.responses == ["needs_help_now"]
+
+
+def test_typed_i_am_safe_right_now_answers_the_crisis_question() -> None:
+    state = make_state()
+    command(state, "sos")
+    outcome = run(state, Text("I'm safe right now."))
+    assert keys(outcome)[:2] == ["safety.thanks_safe", "safety.team_still_in_touch"]
+    assert outcome.responses == ["safe_now"]
