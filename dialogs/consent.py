@@ -13,6 +13,7 @@ from there. A patient who withdrew their consent is shown it again at any messag
 from __future__ import annotations
 
 from content.schemas.consent import ConsentDocument
+from dialogs.base import plain_label
 from dialogs.context import DialogContext, menu
 from dialogs.flow import Flow
 from dialogs.records import ConsentRecord
@@ -82,6 +83,18 @@ def ask_consent(ctx: DialogContext) -> None:
             [menu(f"lang:{other}", f"language.switch_to.{other}")],
         ],
     )
+
+
+def typed_answer(ctx: DialogContext, text: str) -> str | None:
+    """ "agree" or "decline" when the patient typed that button's whole label ("I agree",
+    "acepto") instead of tapping it: the same explicit answer in the same words. Anything
+    looser ("yes", "ok") is not consent; the consent is shown again."""
+    wanted = plain_label(text)
+    for value in ("agree", "decline"):
+        label = ctx.texts.get(ctx.language, f"consent.button.{value}")
+        if wanted and plain_label(label) == wanted:
+            return value
+    return None
 
 
 def on_menu(ctx: DialogContext, value: str) -> bool:

@@ -112,7 +112,11 @@ def _on_text(ctx: DialogContext, text: str) -> None:
         _reask(ctx)
         return
     if not _consented(ctx):
-        consent.ask_consent(ctx)
+        answer = consent.typed_answer(ctx, text)
+        if answer is not None:  # "I agree" typed: the button's own words
+            consent.on_menu(ctx, answer)
+        else:
+            consent.ask_consent(ctx)
         return
     current = _step_aside(ctx)
     if current is not None and current.on_text(ctx, text.strip()):

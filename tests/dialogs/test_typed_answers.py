@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from factories import PROGRAMME_START, at_local, command, keys, make_state, press, run
+from factories import PROGRAMME_START, at_local, command, keys, make_state, new_patient, press, run
 
 from dialogs.events import Press, Text
 from dialogs.records import EscalationTrigger
@@ -98,3 +98,12 @@ def test_typed_i_am_safe_right_now_answers_the_crisis_question() -> None:
     outcome = run(state, Text("I'm safe right now."))
     assert keys(outcome)[:2] == ["safety.thanks_safe", "safety.team_still_in_touch"]
     assert outcome.responses == ["safe_now"]
+
+
+def test_consent_typed_in_the_buttons_words_is_consent_and_nothing_looser() -> None:
+    for words, consented in (("I agree", True), ("i agree!", True), ("yes", False), ("ok", False)):
+        state = new_patient()
+        command(state, "start")
+        outcome = run(state, Text(words))
+        assert (state.patient.journey == "onboarding") is consented, words
+        assert ("consent.question" in keys(outcome)) is not consented, words
