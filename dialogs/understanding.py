@@ -154,6 +154,8 @@ def _in_flow(ctx: DialogContext, decision: Decision) -> None:
         ctx.show(say(decision.text_key, **decision.params))
     elif decision.action == "show_help":
         commands.show_help(ctx)
+    elif current.question(ctx, current.model(ctx)).options:
+        ctx.show(say("free_text.reask_buttons"))  # a button's words typed answer it too
     else:
         ctx.show(say("free_text.reask"))
     current.ask(ctx, fresh=False)
