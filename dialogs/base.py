@@ -11,7 +11,7 @@ asked again, kindly, and nothing changes.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -23,6 +23,7 @@ from state_machines.engine import FlowTable, InvalidTransition
 from state_machines.model import Versioned
 
 M = TypeVar("M", bound=Versioned)
+T = TypeVar("T")
 
 
 class UnreadableFlow(Exception):
@@ -85,13 +86,20 @@ class Question:
         Case, accents, punctuation and emoji aside, the whole label, nothing looser: a
         PHQ-9 answer must be the instrument's own words, and a patient who types item 9's
         answer must be heard as if they had pressed it. None when no label or several match."""
-        wanted = plain_label(text)
-        if not wanted:
-            return None
-        found = [
-            o for o in self.options if not o.always and plain_label(option_label(ctx, o)) == wanted
-        ]
-        return found[0] if len(found) == 1 else None
+        buttons = (o for o in self.options if not o.always)
+        return typed_choice(text, ((o, option_label(ctx, o)) for o in buttons))
+
+
+def typed_choice(text: str, labelled: Iterable[tuple[T, str]]) -> T | None:
+    """What `text` chose when it is one of the labels whole (`plain_label` on both sides);
+    None when it matches none, or labels standing for different choices."""
+    wanted = plain_label(text)
+    if not wanted:
+        return None
+    found = [choice for choice, label in labelled if plain_label(label) == wanted]
+    if not found or any(choice != found[0] for choice in found):
+        return None
+    return found[0]
 
 
 def option_label(ctx: DialogContext, option: Option) -> str:
@@ -99,7 +107,7 @@ def option_label(ctx: DialogContext, option: Option) -> str:
         return option.literal
     if option.key is None:
         return ""
-    return ctx.content.texts.get(ctx.language, option.key, **option.params)
+    return ctx.texts.get(ctx.language, option.key, **option.params)
 
 
 def plain_label(text: str) -> str:

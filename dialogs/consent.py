@@ -13,13 +13,15 @@ from there. A patient who withdrew their consent is shown it again at any messag
 from __future__ import annotations
 
 from content.schemas.consent import ConsentDocument
-from dialogs.base import plain_label
+from dialogs.base import typed_choice
 from dialogs.context import DialogContext, menu
 from dialogs.flow import Flow
 from dialogs.records import ConsentRecord
 from dialogs.screens import say
 from state_machines.engine import InvalidTransition
 from state_machines.journey import JOURNEY, JourneyModel, JourneyState, consented
+
+CHOICES = ("agree", "decline")  # the consent buttons' values (menu namespace)
 
 
 def current_version(document: ConsentDocument) -> str:
@@ -89,12 +91,10 @@ def typed_answer(ctx: DialogContext, text: str) -> str | None:
     """ "agree" or "decline" when the patient typed that button's whole label ("I agree",
     "acepto") instead of tapping it: the same explicit answer in the same words. Anything
     looser ("yes", "ok") is not consent; the consent is shown again."""
-    wanted = plain_label(text)
-    for value in ("agree", "decline"):
-        label = ctx.texts.get(ctx.language, f"consent.button.{value}")
-        if wanted and plain_label(label) == wanted:
-            return value
-    return None
+    return typed_choice(
+        text,
+        ((value, ctx.texts.get(ctx.language, f"consent.button.{value}")) for value in CHOICES),
+    )
 
 
 def on_menu(ctx: DialogContext, value: str) -> bool:
@@ -108,7 +108,7 @@ def on_menu(ctx: DialogContext, value: str) -> bool:
         else:
             ctx.show(say("language.changed"))
         return True
-    if value not in ("agree", "decline"):
+    if value not in CHOICES:
         return False
     if stands(ctx):
         ctx.show(say("flow.consent_already"))

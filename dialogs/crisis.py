@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from dialogs import safety
-from dialogs.base import FlowDialog, Option, Question, plain_label
+from dialogs.base import FlowDialog, Option, Question, typed_choice
 from dialogs.context import DialogContext
 from dialogs.flow import Flow
 from dialogs.records import EscalationTrigger
@@ -114,14 +114,9 @@ def typed_button(ctx: DialogContext, text: str) -> str | None:
     stays valid for good. Typed, "I need help now" would otherwise read as a request for
     the bot's help page. Only these labels: every other typed text is understood as
     usual."""
-    wanted = plain_label(text)
-    if not wanted:
-        return None
-    texts = ctx.content.texts
-    for value, key in _TYPED_LABELS:
-        if plain_label(texts.get(ctx.language, key)) == wanted:
-            return value
-    return None
+    return typed_choice(
+        text, ((value, ctx.texts.get(ctx.language, key)) for value, key in _TYPED_LABELS)
+    )
 
 
 def _response(response: str) -> Any:
