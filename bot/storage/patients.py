@@ -219,7 +219,12 @@ class PatientsMixin(SessionScope):
         if not changes:
             return held
         key = held[0]  # each part's first column is its table's key
-        await self._session.execute(_update_by_key(table), {_KEY: key, **changes})
+        params = {_KEY: key, **changes}
+        driver = await self._driver_now()
+        if driver is not None:
+            await driver.rows(_update_by_key(table), params)
+        else:
+            await self._session.execute(_update_by_key(table), params)
         return held._replace(**changes)
 
     async def _load_where(self, key: LoadKey, value: Any, now: dt.datetime) -> PatientState | None:

@@ -18,18 +18,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage.audit import AuditMixin
 from bot.storage.backlog import BacklogMixin
 from bot.storage.care import CareMixin
 from bot.storage.care_outbox import CareOutboxMixin
 from bot.storage.database import is_inline, make_engine
+from bot.storage.driver import Driver
 from bot.storage.escalations import EscalationsMixin
 from bot.storage.groups import GroupsMixin
 from bot.storage.nudges import NudgesMixin
 from bot.storage.outbox import OutboxMixin
 from bot.storage.patients import PatientsMixin
+from bot.storage.scope import DriverSource
 from bot.storage.summaries import SummariesMixin
 from bot.storage.updates import LeasesMixin, UpdatesMixin
 
@@ -51,20 +53,26 @@ class Transaction(
     """All storage operations, sharing one database transaction."""
 
 
+async def _session_driver(session: AsyncSession) -> Driver:
+    """The driver under a session's transaction (usable once the session has begun it)."""
+    return await Driver.of(await session.connection(), in_transaction=True)
+
+
 class Store:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, driver: bool | None = None) -> None:
+        """`driver`: run the hot statements on asyncpg directly (`bot.storage.driver`);
+        by default wherever the engine's driver is asyncpg."""
         self.engine = engine
         # Records handed out are plain copies, so rows never need reloading after commit.
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
         self._inline = is_inline(engine)
-        # PostgreSQL only: sessions whose statements commit as they run (`statements`).
+        # PostgreSQL only: connections whose statements commit as they run (`statements`).
         self._autocommit = (
-            async_sessionmaker(
-                engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
-            )
+            engine.execution_options(isolation_level="AUTOCOMMIT")
             if engine.dialect.name == "postgresql"
             else None
         )
+        self._driver = engine.dialect.driver == "asyncpg" if driver is None else driver
 
     @classmethod
     def from_url(cls, url: str) -> Store:
@@ -74,7 +82,7 @@ class Store:
     async def transaction(self) -> AsyncIterator[Transaction]:
         """Commit on normal exit, roll back if the block raises; then `after_commit`."""
         async with self._session() as session, session.begin():
-            tx = Transaction(session)
+            tx = Transaction(session, _session_driver if self._driver else None)
             yield tx
         for callback in tx.after_commit:
             callback()
@@ -109,12 +117,30 @@ class Store:
             async with self.transaction() as tx:
                 yield tx
             return
-        async with self._autocommit() as session:
-            tx = Transaction(session)
-            yield tx
-            await session.commit()  # ends the session's bookkeeping; nothing is open
+        async with self._autocommit.connect() as connection:
+            # The hot statement (the insert, the marks) goes to the driver with no session
+            # work at all; the session, on the same connection, serves the rare others.
+            session = AsyncSession(bind=connection, expire_on_commit=False)
+            tx = Transaction(session, self._autocommit_driver(connection))
+            try:
+                yield tx
+            except BaseException:
+                if session.in_transaction():
+                    await session.rollback()
+                raise
+            if session.in_transaction():
+                await session.commit()  # ends the session's bookkeeping; nothing is open
         for callback in tx.after_commit:
             callback()
+
+    def _autocommit_driver(self, connection: AsyncConnection) -> DriverSource | None:
+        if not self._driver:
+            return None
+
+        async def driver(_session: AsyncSession) -> Driver:
+            return await Driver.of(connection, in_transaction=False)
+
+        return driver
 
     async def close(self) -> None:
         await self.engine.dispose()

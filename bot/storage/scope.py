@@ -1,18 +1,25 @@
 """What every part of a `Transaction` shares: the session, and one dialect-specific helper.
 
 The transaction's methods live in a few small mixins (patients, escalations, outbox, …);
-each reaches the database only through `self._session`, so they all share one unit of work.
+each reaches the database through `self._session`, so they all share one unit of work. On
+PostgreSQL the few statements every update runs may go to the driver instead (`_driver_now`,
+`bot.storage.driver`): the same connection and transaction, without SQLAlchemy's execution.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Insert, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
+
+from bot.storage.driver import Driver
+
+# How a transaction reaches its connection's driver (`Store`), given its session.
+DriverSource = Callable[[AsyncSession], Awaitable[Driver]]
 
 
 def insert_ignoring_duplicates(
@@ -30,9 +37,24 @@ def insert_ignoring_duplicates(
 
 
 class SessionScope:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, driver: DriverSource | None = None) -> None:
         self._session = session
         self.after_commit: list[Callable[[], None]] = []  # run once the commit succeeded
+        self._driver_source = driver
+        self._driver: Driver | None = None
+
+    async def _driver_now(self) -> Driver | None:
+        """The driver for a hot statement, or None to go through the session: on other
+        databases, before the session's transaction has begun on the connection, and while
+        the session holds ORM changes not yet flushed (the session would flush them first)."""
+        if self._driver_source is None:
+            return None
+        session = self._session
+        if session.new or session.dirty or session.deleted:
+            return None
+        if self._driver is None:
+            self._driver = await self._driver_source(session)
+        return self._driver if self._driver.usable else None
 
     def _insert_ignoring_duplicates(
         self,

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     Update,
     and_,
+    any_,
     bindparam,
     case,
     cast,
@@ -37,9 +38,11 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
+from bot.storage.driver import MAX_INSERT_ROWS
 from bot.storage.inbox_models import InboxRow
 from bot.storage.models import ProcessedUpdateRow
 from bot.storage.scope import SessionScope, insert_ignoring_duplicates
@@ -276,14 +279,19 @@ _FINISH_WITH_REPLIES = _FINISH.values(
     claimed_by=bindparam("by"),
     claimed_until=bindparam("until"),
 )
-_REPLIES_DONE = (
-    update(INBOX)
-    .where(
-        INBOX.c.id.in_(bindparam("ids", expanding=True)),
-        INBOX.c.replies_state == REPLIES_PENDING,
+
+
+def _replies_done(ids: ColumnElement[bool]) -> Update:
+    return (
+        update(INBOX)
+        .where(ids, INBOX.c.replies_state == REPLIES_PENDING)
+        .values(replies_state=bindparam("state"), claimed_by=None, claimed_until=None)
     )
-    .values(replies_state=bindparam("state"), claimed_by=None, claimed_until=None)
-)
+
+
+_REPLIES_DONE = _replies_done(INBOX.c.id.in_(bindparam("ids", expanding=True)))
+# The same on the driver, which binds the ids as one array (`bot.storage.driver`).
+_REPLIES_DONE_ANY = _replies_done(INBOX.c.id == any_(bindparam("ids", type_=ARRAY(Integer))))
 
 
 def _first_of_each_queue(updates: Sequence[NewUpdate]) -> set[int]:
@@ -343,10 +351,14 @@ class UpdatesMixin(SessionScope):
                     "until": until if first else None,
                     "now": now,
                 }
-        inserted = {
-            (r.update_id, r.digest): (r.id, r.claimed_until)
-            for r in await self._session.execute(_store_statement(dialect), rows)
-        }
+        driver = await self._driver_now() if len(rows) <= MAX_INSERT_ROWS else None
+        statement = _store_statement(dialect)
+        found = (
+            await driver.rows_of_insert(statement, rows)
+            if driver is not None
+            else await self._session.execute(statement, rows)
+        )
+        inserted = {(update_id, digest): (id_, until) for update_id, digest, id_, until in found}
         items = []
         for u in updates:
             stored = inserted.get((u.update_id, u.digest))
@@ -481,6 +493,9 @@ class UpdatesMixin(SessionScope):
         else:
             statement = _FINISH_WITH_REPLIES
             params["replies"] = replies
+        driver = await self._driver_now()
+        if driver is not None:
+            return bool(await driver.rows(statement, params))
         result = await self._session.execute(statement, params)
         return result.first() is not None
 
@@ -527,7 +542,12 @@ class UpdatesMixin(SessionScope):
 
     async def replies_done(self, item_ids: Sequence[int], state: str = "sent") -> None:
         """The rows' replies went (`sent`) or will not (`dropped`); their leases end."""
-        await self._session.execute(_REPLIES_DONE, {"ids": list(item_ids), "state": state})
+        params = {"ids": list(item_ids), "state": state}
+        driver = await self._driver_now()
+        if driver is not None:
+            await driver.rows(_REPLIES_DONE_ANY, params)
+        else:
+            await self._session.execute(_REPLIES_DONE, params)
 
     async def retry_inbox_item(self, item_id: int, error: str, at: dt.datetime) -> None:
         """A failed attempt: counted, the lease given back, tried again at `at`."""

@@ -1,0 +1,259 @@
+"""The hot statements on asyncpg directly (`bot.storage.driver`), on PostgreSQL.
+
+The driver path must be taken where it is meant to be (an ordinary update, the intake, the
+"replies sent" marks), must leave the database exactly as the session path does, and must
+fail the way the session does (SQLAlchemy's exceptions, a broken connection invalidated and
+transient), since the inbox's retry rules read those.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from bot.inbox.transient import is_transient
+from bot.storage import Store
+from bot.storage import driver as driver_module
+from bot.storage.database import make_engine
+from bot.storage.driver import compiled, many_values
+from bot.storage.inbox_models import InboxRow
+from bot.storage.updates import NewUpdate, _store_statement
+
+NOW = dt.datetime(2026, 12, 6, 9, 30, tzinfo=dt.UTC)
+UNTIL = NOW + dt.timedelta(seconds=30)
+
+
+@pytest.fixture
+async def pg(store: Store, database_url: str) -> AsyncIterator[Store]:
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("the driver path is PostgreSQL's (asyncpg)")
+    yield store
+
+
+@contextmanager
+def driver_calls() -> Iterator[list[str]]:
+    """The SQL each driver statement ran, in order."""
+    ran: list[str] = []
+    original = driver_module.Driver._execute
+
+    async def recording(self: Any, statement: Any, arguments: list[Any]) -> Any:
+        ran.append(statement.sql)
+        return await original(self, statement, arguments)
+
+    driver_module.Driver._execute = recording  # type: ignore[method-assign]
+    try:
+        yield ran
+    finally:
+        driver_module.Driver._execute = original  # type: ignore[method-assign]
+
+
+@contextmanager
+def counted(store: Store) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(store.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(store.engine.sync_engine, "before_cursor_execute", count)
+
+
+def new(update_id: int, queue: int | None, risk: bool = False) -> NewUpdate:
+    payload = {"update_id": update_id, "message": {"text": "héllo ✓", "n": [1, 2]}}
+    return NewUpdate(1, update_id, f"d{update_id}", payload, "message", queue, risk)
+
+
+async def inbox_rows(store: Store) -> list[tuple[Any, ...]]:
+    """Everything stored, ids aside (each store numbers its own rows)."""
+    async with store.transaction() as tx:
+        rows = await tx._session.execute(select(InboxRow).order_by(InboxRow.update_id))
+        return [
+            (
+                r.update_id,
+                r.digest,
+                r.payload,
+                r.kind,
+                r.queue_key,
+                r.risk,
+                r.status,
+                r.claimed_by,
+                r.claimed_until,
+                r.processed_at,
+                r.replies,
+                r.replies_state,
+            )
+            for r in rows.scalars()
+        ]
+
+
+async def exercise(store: Store) -> None:
+    """The hot statements, as the intake, a handler and the reply marks run them."""
+    lease = ("replica-a", UNTIL)
+    async with store.statements() as tx:
+        one = await tx.store_updates([new(1, 7)], NOW, lease)
+    async with store.statements() as tx:  # a batch: flagged 3 is its queue's first
+        batch = await tx.store_updates([new(2, 8), new(3, 8, risk=True), new(4, 9)], NOW, lease)
+    async with store.statements() as tx:  # a redelivery is not stored again
+        assert await tx.store_updates([new(4, 9)], NOW, lease) == []
+    assert [(i.update_id, i.leased_until) for i in one + batch] == [
+        (1, UNTIL),
+        (2, None),
+        (3, UNTIL),
+        (4, UNTIL),
+    ]
+    replies = {"chat": 7, "messages": [{"parts": [{"text": "¿Qué tal?"}]}]}
+    async with store.transaction() as tx:
+        await tx.inbox_counts()  # the transaction has begun on its connection
+        assert await tx.finish_inbox_item(one[0].id, NOW, replies=replies, lease=lease)
+        assert await tx.finish_inbox_item(batch[2].id, NOW)
+    async with store.transaction() as tx:
+        await tx.inbox_counts()
+        assert not await tx.finish_inbox_item(one[0].id, NOW)  # once only
+    async with store.statements() as tx:
+        await tx.replies_done([one[0].id, batch[2].id])
+
+
+async def test_the_driver_leaves_the_database_as_the_session_does(
+    pg: Store, database_url: str
+) -> None:
+    with driver_calls() as ran:
+        await exercise(pg)
+    assert len(ran) == 7  # 3 inserts, 3 finishes, 1 mark: every hot statement went direct
+    by_session = Store(make_engine(database_url), driver=False)
+    try:
+        async with by_session.engine.begin() as connection:
+            await connection.execute(text("DELETE FROM inbox"))
+            direct = await inbox_rows(pg)
+        with driver_calls() as ran:
+            await exercise(by_session)
+        assert ran == []
+        assert await inbox_rows(by_session) == direct
+    finally:
+        await by_session.close()
+    assert direct[0][2] == new(1, 7).payload  # JSON in and out
+    assert direct[0][9] == NOW and direct[0][9].tzinfo is not None  # aware UTC, processed_at
+
+
+async def test_an_ordinary_update_writes_through_the_driver_and_counts_its_statements(
+    pg: Store, database_url: str
+) -> None:
+    """In the handler's transaction the read begins it (through the session); the
+    conversation write and the claim then go direct, and /metrics still counts them."""
+    from pydantic import SecretStr
+
+    from bot.clock import ShiftedClock
+    from bot.config import load_settings
+    from bot.services import Services
+    from dialogs.events import Command, Press
+    from tests.storage.test_statement_budget import SENDER, _data
+
+    settings = load_settings({"DATABASE_URL": database_url, "SUPERVISOR_IDS": "1"})
+    settings = settings.model_copy(update={"telegram_bot_token": SecretStr("1:x")})
+    services = Services.build(settings, ShiftedClock(dt.timedelta(0)), store=pg)
+    handled = await services.pipeline.handle(SENDER, Command("start"), 1)
+    async with pg.transaction() as tx:
+        before = await tx.load_patient(SENDER.user_id, services.clock.now())
+    assert before is not None
+    with driver_calls() as ran, counted(pg) as seen:
+        handled = await services.pipeline.handle(
+            SENDER, Press(_data(services, handled.replies, "I agree")), 2
+        )
+    assert ran and all(sql.startswith("UPDATE ") for sql in ran)
+    assert all(sql in seen for sql in ran)  # reported to the engine's listeners
+    async with pg.transaction() as tx:
+        state = await tx.load_patient(SENDER.user_id, services.clock.now())
+    assert state is not None and state.conversation.flow == "onboarding"
+    assert state.conversation != before.conversation  # the direct write is in the database
+
+
+async def test_a_driver_error_is_sqlalchemys(pg: Store) -> None:
+    async with pg.statements() as tx:
+        (item,) = await tx.store_updates([new(1, 7)], NOW)
+    with pytest.raises(IntegrityError):  # a status the check constraint refuses
+        async with pg.transaction() as tx:
+            await tx.inbox_counts()
+            assert await tx._driver_now() is not None
+            await tx.finish_inbox_item(item.id, NOW, status="nonsense")
+    async with pg.transaction() as tx:  # rolled back: still pending, and done once
+        await tx.inbox_counts()
+        assert await tx.finish_inbox_item(item.id, NOW)
+
+
+async def test_a_driver_statement_on_a_dead_connection_is_transient_and_invalidates_it(
+    pg: Store,
+) -> None:
+    async with pg.statements() as tx:
+        (item,) = await tx.store_updates([new(1, 7)], NOW)
+    with pytest.raises(OperationalError) as broken:
+        async with pg.transaction() as tx:
+            await tx.inbox_counts()
+            driver = await tx._driver_now()
+            assert driver is not None
+            await driver._raw.close()  # the server went away under the transaction
+            await tx.finish_inbox_item(item.id, NOW)
+    assert broken.value.connection_invalidated and is_transient(broken.value)
+    async with pg.transaction() as tx:
+        await tx.inbox_counts()
+        assert await tx.finish_inbox_item(item.id, NOW)
+
+
+def test_a_batch_insert_is_one_statement_with_its_values_renumbered() -> None:
+    dialect = postgresql.asyncpg.dialect()  # type: ignore[attr-defined]
+    keys = frozenset(
+        [
+            "bot_id",
+            "update_id",
+            "digest",
+            "payload",
+            "kind",
+            "queue_key",
+            "risk",
+            "status",
+            "attempts",
+            "received_at",
+            "q",
+            "lock_q",
+            "claimed_by",
+            "until",
+            "now",
+        ]
+    )
+    single = compiled(_store_statement("postgresql"), dialect, keys)
+    width = len(single.names)
+    three = many_values(single, 3)
+    assert three.sql.count("INSERT INTO inbox") == 1
+    assert three.sql.count("pg_try_advisory_xact_lock") == 3
+    assert f"${3 * width}" in three.sql and f"${3 * width + 1}" not in three.sql
+    assert three.sql.endswith(single.sql[single.sql.index(" ON CONFLICT") :])
+    assert len(three.names) == 3 * width
+
+
+def test_statements_the_driver_cannot_run_are_refused() -> None:
+    from bot.storage.updates import _REPLIES_DONE
+
+    dialect = postgresql.asyncpg.dialect()  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="expanding"):
+        compiled(_REPLIES_DONE, dialect, frozenset({"ids", "state"}))
+
+
+async def test_a_batch_larger_than_one_driver_insert_goes_through_the_session(
+    pg: Store,
+) -> None:
+    with driver_calls() as ran:
+        async with pg.statements() as tx:
+            stored = await tx.store_updates([new(n, n % 7) for n in range(101)], NOW)
+    assert ran == [] and len(stored) == 101
+    with driver_calls() as ran:
+        async with pg.statements() as tx:
+            stored = await tx.store_updates([new(n, n % 7) for n in range(101, 201)], NOW)
+    assert len(ran) == 1 and len(stored) == 100
