@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -25,6 +25,7 @@ from bot.storage.database import make_engine
 from bot.storage.driver import compiled, many_values
 from bot.storage.inbox_models import InboxRow
 from bot.storage.updates import NewUpdate, _store_statement
+from tests.storage.test_statement_budget import counted
 
 NOW = dt.datetime(2026, 12, 6, 9, 30, tzinfo=dt.UTC)
 UNTIL = NOW + dt.timedelta(seconds=30)
@@ -52,20 +53,6 @@ def driver_calls() -> Iterator[list[str]]:
         yield ran
     finally:
         driver_module.Driver._execute = original  # type: ignore[method-assign]
-
-
-@contextmanager
-def counted(store: Store) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(store.engine.sync_engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(store.engine.sync_engine, "before_cursor_execute", count)
 
 
 def new(update_id: int, queue: int | None, risk: bool = False) -> NewUpdate:
@@ -129,11 +116,11 @@ async def test_the_driver_leaves_the_database_as_the_session_does(
     with driver_calls() as ran:
         await exercise(pg)
     assert len(ran) == 7  # 3 inserts, 3 finishes, 1 mark: every hot statement went direct
+    direct = await inbox_rows(pg)
     by_session = Store(make_engine(database_url), driver=False)
     try:
         async with by_session.engine.begin() as connection:
             await connection.execute(text("DELETE FROM inbox"))
-            direct = await inbox_rows(pg)
         with driver_calls() as ran:
             await exercise(by_session)
         assert ran == []
