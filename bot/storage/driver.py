@@ -42,7 +42,7 @@ _UNSET = object()
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one object per compiled statement: hashed by identity
 class Compiled:
     """A statement as asyncpg runs it: SQL with `$n` placeholders, and for each placeholder
     the parameter it takes (or the constant the statement bound), and its type's processor."""
@@ -82,6 +82,8 @@ def compiled(statement: ClauseElement, dialect: Dialect, keys: frozenset[str]) -
         bind = done.binds[name]
         if bind.expanding:
             raise ValueError(f"expanding parameter {name!r}: use ANY(array) on the driver")
+        if bind.callable is not None:  # evaluated per execution by SQLAlchemy, not once
+            raise ValueError(f"parameter {name!r} has a callable value")
         names.append(name)
         constants.append(_UNSET if name in keys or bind.required else bind.effective_value)
         binds.append(bind.type.dialect_impl(dialect).bind_processor(dialect))
@@ -103,6 +105,8 @@ def many_values(single: Compiled, rows: int) -> Compiled:
     closing = _matching_parenthesis(single.sql, opening)
     group = single.sql[opening : closing + 1]
     width = len(single.names)
+    if len(set(_PLACEHOLDER.findall(group))) != width:
+        raise ValueError("parameters outside the VALUES group: not repeatable per row")
 
     def shifted(n: int) -> str:
         return _PLACEHOLDER.sub(lambda m: f"${int(m.group(1)) + n * width}", group)

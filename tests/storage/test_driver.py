@@ -244,3 +244,16 @@ async def test_a_batch_larger_than_one_driver_insert_goes_through_the_session(
         async with pg.statements() as tx:
             stored = await tx.store_updates([new(n, n % 7) for n in range(101, 201)], NOW)
     assert len(ran) == 1 and len(stored) == 100
+
+
+def test_an_insert_with_parameters_outside_its_values_is_not_repeated_per_row() -> None:
+    from sqlalchemy import bindparam
+    from sqlalchemy.dialects.postgresql import insert
+
+    dialect = postgresql.asyncpg.dialect()  # type: ignore[attr-defined]
+    upsert = insert(InboxRow.__table__).on_conflict_do_update(
+        index_elements=["id"], set_={"kind": bindparam("other_kind")}
+    )
+    single = compiled(upsert, dialect, frozenset({"id", "kind", "other_kind"}))
+    with pytest.raises(ValueError, match="outside the VALUES"):
+        many_values(single, 2)
