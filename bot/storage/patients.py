@@ -24,6 +24,7 @@ from sqlalchemy import (
     bindparam,
     insert,
     literal,
+    or_,
     select,
     union_all,
     update,
@@ -244,7 +245,13 @@ class PatientsMixin(SessionScope):
         patient: Any = None
         one: tuple[Any, ...] | None = None
         found: list[list[Any]] = [[] for _ in shape.lists]
-        for result in (await self._session.execute(statement, params)).all():
+        driver = await self._driver_now()
+        results = (
+            await driver.rows(statement, params)
+            if driver is not None
+            else (await self._session.execute(statement, params)).all()
+        )
+        for result in results:
             if patient is None:
                 patient = shape.patient.of(result)
             if one is None and shape.profile.present(result):
@@ -472,7 +479,9 @@ def _lists() -> list[tuple[Table, tuple[str, ...] | None, ColumnElement[bool], t
             ("created_at",),
             and_(
                 escalations.c.patient_id == patient_id,
-                escalations.c.trigger.in_(SAFETY_TRIGGERS),
+                # One comparison per trigger, not IN (…): an IN list is expanded per
+                # execution, which the driver does not do (`bot.storage.driver`).
+                or_(*(escalations.c.trigger == trigger for trigger in SAFETY_TRIGGERS)),
                 escalations.c.created_at >= bindparam("safety_from"),
             ),
             ("created_at", "id"),

@@ -15,6 +15,7 @@ control time.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -35,6 +36,8 @@ from bot.storage.scope import DriverSource
 from bot.storage.summaries import SummariesMixin
 from bot.storage.updates import LeasesMixin, UpdatesMixin
 
+log = logging.getLogger(__name__)
+
 
 class Transaction(
     PatientsMixin,
@@ -53,20 +56,29 @@ class Transaction(
     """All storage operations, sharing one database transaction."""
 
 
-async def _session_driver(session: AsyncSession) -> Driver:
-    """The driver under a session's transaction (usable once the session has begun it)."""
-    return await Driver.of(await session.connection(), in_transaction=True)
+async def _abandon(tx: Transaction, driver: Driver) -> None:
+    """Roll back after the block (or the commit) failed, keeping the block's error: a
+    rollback that fails leaves the connection in its transaction, to be invalidated."""
+    try:
+        session = tx.session_made
+        if session is not None and session.in_transaction():
+            await session.rollback()  # the session's bookkeeping: nothing on the wire
+        await driver.rollback()
+    except Exception as error:
+        log.warning("rollback failed (%s); the connection is dropped", type(error).__name__)
 
 
 class Store:
     def __init__(self, engine: AsyncEngine, *, driver: bool | None = None) -> None:
-        """`driver`: run the hot statements on asyncpg directly (`bot.storage.driver`);
-        by default wherever the engine's driver is asyncpg."""
+        """`driver`: run the hot statements on asyncpg directly, and let the driver begin
+        and end transactions (`bot.storage.driver`); by default wherever the engine's
+        driver is asyncpg. Off, PostgreSQL goes through SQLAlchemy's session as SQLite does."""
         self.engine = engine
         # Records handed out are plain copies, so rows never need reloading after commit.
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
         self._inline = is_inline(engine)
-        # PostgreSQL only: connections whose statements commit as they run (`statements`).
+        # PostgreSQL only: connections whose statements commit as they run (`statements`),
+        # or run in the driver's transaction (`_driver_transaction`).
         self._autocommit = (
             engine.execution_options(isolation_level="AUTOCOMMIT")
             if engine.dialect.name == "postgresql"
@@ -81,11 +93,50 @@ class Store:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """Commit on normal exit, roll back if the block raises; then `after_commit`."""
-        async with self._session() as session, session.begin():
-            tx = Transaction(session, _session_driver if self._driver else None)
-            yield tx
+        if self._driver and self._autocommit is not None:
+            async with self._driver_transaction() as tx:
+                yield tx
+        else:
+            async with self._session() as session, session.begin():
+                tx = Transaction(session)
+                yield tx
         for callback in tx.after_commit:
             callback()
+
+    @asynccontextmanager
+    async def _driver_transaction(self) -> AsyncIterator[Transaction]:
+        """A transaction the driver begins and ends (PostgreSQL, issue 17).
+
+        The connection is in autocommit for SQLAlchemy, so it sends no BEGIN or COMMIT of
+        its own: whatever the session runs on it (made only when a statement needs it) goes
+        into the driver's transaction, and the statements every update runs skip SQLAlchemy
+        altogether. The session's commit only flushes; the driver's COMMIT is the commit.
+
+        SQLAlchemy's pool would hand back a connection still in a transaction it never saw,
+        so a transaction that could not be ended (a failed ROLLBACK, a cancellation inside
+        it) costs its connection: it is invalidated, never pooled.
+        """
+        assert self._autocommit is not None
+        async with self._autocommit.connect() as connection:
+            driver = await Driver.of(connection, in_transaction=True)
+
+            async def source() -> Driver:
+                return driver
+
+            tx = Transaction(lambda: AsyncSession(bind=connection, expire_on_commit=False), source)
+            try:
+                await driver.begin()
+                yield tx
+                session = tx.session_made
+                if session is not None and session.in_transaction():
+                    await session.commit()  # flushes; the connection commits nothing
+                await driver.commit()
+            except BaseException:
+                await _abandon(tx, driver)
+                raise
+            finally:
+                if not connection.closed and driver.in_transaction_now:
+                    await driver.invalidate()
 
     @asynccontextmanager
     async def _session(self) -> AsyncIterator[AsyncSession]:
@@ -120,15 +171,19 @@ class Store:
         async with self._autocommit.connect() as connection:
             # The hot statement (the insert, the marks) goes to the driver with no session
             # work at all; the session, on the same connection, serves the rare others.
-            session = AsyncSession(bind=connection, expire_on_commit=False)
-            tx = Transaction(session, self._autocommit_driver(connection))
+            tx = Transaction(
+                lambda: AsyncSession(bind=connection, expire_on_commit=False),
+                self._autocommit_driver(connection),
+            )
             try:
                 yield tx
             except BaseException:
-                if session.in_transaction():
+                session = tx.session_made
+                if session is not None and session.in_transaction():
                     await session.rollback()
                 raise
-            if session.in_transaction():
+            session = tx.session_made
+            if session is not None and session.in_transaction():
                 await session.commit()  # ends the session's bookkeeping; nothing is open
         for callback in tx.after_commit:
             callback()
@@ -137,7 +192,7 @@ class Store:
         if not self._driver:
             return None
 
-        async def driver(_session: AsyncSession) -> Driver:
+        async def driver() -> Driver:
             return await Driver.of(connection, in_transaction=False)
 
         return driver

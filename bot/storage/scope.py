@@ -3,7 +3,8 @@
 The transaction's methods live in a few small mixins (patients, escalations, outbox, …);
 each reaches the database through `self._session`, so they all share one unit of work. On
 PostgreSQL the few statements every update runs may go to the driver instead (`_driver_now`,
-`bot.storage.driver`): the same connection and transaction, without SQLAlchemy's execution.
+`bot.storage.driver`): the same connection and transaction, without SQLAlchemy's execution;
+there the session is made only when a statement needs it.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from sqlalchemy.orm import DeclarativeBase
 
 from bot.storage.driver import Driver
 
-# How a transaction reaches its connection's driver (`Store`), given its session.
-DriverSource = Callable[[AsyncSession], Awaitable[Driver]]
+# How a transaction reaches its connection's driver (`Store`).
+DriverSource = Callable[[], Awaitable[Driver]]
 
 
 def insert_ignoring_duplicates(
@@ -37,23 +38,46 @@ def insert_ignoring_duplicates(
 
 
 class SessionScope:
-    def __init__(self, session: AsyncSession, driver: DriverSource | None = None) -> None:
-        self._session = session
+    def __init__(
+        self,
+        session: AsyncSession | Callable[[], AsyncSession],
+        driver: DriverSource | None = None,
+    ) -> None:
+        """`session`: the session, or how to make it when a statement first needs it (on
+        PostgreSQL an ordinary update's transaction runs every statement on the driver, and
+        building a session it never uses cost CPU of its own, issue 17)."""
+        if isinstance(session, AsyncSession):
+            self._made: AsyncSession | None = session
+            self._make: Callable[[], AsyncSession] | None = None
+        else:
+            self._made, self._make = None, session
         self.after_commit: list[Callable[[], None]] = []  # run once the commit succeeded
         self._driver_source = driver
         self._driver: Driver | None = None
 
+    @property
+    def _session(self) -> AsyncSession:
+        if self._made is None:
+            assert self._make is not None
+            self._made = self._make()
+        return self._made
+
+    @property
+    def session_made(self) -> AsyncSession | None:
+        """The session, if any statement needed it."""
+        return self._made
+
     async def _driver_now(self) -> Driver | None:
         """The driver for a hot statement, or None to go through the session: on other
-        databases, before the session's transaction has begun on the connection, and while
-        the session holds ORM changes not yet flushed (the session would flush them first)."""
+        databases, outside a transaction begun on the connection, and while the session
+        holds ORM changes not yet flushed (the session would flush them first)."""
         if self._driver_source is None:
             return None
-        session = self._session
-        if session.new or session.dirty or session.deleted:
+        session = self._made
+        if session is not None and (session.new or session.dirty or session.deleted):
             return None
         if self._driver is None:
-            self._driver = await self._driver_source(session)
+            self._driver = await self._driver_source()
         return self._driver if self._driver.usable else None
 
     def _insert_ignoring_duplicates(

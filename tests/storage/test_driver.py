@@ -134,8 +134,8 @@ async def test_the_driver_leaves_the_database_as_the_session_does(
 async def test_an_ordinary_update_writes_through_the_driver_and_counts_its_statements(
     pg: Store, database_url: str
 ) -> None:
-    """In the handler's transaction the read begins it (through the session); the
-    conversation write and the claim then go direct, and /metrics still counts them."""
+    """In the handler's transaction the patient load, the conversation write and the claim
+    go direct, and /metrics still counts them."""
     from pydantic import SecretStr
 
     from bot.clock import ShiftedClock
@@ -155,7 +155,10 @@ async def test_an_ordinary_update_writes_through_the_driver_and_counts_its_state
         handled = await services.pipeline.handle(
             SENDER, Press(_data(services, handled.replies, "I agree")), 2
         )
-    assert ran and all(sql.startswith("UPDATE ") for sql in ran)
+    # The load and the writes go direct; the consent's own rows through the session, in
+    # the same transaction.
+    assert ran[0].startswith("SELECT patients.id")
+    assert len(ran) > 1 and all(sql.startswith("UPDATE ") for sql in ran[1:])
     assert all(sql in seen for sql in ran)  # reported to the engine's listeners
     async with pg.transaction() as tx:
         state = await tx.load_patient(SENDER.user_id, services.clock.now())
@@ -257,3 +260,166 @@ def test_an_insert_with_parameters_outside_its_values_is_not_repeated_per_row() 
     single = compiled(upsert, dialect, frozenset({"id", "kind", "other_kind"}))
     with pytest.raises(ValueError, match="outside the VALUES"):
         many_values(single, 2)
+
+
+@contextmanager
+def sessions_made() -> Iterator[list[object]]:
+    """Every SQLAlchemy session the store makes meanwhile."""
+    from bot.storage import repository
+
+    made: list[object] = []
+    original = repository.AsyncSession
+
+    class Counted(original):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            made.append(self)
+            super().__init__(*args, **kwargs)
+
+    repository.AsyncSession = Counted  # type: ignore[misc]
+    try:
+        yield made
+    finally:
+        repository.AsyncSession = original  # type: ignore[misc]
+
+
+async def test_an_inbox_phq9_answer_runs_every_statement_on_the_driver(
+    pg: Store, database_url: str
+) -> None:
+    """The ordinary update, as the dispatcher runs it: the load, the conversation write and
+    the inbox row marked done all go direct, in the driver's transaction; no session is
+    made for it."""
+    from pydantic import SecretStr
+
+    from bot.clock import ShiftedClock
+    from bot.config import load_settings
+    from bot.inbox.current import CURRENT, Handling
+    from bot.services import Services
+    from dialogs.events import Command, Press
+    from tests.storage.test_statement_budget import SENDER, _data
+
+    settings = load_settings({"DATABASE_URL": database_url, "SUPERVISOR_IDS": "1"})
+    settings = settings.model_copy(update={"telegram_bot_token": SecretStr("1:x")})
+    services = Services.build(settings, ShiftedClock(dt.timedelta(0)), store=pg)
+    pipeline = services.pipeline
+    handled = await pipeline.handle(SENDER, Command("start"), 1)
+    handled = await pipeline.handle(SENDER, Press(_data(services, handled.replies, "I agree")), 2)
+    handled = await pipeline.handle(SENDER, Press(_data(services, handled.replies, "London")), 3)
+    for update_id in range(4, 7):  # PHQ-9 items 1-3
+        async with pg.statements() as tx:
+            (item,) = await tx.store_updates([new(update_id, SENDER.chat_id)], NOW)
+        token = CURRENT.set(
+            Handling(item.id, update_id, False, reply_chat=SENDER.chat_id, pressed_message_id=1)
+        )
+        try:
+            with driver_calls() as ran, counted(pg) as seen, sessions_made() as made:
+                press = Press(_data(services, handled.replies, "Several days"))
+                handled = await pipeline.handle(SENDER, press, update_id)
+        finally:
+            CURRENT.reset(token)
+        assert [sql.split()[:3] for sql in ran] == [
+            ["SELECT", "patients.id,", "patients.code,"],
+            ["UPDATE", "conversations", "SET"],
+            ["UPDATE", "inbox", "SET"],
+        ]
+        assert seen == ran and made == []
+    async with pg.transaction() as tx:
+        state = await tx.load_patient(SENDER.user_id, services.clock.now())
+        stored = await tx.inbox_item(item.id)
+    assert state is not None and len(state.conversation.data.get("answers", {})) == 3
+    assert stored is not None and stored.status == "done"
+
+
+async def pooled_connection_in_transaction(store: Store) -> bool:
+    """Whether the connection the pool hands out next is inside a server transaction."""
+    async with store.engine.connect() as connection:
+        raw = (await connection.get_raw_connection()).driver_connection
+        return bool(raw.is_in_transaction())
+
+
+async def count_rows(store: Store, table: str) -> int:
+    async with store.engine.connect() as connection:
+        return int((await connection.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())
+
+
+async def test_direct_and_session_statements_share_one_transaction(pg: Store) -> None:
+    """The driver owns the handler's transaction: what the session runs inside it (here an
+    ORM row flushed at the commit) commits and rolls back with the direct statements."""
+    from dialogs.records import AuditEvent
+
+    event = AuditEvent(action="both", actor="test", subject="p1")
+    with driver_calls() as ran, pytest.raises(RuntimeError, match="after both"):
+        async with pg.transaction() as tx:
+            await tx.store_updates([new(1, 7)], NOW)
+            await tx.add_audit(event, NOW)
+            await tx._session.flush()
+            raise RuntimeError("after both")
+    assert len(ran) == 1  # the insert went direct
+    assert await count_rows(pg, "inbox") == 0
+    assert await count_rows(pg, "audit_log WHERE actor = 'test'") == 0
+    assert not await pooled_connection_in_transaction(pg)
+    with driver_calls() as ran:
+        async with pg.transaction() as tx:
+            await tx.store_updates([new(1, 7)], NOW)
+            await tx.add_audit(event, NOW)  # flushed by the commit
+    assert len(ran) == 1
+    assert await count_rows(pg, "inbox") == 1
+    assert await count_rows(pg, "audit_log WHERE actor = 'test'") == 1
+    assert not await pooled_connection_in_transaction(pg)
+
+
+async def test_a_cancelled_transaction_writes_nothing_and_pools_no_open_transaction(
+    pg: Store,
+) -> None:
+    import asyncio
+
+    inside = asyncio.Event()
+
+    async def cancelled_inside() -> None:
+        async with pg.transaction() as tx:
+            await tx.store_updates([new(1, 7)], NOW)
+            inside.set()
+            await asyncio.sleep(60)
+
+    task = asyncio.create_task(cancelled_inside())
+    await inside.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await count_rows(pg, "inbox") == 0
+    for _ in range(3):  # whichever pooled connection comes next
+        assert not await pooled_connection_in_transaction(pg)
+
+
+async def test_a_commit_the_server_turned_into_a_rollback_is_not_reported_done(
+    pg: Store,
+) -> None:
+    """A statement failed and its error was caught: PostgreSQL answers COMMIT with ROLLBACK.
+    The block's work is gone, so the transaction must fail, not return as if committed."""
+    with pytest.raises(Exception, match="rolled back"):
+        async with pg.transaction() as tx:
+            await tx.store_updates([new(1, 7)], NOW)
+            with pytest.raises(IntegrityError):
+                await tx._session.execute(text("INSERT INTO inbox (id) VALUES (NULL)"))
+    assert await count_rows(pg, "inbox") == 0
+    assert not await pooled_connection_in_transaction(pg)
+
+
+async def test_a_transaction_that_cannot_be_rolled_back_loses_its_connection(
+    pg: Store,
+) -> None:
+    with pytest.raises(RuntimeError, match="then fails"):
+        async with pg.transaction() as tx:
+            await tx.store_updates([new(1, 7)], NOW)
+            driver = await tx._driver_now()
+            assert driver is not None
+
+            async def refused(_command: str) -> str:
+                raise OSError("the network went")
+
+            driver._control = refused  # type: ignore[method-assign]
+            raise RuntimeError("the block then fails")
+    # The connection, still inside its transaction, was invalidated, not pooled.
+    assert not await pooled_connection_in_transaction(pg)
+    assert await count_rows(pg, "inbox") == 0
+    async with pg.transaction() as tx:
+        assert len(await tx.store_updates([new(1, 7)], NOW)) == 1
