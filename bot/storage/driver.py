@@ -3,12 +3,13 @@
 Every update costs a few statements: the inbox insert, the patient load, the conversation
 write, the inbox row marked done, the "replies sent" mark; and on PostgreSQL the driver
 begins and commits every transaction (`Store.transaction`), so SQLAlchemy's session is made
-only for the statements that need it and runs them inside that transaction. Measured on this project's machine, one such statement
-costs the bot about 200 µs of CPU through SQLAlchemy (its execution context, parameter
-handling, result wrapping and the greenlet hop of its asyncio layer) and about 75 µs as the
-same SQL on asyncpg; a one-statement autocommit write 450–650 µs through a session and about
-280 µs on the driver (`docs/benchmarks.md`). That difference is most of what kept Stride above
-twice the bare PTB bot's CPU per update at 400 patients on PostgreSQL.
+only for the statements that need it and runs them inside that transaction. Measured on
+this project's machine, one such statement costs the bot about 200 µs of CPU through
+SQLAlchemy (its execution context, parameter handling, result wrapping and the greenlet hop
+of its asyncio layer) and about 75 µs as the same SQL on asyncpg; a one-statement
+autocommit write 450–650 µs through a session and about 280 µs on the driver
+(`docs/benchmarks.md`). That difference is most of what kept Stride above twice the bare
+PTB bot's CPU per update at 400 patients on PostgreSQL.
 
 The SQL stays SQLAlchemy's: a statement here is the same Core statement SQLite runs through
 the session, compiled once for the asyncpg dialect. Only its execution skips the engine:
