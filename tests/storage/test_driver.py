@@ -136,17 +136,10 @@ async def test_an_ordinary_update_writes_through_the_driver_and_counts_its_state
 ) -> None:
     """In the handler's transaction the patient load, the conversation write and the claim
     go direct, and /metrics still counts them."""
-    from pydantic import SecretStr
-
-    from bot.clock import ShiftedClock
-    from bot.config import load_settings
-    from bot.services import Services
     from dialogs.events import Command, Press
-    from tests.storage.test_statement_budget import SENDER, _data
+    from tests.storage.test_statement_budget import SENDER, _data, services_for
 
-    settings = load_settings({"DATABASE_URL": database_url, "SUPERVISOR_IDS": "1"})
-    settings = settings.model_copy(update={"telegram_bot_token": SecretStr("1:x")})
-    services = Services.build(settings, ShiftedClock(dt.timedelta(0)), store=pg)
+    services = services_for(pg, database_url)
     handled = await services.pipeline.handle(SENDER, Command("start"), 1)
     async with pg.transaction() as tx:
         before = await tx.load_patient(SENDER.user_id, services.clock.now())
@@ -288,22 +281,13 @@ async def test_an_inbox_phq9_answer_runs_every_statement_on_the_driver(
     """The ordinary update, as the dispatcher runs it: the load, the conversation write and
     the inbox row marked done all go direct, in the driver's transaction; no session is
     made for it."""
-    from pydantic import SecretStr
-
-    from bot.clock import ShiftedClock
-    from bot.config import load_settings
     from bot.inbox.current import CURRENT, Handling
-    from bot.services import Services
-    from dialogs.events import Command, Press
-    from tests.storage.test_statement_budget import SENDER, _data
+    from dialogs.events import Press
+    from tests.storage.test_statement_budget import SENDER, _data, at_the_phq9, services_for
 
-    settings = load_settings({"DATABASE_URL": database_url, "SUPERVISOR_IDS": "1"})
-    settings = settings.model_copy(update={"telegram_bot_token": SecretStr("1:x")})
-    services = Services.build(settings, ShiftedClock(dt.timedelta(0)), store=pg)
+    services = services_for(pg, database_url)
     pipeline = services.pipeline
-    handled = await pipeline.handle(SENDER, Command("start"), 1)
-    handled = await pipeline.handle(SENDER, Press(_data(services, handled.replies, "I agree")), 2)
-    handled = await pipeline.handle(SENDER, Press(_data(services, handled.replies, "London")), 3)
+    handled = await at_the_phq9(services)
     for update_id in range(4, 7):  # PHQ-9 items 1-3
         async with pg.statements() as tx:
             (item,) = await tx.store_updates([new(update_id, SENDER.chat_id)], NOW)
@@ -365,6 +349,26 @@ async def test_direct_and_session_statements_share_one_transaction(pg: Store) ->
     assert await count_rows(pg, "inbox") == 1
     assert await count_rows(pg, "audit_log WHERE actor = 'test'") == 1
     assert not await pooled_connection_in_transaction(pg)
+
+
+async def test_row_locks_the_session_takes_last_until_the_drivers_commit(pg: Store) -> None:
+    """`FOR UPDATE SKIP LOCKED` run by the session inside the driver's transaction: a second
+    replica skips the rows until the first commits, so no replies are sent twice."""
+    replies = {"chat": 7, "messages": [{"parts": [{"text": "hola"}]}]}
+    async with pg.statements() as tx:
+        (item,) = await tx.store_updates([new(1, 7)], NOW)
+    async with pg.transaction() as tx:
+        assert await tx.finish_inbox_item(item.id, NOW, replies=replies, lease=("a", NOW))
+    later = NOW + dt.timedelta(minutes=1)  # the handler's lease ran out: the row is free
+    async with pg.transaction() as first:
+        (claimed,) = await first.claim_unsent_replies(
+            "replica-a", UNTIL + dt.timedelta(minutes=1), later
+        )
+        assert claimed.item_id == item.id
+        async with pg.transaction() as second:  # another connection, while the first is open
+            assert await second.claim_unsent_replies("replica-b", UNTIL, later) == []
+    async with pg.transaction() as third:  # committed: leased to replica-a, still skipped
+        assert await third.claim_unsent_replies("replica-b", UNTIL, later) == []
 
 
 async def test_a_cancelled_transaction_writes_nothing_and_pools_no_open_transaction(

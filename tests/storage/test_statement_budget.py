@@ -20,7 +20,7 @@ from sqlalchemy import event
 
 from bot.clock import ShiftedClock
 from bot.config import load_settings
-from bot.pipeline import Sender
+from bot.pipeline import Handled, Sender
 from bot.render import render
 from bot.services import Services
 from bot.storage import Store
@@ -55,16 +55,27 @@ def _data(services: Services, replies: list[Screen], label: str) -> str:
     raise AssertionError(f"no button {label!r}")
 
 
-async def test_a_phq9_answer_takes_at_most_three_statements(
-    store: Store, database_url: str
-) -> None:
+def services_for(store: Store, database_url: str) -> Services:
     settings = load_settings({"DATABASE_URL": database_url, "SUPERVISOR_IDS": "1"})
     settings = settings.model_copy(update={"telegram_bot_token": SecretStr("1:x")})
-    services = Services.build(settings, ShiftedClock(dt.timedelta(0)), store=store)
+    return Services.build(settings, ShiftedClock(dt.timedelta(0)), store=store)
+
+
+async def at_the_phq9(services: Services) -> Handled:
+    """A new patient through /start, the consent and the timezone (updates 1-3): the first
+    PHQ-9 item is on screen."""
     pipeline = services.pipeline
     handled = await pipeline.handle(SENDER, Command("start"), 1)
     handled = await pipeline.handle(SENDER, Press(_data(services, handled.replies, "I agree")), 2)
-    handled = await pipeline.handle(SENDER, Press(_data(services, handled.replies, "London")), 3)
+    return await pipeline.handle(SENDER, Press(_data(services, handled.replies, "London")), 3)
+
+
+async def test_a_phq9_answer_takes_at_most_three_statements(
+    store: Store, database_url: str
+) -> None:
+    services = services_for(store, database_url)
+    pipeline = services.pipeline
+    handled = await at_the_phq9(services)
     costs = []
     for update_id in range(4, 9):  # PHQ-9 items 1-5
         with counted(store) as statements:
