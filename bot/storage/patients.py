@@ -220,12 +220,7 @@ class PatientsMixin(SessionScope):
         if not changes:
             return held
         key = held[0]  # each part's first column is its table's key
-        params = {_KEY: key, **changes}
-        driver = await self._driver_now()
-        if driver is not None:
-            await driver.rows(_update_by_key(table), params)
-        else:
-            await self._session.execute(_update_by_key(table), params)
+        await self._hot_rows(_update_by_key(table), {_KEY: key, **changes})
         return held._replace(**changes)
 
     async def _load_where(self, key: LoadKey, value: Any, now: dt.datetime) -> PatientState | None:
@@ -245,13 +240,7 @@ class PatientsMixin(SessionScope):
         patient: Any = None
         one: tuple[Any, ...] | None = None
         found: list[list[Any]] = [[] for _ in shape.lists]
-        driver = await self._driver_now()
-        results = (
-            await driver.rows(statement, params)
-            if driver is not None
-            else (await self._session.execute(statement, params)).all()
-        )
-        for result in results:
+        for result in await self._hot_rows(statement, params):
             if patient is None:
                 patient = shape.patient.of(result)
             if one is None and shape.profile.present(result):

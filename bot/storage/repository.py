@@ -16,7 +16,7 @@ control time.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -60,12 +60,15 @@ async def _abandon(tx: Transaction, driver: Driver) -> None:
     """Roll back after the block (or the commit) failed, keeping the block's error: a
     rollback that fails leaves the connection in its transaction, to be invalidated."""
     try:
-        session = tx.session_made
-        if session is not None and session.in_transaction():
-            await session.rollback()  # the session's bookkeeping: nothing on the wire
+        await tx.end_session(commit=False)
         await driver.rollback()
     except Exception as error:
         log.warning("rollback failed (%s); the connection is dropped", type(error).__name__)
+
+
+def _sessions_on(connection: AsyncConnection) -> Callable[[], AsyncSession]:
+    """How a transaction makes its session on `connection`, when a statement needs one."""
+    return lambda: AsyncSession(bind=connection, expire_on_commit=False)
 
 
 class Store:
@@ -123,13 +126,11 @@ class Store:
             async def source() -> Driver:
                 return driver
 
-            tx = Transaction(lambda: AsyncSession(bind=connection, expire_on_commit=False), source)
+            tx = Transaction(_sessions_on(connection), source)
             try:
                 await driver.begin()
                 yield tx
-                session = tx.session_made
-                if session is not None and session.in_transaction():
-                    await session.commit()  # flushes; the connection commits nothing
+                await tx.end_session(commit=True)
                 await driver.commit()
             except BaseException:
                 await _abandon(tx, driver)
@@ -171,20 +172,13 @@ class Store:
         async with self._autocommit.connect() as connection:
             # The hot statement (the insert, the marks) goes to the driver with no session
             # work at all; the session, on the same connection, serves the rare others.
-            tx = Transaction(
-                lambda: AsyncSession(bind=connection, expire_on_commit=False),
-                self._autocommit_driver(connection),
-            )
+            tx = Transaction(_sessions_on(connection), self._autocommit_driver(connection))
             try:
                 yield tx
             except BaseException:
-                session = tx.session_made
-                if session is not None and session.in_transaction():
-                    await session.rollback()
+                await tx.end_session(commit=False)
                 raise
-            session = tx.session_made
-            if session is not None and session.in_transaction():
-                await session.commit()  # ends the session's bookkeeping; nothing is open
+            await tx.end_session(commit=True)
         for callback in tx.after_commit:
             callback()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Insert, Table
+from sqlalchemy import CursorResult, Insert, Select, Table, Update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
@@ -62,10 +62,30 @@ class SessionScope:
             self._made = self._make()
         return self._made
 
-    @property
-    def session_made(self) -> AsyncSession | None:
-        """The session, if any statement needed it."""
-        return self._made
+    async def end_session(self, *, commit: bool) -> None:
+        """End the session's own unit of work, if a statement made one: commit flushes it.
+        On a connection in autocommit (PostgreSQL's `Store`) this sends no COMMIT or
+        ROLLBACK: the transaction, if any, is the driver's."""
+        session = self._made
+        if session is not None and session.in_transaction():
+            await (session.commit() if commit else session.rollback())
+
+    async def _hot_rows(
+        self,
+        statement: Select[Any] | Update,
+        params: dict[str, Any],
+        direct: Update | None = None,
+    ) -> Sequence[Sequence[Any]]:
+        """The rows of one of the statements every update runs: on the driver when it can
+        take it now (`direct`: the form the driver runs, where it differs), else through
+        the session. No rows for a statement that returns none."""
+        driver = await self._driver_now()
+        if driver is not None:
+            return await driver.rows(statement if direct is None else direct, params)
+        result = await self._session.execute(statement, params)
+        if isinstance(result, CursorResult) and not result.returns_rows:
+            return []  # an UPDATE without RETURNING
+        return result.all()
 
     async def _driver_now(self) -> Driver | None:
         """The driver for a hot statement, or None to go through the session: on other

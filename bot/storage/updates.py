@@ -493,11 +493,7 @@ class UpdatesMixin(SessionScope):
         else:
             statement = _FINISH_WITH_REPLIES
             params["replies"] = replies
-        driver = await self._driver_now()
-        if driver is not None:
-            return bool(await driver.rows(statement, params))
-        result = await self._session.execute(statement, params)
-        return result.first() is not None
+        return bool(await self._hot_rows(statement, params))
 
     # ------------------------------------------------------------------ stored replies
     async def claim_unsent_replies(
@@ -543,11 +539,7 @@ class UpdatesMixin(SessionScope):
     async def replies_done(self, item_ids: Sequence[int], state: str = "sent") -> None:
         """The rows' replies went (`sent`) or will not (`dropped`); their leases end."""
         params = {"ids": list(item_ids), "state": state}
-        driver = await self._driver_now()
-        if driver is not None:
-            await driver.rows(_REPLIES_DONE_ANY, params)
-        else:
-            await self._session.execute(_REPLIES_DONE, params)
+        await self._hot_rows(_REPLIES_DONE, params, direct=_REPLIES_DONE_ANY)
 
     async def retry_inbox_item(self, item_id: int, error: str, at: dt.datetime) -> None:
         """A failed attempt: counted, the lease given back, tried again at `at`."""
